@@ -1,0 +1,21 @@
+"""hipdrop: contralateral pelvic drop (hip drop) from ordinary video."""
+
+import os as _os
+
+# Keep native libraries quiet: a user error is one line on stderr, not decoder chatter.
+_os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+_os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+_os.environ.setdefault("GLOG_minloglevel", "2")
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+__version__ = "0.1.0"
+
+
+def analyse(*args, **kwargs):
+    """Analyse a clip; see :func:`hipdrop.pipeline.analyse`."""
+    from hipdrop.pipeline import analyse as _analyse
+
+    return _analyse(*args, **kwargs)
+
+
+__all__ = ["__version__", "analyse"]

@@ -1,0 +1,78 @@
+"""Quiet standing on both feet: the reference that removes camera roll and resting asymmetry."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from hipdrop.events.phases import phases_from_labels
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Median posture over quiet double-leg standing."""
+
+    obliquity_deg: float
+    trunk_lean_deg: float
+    pelvis_x_px: float | None  # only meaningful within the analysed clip itself
+    source: str
+    n_frames: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _speed_widths_per_s(pelvis_x_px: np.ndarray, hip_width_px: np.ndarray, time_s: np.ndarray):
+    width = np.nanmedian(hip_width_px)
+    return np.abs(np.gradient(pelvis_x_px, time_s)) / width
+
+
+def find_quiet_standing(
+    labels: np.ndarray,
+    time_s: np.ndarray,
+    obliquity_deg: np.ndarray,
+    trunk_lean_deg: np.ndarray,
+    pelvis_x_px: np.ndarray,
+    hip_width_px: np.ndarray,
+    min_duration_s: float = 0.25,
+    max_speed_widths_per_s: float = 1.0,
+) -> Baseline | None:
+    """The longest still run of double-leg frames in the clip, or None if there is none."""
+    speed = _speed_widths_per_s(pelvis_x_px, hip_width_px, time_s)
+    quiet = np.where(
+        (labels == "both") & (speed < max_speed_widths_per_s) & np.isfinite(obliquity_deg),
+        "quiet",
+        "other",
+    )
+    runs = phases_from_labels(quiet, time_s, keep=("quiet",))
+    runs = runs[runs["duration_s"] >= min_duration_s]
+    if runs.empty:
+        return None
+    best = runs.loc[runs["duration_s"].idxmax()]
+    span = slice(int(best.start_frame), int(best.end_frame))
+    return Baseline(
+        obliquity_deg=float(np.nanmedian(obliquity_deg[span])),
+        trunk_lean_deg=float(np.nanmedian(trunk_lean_deg[span])),
+        pelvis_x_px=float(np.nanmedian(pelvis_x_px[span])),
+        source=f"quiet standing in this clip, {best.start_s:.2f}-{best.end_s:.2f} s",
+        n_frames=int(best.end_frame - best.start_frame),
+    )
+
+
+def baseline_from_clip(
+    labels: np.ndarray, obliquity_deg: np.ndarray, trunk_lean_deg: np.ndarray, name: str
+) -> Baseline | None:
+    """Baseline from a separate standing clip: the median over its double-leg frames."""
+    use = (labels == "both") & np.isfinite(obliquity_deg)
+    if use.sum() < 3:
+        use = np.isfinite(obliquity_deg)
+    if use.sum() < 3:
+        return None
+    return Baseline(
+        obliquity_deg=float(np.nanmedian(obliquity_deg[use])),
+        trunk_lean_deg=float(np.nanmedian(trunk_lean_deg[use])),
+        pelvis_x_px=None,
+        source=f"baseline clip {name}",
+        n_frames=int(use.sum()),
+    )

@@ -1,0 +1,195 @@
+"""Command line: a thin layer over the library. Exit codes: 0 done, 1 problem, 2 usage."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+from hipdrop import __version__
+from hipdrop.errors import HipdropError
+
+
+class _Progress:
+    """A tqdm bar for pose estimation on an interactive stderr, created on the first update."""
+
+    def __init__(self, label: str) -> None:
+        self.label, self.bar = label, None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(
+                total=total,
+                desc=self.label,
+                unit="frame",
+                file=sys.stderr,
+                leave=False,
+                mininterval=0.5,
+                disable=not sys.stderr.isatty(),
+                dynamic_ncols=True,
+            )
+        self.bar.total = max(total, done)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def _report_done(analysis, out_dir: Path) -> None:
+    print(f"Report: {out_dir / 'report.html'}")
+    for line in analysis.verdicts:
+        print(f"  {line}")
+    for warning in analysis.summary["warnings"]:
+        print(f"  note: {warning}")
+
+
+def cmd_analyse(args: argparse.Namespace) -> int:
+    from hipdrop.pipeline import analyse
+
+    out_dir = args.out or Path(f"{args.clip.stem}_hipdrop")
+    if out_dir.exists() and not args.force:
+        raise HipdropError(f"{out_dir} already exists; use --force to replace it")
+    progress = _Progress(f"pose {args.clip.name}")
+    try:
+        analysis = analyse(
+            args.clip,
+            baseline=args.baseline,
+            thresholds=args.thresholds,
+            height_cm=args.height_cm,
+            jobs=args.jobs,
+            progress=progress,
+        )
+    finally:
+        progress.close()
+    analysis.save(out_dir, force=args.force)
+    if not analysis.summary["usable"]:
+        print(
+            f"hipdrop: refused: {analysis.summary['reason']} (details in {out_dir})",
+            file=sys.stderr,
+        )
+        return 1
+    _report_done(analysis, out_dir)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from hipdrop.pipeline import analyse_tracks
+    from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
+
+    trial = SyntheticTrial(noise_px=0.4)
+    print("Analysing a synthetic single-leg stance trial (built in, no video needed):")
+    print(
+        f"  true drop: {trial.left_drop_deg:g}° in left stance, {trial.right_drop_deg:g}° in "
+        f"right stance, camera rolled {trial.roll_deg:g}°"
+    )
+    analysis = analyse_tracks(synthetic_single_leg(trial), source={"name": "synthetic demo"})
+    out_dir = args.out
+    analysis.save(out_dir, force=True)
+    _report_done(analysis, out_dir)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hipdrop", description="Hip drop (contralateral pelvic drop) from video."
+    )
+    parser.add_argument("--version", action="version", version=f"hipdrop {__version__}")
+    parser.add_argument("--verbose", action="store_true", help="show tracebacks on errors")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    analyse = commands.add_parser("analyse", aliases=["analyze"], help="analyse one clip")
+    analyse.add_argument("clip", type=Path, help="video file (mp4, mov, avi, ...)")
+    analyse.add_argument("--out", type=Path, help="output folder (default: CLIP_hipdrop)")
+    analyse.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="CLIP",
+        help="clip of quiet standing on both feet, same camera",
+    )
+    analyse.add_argument(
+        "--thresholds",
+        type=Path,
+        metavar="FILE",
+        help="threshold profile (TOML) instead of the default",
+    )
+    analyse.add_argument(
+        "--height-cm",
+        type=_positive_float,
+        metavar="N",
+        help="body height, to report lateral shift in cm",
+    )
+    analyse.add_argument(
+        "--jobs", type=_positive_int, metavar="N", help="pose processes (default: number of cores)"
+    )
+    analyse.add_argument("--force", action="store_true", help="replace an existing --out folder")
+    analyse.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)
+    analyse.set_defaults(func=cmd_analyse)
+
+    demo = commands.add_parser("demo", help="run the whole analysis on built-in example data")
+    demo.add_argument(
+        "--out",
+        type=Path,
+        default=Path("hipdrop_demo"),
+        help="output folder (default: ./hipdrop_demo, replaced if present)",
+    )
+    demo.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)
+    demo.set_defaults(func=cmd_demo)
+
+    try:
+        from hipdrop.validation import add_parser as add_validate_mocap
+    except ImportError:
+        pass
+    else:
+        add_validate_mocap(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except HipdropError as exc:
+        if args.verbose:
+            traceback.print_exc()
+        print(f"hipdrop: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("hipdrop: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an unexpected failure still gets one line without --verbose
+        if args.verbose:
+            traceback.print_exc()
+        print(
+            f"hipdrop: error: {type(exc).__name__}: {exc} (run with --verbose for details)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Single-leg stance: the standing leg is the one whose foot is clearly LOWER than the other.
+
+The lifted foot's ankle rises above the standing one's (CLINICAL.md, "Gait events from pose").
+The height difference is measured in leg lengths so it does not depend on the subject's size
+in the frame, and a hysteresis (enter above one level, leave below a lower one) plus a minimum
+phase duration keep noise from chopping phases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hipdrop.events.phases import phases_from_labels
+from hipdrop.tracks import LandmarkTracks
+
+
+@dataclass(frozen=True)
+class SingleLegParams:
+    enter_lift_legs: float = 0.15  # foot height difference that starts single-leg stance
+    exit_lift_legs: float = 0.07  # ... and the lower one that ends it
+    min_stance_s: float = 0.3
+
+
+def leg_length_px(tracks: LandmarkTracks) -> float:
+    """Median hip-to-ankle distance over both legs and all frames."""
+    lengths = [
+        np.linalg.norm(tracks.point(side, "hip") - tracks.point(side, "ankle"), axis=1)
+        for side in ("left", "right")
+    ]
+    return float(np.nanmedian(np.concatenate(lengths)))
+
+
+def foot_lift_legs(tracks: LandmarkTracks) -> np.ndarray:
+    """How much higher the LEFT ankle is than the right, in leg lengths (negative: right higher)."""
+    rise_px = tracks.point("right", "ankle")[:, 1] - tracks.point("left", "ankle")[:, 1]
+    return rise_px / leg_length_px(tracks)
+
+
+def _hysteresis_labels(lift: np.ndarray, params: SingleLegParams) -> np.ndarray:
+    """Per-frame stance labels; an unknown lift (NaN) keeps the current state."""
+    labels = np.empty(len(lift), dtype=object)
+    state = "both"
+    for i, value in enumerate(lift):
+        if np.isfinite(value):
+            if state == "both":
+                if value >= params.enter_lift_legs:
+                    state = "right"  # left foot up: standing on the right
+                elif value <= -params.enter_lift_legs:
+                    state = "left"
+            elif (state == "right" and value < params.exit_lift_legs) or (
+                state == "left" and value > -params.exit_lift_legs
+            ):
+                state = "both"
+        labels[i] = state
+    return labels
+
+
+def detect_single_leg_stance(
+    tracks: LandmarkTracks, params: SingleLegParams | None = None
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Per-frame labels (``left``/``right``/``both``/``none``) and the single-leg phase table.
+
+    Frames with no pose are labelled ``none``; phases shorter than ``min_stance_s`` count as
+    ``both``.
+    """
+    params = params or SingleLegParams()
+    labels = _hysteresis_labels(foot_lift_legs(tracks), params)
+    phases = phases_from_labels(labels, tracks.time_s)
+    short = phases[phases["duration_s"] < params.min_stance_s]
+    for row in short.itertuples():
+        labels[row.start_frame : row.end_frame] = "both"
+    no_pose = ~np.isfinite(tracks.xy_px[:, :, 0]).any(axis=1)
+    labels[no_pose] = "none"
+    return labels, phases_from_labels(labels, tracks.time_s)

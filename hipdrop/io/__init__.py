@@ -1,0 +1,1 @@
+"""Everything that touches files: video frames, landmark files, motion-capture readers."""

@@ -1,0 +1,169 @@
+"""Video frames with the decoder's own timestamps, upright (rotation metadata honoured)."""
+
+from __future__ import annotations
+
+import hashlib
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from hipdrop.errors import VideoError
+
+#: Fewer decodable frames than this is not a clip that can be analysed.
+MIN_FRAMES = 5
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the container says about a clip, after rotation. ``frame_count`` is an estimate."""
+
+    path: Path
+    width_px: int
+    height_px: int
+    nominal_fps: float
+    frame_count: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Frame:
+    index: int
+    time_s: float
+    image_bgr: np.ndarray
+
+
+def file_sha256(path: Path, chunk_bytes: int = 1 << 20) -> str:
+    """Content hash of a file, the key for caches and provenance."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(chunk_bytes):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _open(path: Path) -> cv2.VideoCapture:
+    if not path.exists():
+        raise VideoError(f"{path}: no such file")
+    if path.is_dir():
+        raise VideoError(f"{path}: is a folder, not a video file")
+    if path.stat().st_size == 0:
+        raise VideoError(f"{path.name}: the file is empty")
+    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    if not cap.isOpened():
+        raise VideoError(f"{path.name}: not a video file OpenCV can read")
+    cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+    return cap
+
+
+def probe_video(path: Path | str) -> VideoInfo:
+    """Open a clip, decode its first frames and describe it; raise ``VideoError`` if unusable."""
+    path = Path(path)
+    cap = _open(path)
+    try:
+        frames = []
+        for _ in range(MIN_FRAMES):
+            ok, image = cap.read()
+            if not ok or image is None:
+                break
+            frames.append(image)
+        if not frames:
+            raise VideoError(f"{path.name}: no video frames could be decoded")
+        if len(frames) < MIN_FRAMES:
+            raise VideoError(
+                f"{path.name}: only {len(frames)} frame(s) decoded; a clip needs at least "
+                f"{MIN_FRAMES} (is it a still image or a truncated file?)"
+            )
+        height, width = frames[0].shape[:2]
+        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    finally:
+        cap.release()
+    return VideoInfo(path, int(width), int(height), fps, max(count, MIN_FRAMES), file_sha256(path))
+
+
+def iter_frames(path: Path | str, start: int = 0, stop: int | None = None) -> Iterator[Frame]:
+    """Decode frames ``[start, stop)`` in order with their presentation times in seconds.
+
+    Frames before ``start`` are skipped with ``grab()`` (no colour conversion), which is exact
+    where seeking in compressed streams is not. Times come from the decoder; a time that does not
+    increase (some containers report 0 for the last frame) is replaced by the previous time plus
+    one nominal frame interval.
+    """
+    path = Path(path)
+    cap = _open(path)
+    try:
+        nominal_dt = 1.0 / (cap.get(cv2.CAP_PROP_FPS) or 30.0)
+        index, last_time = 0, -np.inf
+        while stop is None or index < stop:
+            if index < start:
+                if not cap.grab():
+                    return
+                last_time = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+                index += 1
+                continue
+            ok, image = cap.read()
+            if not ok or image is None:
+                return
+            time_s = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            if not np.isfinite(time_s) or time_s <= last_time:
+                time_s = (last_time if np.isfinite(last_time) else -nominal_dt) + nominal_dt
+            last_time = time_s
+            yield Frame(index, float(time_s), image)
+            index += 1
+    finally:
+        cap.release()
+
+
+def iter_frames_threaded(
+    path: Path | str, start: int = 0, stop: int | None = None, queue_size: int = 8
+) -> Iterator[Frame]:
+    """Like :func:`iter_frames`, with decoding in a background thread and a bounded queue.
+
+    Decoding overlaps with the consumer's work (pose estimation); at most ``queue_size`` frames
+    are held in memory, whatever the clip's length.
+    """
+    frames: queue.Queue = queue.Queue(maxsize=queue_size)
+    done = object()
+    stop_event = threading.Event()
+
+    def produce() -> None:
+        try:
+            for frame in iter_frames(path, start, stop):
+                while not stop_event.is_set():
+                    try:
+                        frames.put(frame, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop_event.is_set():
+                    return
+        except BaseException as exc:  # handed to the consumer, re-raised there
+            frames.put(exc)
+            return
+        frames.put(done)
+
+    worker = threading.Thread(target=produce, name="hipdrop-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = frames.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop_event.set()
+        worker.join(timeout=5)
+
+
+def read_frame(path: Path | str, index: int) -> np.ndarray:
+    """One decoded frame (BGR) by index, for evidence pictures."""
+    for frame in iter_frames(path, start=index, stop=index + 1):
+        return frame.image_bgr
+    raise VideoError(f"{Path(path).name}: frame {index} could not be decoded")

@@ -1,0 +1,126 @@
+"""Frontal-plane angles and displacements from pixel landmark tracks (no I/O, no cv2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hipdrop.conventions import View
+from hipdrop.tracks import LandmarkTracks
+
+
+def _mid(tracks: LandmarkTracks, part: str) -> np.ndarray:
+    return 0.5 * (tracks.point("left", part) + tracks.point("right", part))
+
+
+def pelvic_obliquity_deg(tracks: LandmarkTracks) -> np.ndarray:
+    """Hip line against the image horizontal, positive when the subject's LEFT hip is higher.
+
+    Uses the absolute horizontal separation, so the sign means the same whether the subject
+    faces the camera (left hip on the image right) or turns their back to it.
+    """
+    left, right = tracks.point("left", "hip"), tracks.point("right", "hip")
+    rise_px = right[:, 1] - left[:, 1]  # y grows downward: left higher -> positive
+    return np.degrees(np.arctan2(rise_px, np.abs(left[:, 0] - right[:, 0])))
+
+
+def hip_width_px(tracks: LandmarkTracks) -> np.ndarray:
+    """Distance between the two hip landmarks, the pelvis width used as a length unit."""
+    return np.linalg.norm(tracks.point("left", "hip") - tracks.point("right", "hip"), axis=1)
+
+
+def torso_length_px(tracks: LandmarkTracks) -> np.ndarray:
+    """Mid-hip to mid-shoulder distance."""
+    return np.linalg.norm(_mid(tracks, "shoulder") - _mid(tracks, "hip"), axis=1)
+
+
+def subject_left_sign(tracks: LandmarkTracks) -> float:
+    """+1 when the subject's left is toward image +x (facing the camera), -1 when away."""
+    dx = tracks.point("left", "hip")[:, 0] - tracks.point("right", "hip")[:, 0]
+    median = np.nanmedian(dx) if np.isfinite(dx).any() else 1.0
+    return 1.0 if median >= 0 else -1.0
+
+
+def trunk_lean_deg(tracks: LandmarkTracks) -> np.ndarray:
+    """Trunk axis (mid-hip to mid-shoulder) against the image vertical, + toward subject's left."""
+    axis = _mid(tracks, "shoulder") - _mid(tracks, "hip")
+    toward_left = axis[:, 0] * subject_left_sign(tracks)
+    return np.degrees(np.arctan2(toward_left, -axis[:, 1]))
+
+
+def lateral_shift_widths(
+    tracks: LandmarkTracks, reference_x_px: float, pelvis_width_px: float
+) -> np.ndarray:
+    """Pelvis-centre displacement from ``reference_x_px``, in pelvis widths, + toward left."""
+    centre_x = _mid(tracks, "hip")[:, 0]
+    return (centre_x - reference_x_px) * subject_left_sign(tracks) / pelvis_width_px
+
+
+def stature_px(tracks: LandmarkTracks) -> np.ndarray:
+    """Approximate standing height in pixels: floor (lower heel) to nose, divided by 0.93.
+
+    The nose sits at about 93% of stature in adults (Drillis & Contini 1966 segment ratios);
+    only meaningful in frames where the subject stands upright.
+    """
+    heel_y = np.fmax(tracks.point("left", "heel")[:, 1], tracks.point("right", "heel")[:, 1])
+    return (heel_y - tracks.xy_px[:, 0, 1]) / 0.93
+
+
+@dataclass(frozen=True)
+class ViewEstimate:
+    view: View
+    yaw_deg: float  # body turn away from facing the camera, 0-90 (folded front/back)
+    width_ratio: float  # hip width / torso length in the image
+    reason: str
+
+
+#: Below these image width ratios the hips or shoulders are seen nearly edge-on (side view).
+SIDE_HIP_RATIO = 0.2
+SIDE_SHOULDER_RATIO = 0.3
+#: Body yaw from MediaPipe's world landmarks above which the view is oblique / side.
+OBLIQUE_YAW_DEG = 30.0
+SIDE_YAW_DEG = 60.0
+
+
+def detect_view(tracks: LandmarkTracks) -> ViewEstimate:
+    """Anterior, posterior, oblique or side, from the hip/shoulder lines' image width and yaw.
+
+    The 2D width ratios (hip and shoulder width over torso length) catch side views; the yaw of
+    the hip and shoulder lines in MediaPipe's metric world landmarks separates oblique from
+    frontal views; the order of the hips in the image separates anterior from posterior.
+    """
+    torso = np.nanmedian(torso_length_px(tracks))
+    lh, rh = tracks.point("left", "hip"), tracks.point("right", "hip")
+    ls, rs = tracks.point("left", "shoulder"), tracks.point("right", "shoulder")
+    if not np.isfinite(torso) or torso <= 0:
+        return ViewEstimate("unknown", float("nan"), float("nan"), "no torso was detected")
+    hip_ratio = float(np.nanmedian(np.abs(lh[:, 0] - rh[:, 0])) / torso)
+    shoulder_ratio = float(np.nanmedian(np.abs(ls[:, 0] - rs[:, 0])) / torso)
+    yaw = float("nan")
+    if tracks.world_m is not None and np.isfinite(tracks.world_m).any():
+        w = tracks.world_m
+        lines = np.concatenate([w[:, 23] - w[:, 24], w[:, 11] - w[:, 12]])
+        angle = np.degrees(np.arctan2(np.abs(lines[:, 2]), np.abs(lines[:, 0])))
+        yaw = float(np.nanmedian(angle))
+    if hip_ratio < SIDE_HIP_RATIO or shoulder_ratio < SIDE_SHOULDER_RATIO:
+        return ViewEstimate(
+            "side",
+            yaw,
+            hip_ratio,
+            f"hips and shoulders are seen nearly edge-on (hip width {hip_ratio:.2f} and "
+            f"shoulder width {shoulder_ratio:.2f} of torso length)",
+        )
+    if np.isfinite(yaw) and yaw > SIDE_YAW_DEG:
+        return ViewEstimate(
+            "side", yaw, hip_ratio, f"the body is turned {yaw:.0f}° from the camera"
+        )
+    facing = "anterior" if subject_left_sign(tracks) > 0 else "posterior"
+    if np.isfinite(yaw) and yaw > OBLIQUE_YAW_DEG:
+        return ViewEstimate(
+            "oblique",
+            yaw,
+            hip_ratio,
+            f"the body is turned about {yaw:.0f}° from a {facing} view",
+        )
+    return ViewEstimate(facing, yaw, hip_ratio, f"{facing} view, body turned about {yaw:.0f}°")

@@ -1,0 +1,155 @@
+"""Per-phase and per-side hip-drop numbers from the per-frame table and the phase table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hipdrop.baseline import Baseline
+from hipdrop.conventions import SIDES
+from hipdrop.thresholds import TaskThresholds
+
+
+def stance_sign(stance_leg: str) -> float:
+    """Multiplier turning 'toward the subject's left' quantities into 'toward the stance leg'.
+
+    During LEFT stance the swing side is the right: a higher left hip (positive obliquity) is
+    a drop of the swing side. During RIGHT stance the signs reverse.
+    """
+    return 1.0 if stance_leg == "left" else -1.0
+
+
+def add_drop_columns(frames: pd.DataFrame, baseline: Baseline | None) -> pd.DataFrame:
+    """Add ``corrected_obliquity_deg`` and ``drop_deg`` (stance-attributed, NaN outside stance)."""
+    out = frames.copy()
+    offset = baseline.obliquity_deg if baseline else 0.0
+    out["corrected_obliquity_deg"] = out["pelvic_obliquity_deg"] - offset
+    sign = out["stance_leg"].map({"left": 1.0, "right": -1.0})
+    out["drop_deg"] = out["corrected_obliquity_deg"] * sign
+    return out
+
+
+def _hold_time_s(time_s: np.ndarray, drop_deg: np.ndarray, fall_deg: float, settle_s: float = 0.25):
+    """Seconds from phase start until the pelvis starts to fall. Returns (seconds, fell).
+
+    The pelvis settles for ``settle_s``; its level then is the reference, and it "falls" when
+    the drop first exceeds that level by ``fall_deg``. Never falling gives the phase duration.
+    """
+    elapsed = time_s - time_s[0]
+    settled = np.flatnonzero((elapsed >= settle_s) & np.isfinite(drop_deg))
+    if len(settled) == 0:
+        return float(elapsed[-1]), False
+    level = drop_deg[settled[0]]
+    above = np.flatnonzero((elapsed > settle_s) & (drop_deg > level + fall_deg))
+    if len(above) == 0:
+        return float(elapsed[-1]), False
+    return float(elapsed[above[0]]), True
+
+
+def phase_metrics(
+    frames: pd.DataFrame,
+    phases: pd.DataFrame,
+    baseline: Baseline | None,
+    thresholds: TaskThresholds,
+    px_per_cm: float | None = None,
+    edge_s: float = 0.1,
+) -> pd.DataFrame:
+    """One row per stance phase: peak/mean drop, hike, lateral shift, trunk lean, hold time.
+
+    The first and last ``edge_s`` of a phase (foot leaving and reaching the floor) are left out
+    of the drop metrics: that is weight transfer, not stance.
+    """
+    rows = []
+    lean_offset = baseline.trunk_lean_deg if baseline else 0.0
+    for phase in phases.itertuples():
+        part = frames.iloc[phase.start_frame : phase.end_frame]
+        elapsed = part["time_s"].to_numpy() - phase.start_s
+        core = (elapsed >= edge_s) & (elapsed < phase.duration_s - edge_s)
+        drop = np.where(core, part["drop_deg"].to_numpy(), np.nan)
+        sign = stance_sign(phase.stance_leg)
+        row = phase._asdict()
+        row.pop("Index")
+        if not np.isfinite(drop).any():
+            rows.append(row)
+            continue
+        peak_at = int(np.nanargmax(drop))
+        width = float(np.nanmedian(part["hip_width_px"]))
+        if baseline is not None and baseline.pelvis_x_px is not None:
+            reference_x = baseline.pelvis_x_px
+        else:
+            reference_x = float(part["pelvis_left_px"].dropna().iloc[0])
+        shift_px = (part["pelvis_left_px"].to_numpy() - reference_x) * sign
+        shift_widths = np.nanmax(shift_px) / width
+        hold_s, fell = _hold_time_s(part["time_s"].to_numpy(), drop, thresholds.fall_deg)
+        row.update(
+            peak_drop_deg=float(drop[peak_at]),
+            peak_drop_frame=int(part["frame"].iloc[peak_at]),
+            peak_drop_s=float(part["time_s"].iloc[peak_at]),
+            mean_drop_deg=float(np.nanmean(drop)),
+            peak_hike_deg=float(max(0.0, np.nanmax(-drop))),
+            max_lateral_shift_widths=float(shift_widths),
+            max_lateral_shift_cm=(
+                float(shift_widths * width / px_per_cm) if px_per_cm else float("nan")
+            ),
+            trunk_lean_at_peak_deg=float(
+                (part["trunk_lean_deg"].iloc[peak_at] - lean_offset) * sign
+            ),
+            hold_s=hold_s,
+            pelvis_fell=fell,
+        )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def side_summary(
+    phase_table: pd.DataFrame, thresholds: TaskThresholds, uncertainty_deg: float
+) -> dict[str, dict]:
+    """Per STANCE leg: the worst phase's numbers, totals, and the classification."""
+    sides: dict[str, dict] = {}
+    for side in SIDES:
+        mine = phase_table[phase_table["stance_leg"] == side] if len(phase_table) else phase_table
+        if "peak_drop_deg" in mine:
+            mine = mine[np.isfinite(mine["peak_drop_deg"].astype(float))]
+        if mine.empty:
+            sides[side] = {
+                "n_phases": 0,
+                "peak_drop_deg": None,
+                "uncertainty_deg": uncertainty_deg,
+                "classification": thresholds.classify(None),
+                "note": f"no usable {side} single-leg stance was found",
+            }
+            continue
+        worst = mine.loc[mine["peak_drop_deg"].idxmax()]
+        peak = float(worst["peak_drop_deg"])
+        weights = mine["duration_s"].to_numpy()
+        sides[side] = {
+            "n_phases": len(mine),
+            "stance_s": float(weights.sum()),
+            "peak_drop_deg": peak,
+            "uncertainty_deg": uncertainty_deg,
+            "mean_drop_deg": float(np.average(mine["mean_drop_deg"], weights=weights)),
+            "peak_drop_frame": int(worst["peak_drop_frame"]),
+            "peak_drop_s": float(worst["peak_drop_s"]),
+            "peak_hike_deg": float(mine["peak_hike_deg"].max()),
+            "hip_hike": bool(mine["peak_hike_deg"].max() >= thresholds.hike_threshold_deg),
+            "max_lateral_shift_widths": float(mine["max_lateral_shift_widths"].max()),
+            "max_lateral_shift_cm": _none_if_nan(mine["max_lateral_shift_cm"].max()),
+            "trunk_lean_at_peak_deg": float(worst["trunk_lean_at_peak_deg"]),
+            "hold_s": float(mine["hold_s"].min()),
+            "pelvis_fell": bool(mine["pelvis_fell"].any()),
+            "classification": thresholds.classify(peak),
+            "near_threshold": bool(
+                abs(peak - thresholds.threshold_deg) <= max(uncertainty_deg, thresholds.sdd_deg / 2)
+            ),
+        }
+    return sides
+
+
+def _none_if_nan(value: float) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def asymmetry_deg(sides: dict[str, dict]) -> float | None:
+    """Left-stance minus right-stance peak drop, when both sides have one."""
+    left, right = sides["left"].get("peak_drop_deg"), sides["right"].get("peak_drop_deg")
+    return None if left is None or right is None else float(left - right)

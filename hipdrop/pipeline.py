@@ -1,0 +1,242 @@
+"""``analyse()``: video or landmark tracks in, an :class:`Analysis` out. Only strings steps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hipdrop import __version__
+from hipdrop.baseline import Baseline, baseline_from_clip, find_quiet_standing
+from hipdrop.errors import HipdropError, NoPersonError
+from hipdrop.events.single_leg import SingleLegParams, detect_single_leg_stance
+from hipdrop.io.video import probe_video
+from hipdrop.kinematics import (
+    detect_view,
+    hip_width_px,
+    pelvic_obliquity_deg,
+    stature_px,
+    subject_left_sign,
+    trunk_lean_deg,
+)
+from hipdrop.metrics import add_drop_columns, asymmetry_deg, phase_metrics, side_summary
+from hipdrop.pose import PoseSettings, estimate_pose
+from hipdrop.quality import MIN_HIP_WIDTH_PX, assess_quality
+from hipdrop.result import Analysis
+from hipdrop.signal import CleaningParams, clean_tracks, rolling_outliers
+from hipdrop.thresholds import load_thresholds
+from hipdrop.tracks import LandmarkTracks
+
+SUMMARY_SCHEMA_VERSION = "1.0"
+#: A clip where pose finds the hips in fewer frames than this is "no person".
+MIN_POSE_FRACTION = 0.3
+
+#: Obliquity samples this far from the median of a window this long are discarded.
+OUTLIER_WINDOW_S = 0.5
+OUTLIER_DEG = 10.0
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def frame_table(tracks: LandmarkTracks, labels: np.ndarray) -> pd.DataFrame:
+    """Per-frame kinematics of cleaned tracks (the body of ``frames.csv``)."""
+    left_sign = subject_left_sign(tracks)
+    obliquity = pelvic_obliquity_deg(tracks)
+    # Tracker start-up and one-off pose failures tilt the hip line by tens of degrees for a
+    # frame or two; such samples are not pelvic motion.
+    obliquity[rolling_outliers(obliquity, tracks.time_s, OUTLIER_WINDOW_S, OUTLIER_DEG)] = np.nan
+    pelvis_x = 0.5 * (tracks.point("left", "hip")[:, 0] + tracks.point("right", "hip")[:, 0])
+    return pd.DataFrame(
+        {
+            "frame": np.arange(tracks.n_frames),
+            "time_s": tracks.time_s,
+            "pelvic_obliquity_deg": obliquity,
+            "stance_leg": labels,
+            "trunk_lean_deg": trunk_lean_deg(tracks),
+            "hip_width_px": hip_width_px(tracks),
+            "pelvis_left_px": pelvis_x * left_sign,
+        }
+    )
+
+
+def _track_clip(path: Path, settings: PoseSettings, jobs: int | None, progress) -> LandmarkTracks:
+    info = probe_video(path)
+    tracks = estimate_pose(path, settings, jobs=jobs, progress=progress, info=info)
+    tracks.meta.update(video_sha256=info.sha256, video_name=path.name)
+    return tracks
+
+
+def _check_person(tracks: LandmarkTracks, name: str) -> None:
+    hips_found = np.isfinite(tracks.xy_px[:, 23:25, 0]).all(axis=1)
+    if hips_found.mean() < MIN_POSE_FRACTION:
+        raise NoPersonError(
+            f"{name}: no person was found in enough frames "
+            f"({hips_found.sum()} of {tracks.n_frames} frames show a body)"
+        )
+
+
+def _clip_baseline(
+    path: Path, settings: PoseSettings, cleaning: CleaningParams, stance: SingleLegParams
+) -> Baseline:
+    tracks = _track_clip(path, settings, None, None)
+    _check_person(tracks, path.name)
+    cleaned = clean_tracks(tracks, cleaning).tracks
+    labels, _ = detect_single_leg_stance(cleaned, stance)
+    baseline = baseline_from_clip(
+        labels, pelvic_obliquity_deg(cleaned), trunk_lean_deg(cleaned), path.name
+    )
+    if baseline is None:
+        raise HipdropError(f"{path.name}: no standing posture found in the baseline clip")
+    return baseline
+
+
+def analyse_tracks(
+    tracks: LandmarkTracks,
+    *,
+    baseline: Baseline | None = None,
+    thresholds_path: Path | str | None = None,
+    height_cm: float | None = None,
+    cleaning: CleaningParams | None = None,
+    stance: SingleLegParams | None = None,
+    source: dict | None = None,
+) -> Analysis:
+    """Everything after pose: cleaning, view, stance, baseline, metrics, classification."""
+    cleaning = cleaning or CleaningParams()
+    stance = stance or SingleLegParams()
+    thresholds = load_thresholds("single-leg", thresholds_path)
+    name = (source or {}).get("name", "tracks")
+    _check_person(tracks, name)
+    cleaned = clean_tracks(tracks, cleaning)
+    view = detect_view(cleaned.tracks)
+    warnings: list[str] = []
+    labels, phases = detect_single_leg_stance(cleaned.tracks, stance)
+    frames = frame_table(cleaned.tracks, labels)
+    if baseline is None:
+        baseline = find_quiet_standing(
+            labels,
+            tracks.time_s,
+            frames["pelvic_obliquity_deg"].to_numpy(),
+            frames["trunk_lean_deg"].to_numpy(),
+            frames["pelvis_left_px"].to_numpy(),
+            frames["hip_width_px"].to_numpy(),
+        )
+        if baseline is None:
+            warnings.append(
+                "No quiet standing on both feet was found and no --baseline clip was given: "
+                "drop is measured against the image horizontal, so camera roll and resting "
+                "asymmetry are included."
+            )
+    frames = add_drop_columns(frames, baseline)
+    height_px = (
+        float(np.nanmedian(stature_px(cleaned.tracks)[labels == "both"]))
+        if (labels == "both").any()
+        else float(np.nanmedian(stature_px(cleaned.tracks)))
+    )
+    px_per_cm = height_px / height_cm if height_cm and np.isfinite(height_px) else None
+    width = float(np.nanmedian(frames["hip_width_px"]))
+    quality = assess_quality(cleaned, width, height_px)
+    usable = view.view != "side"
+    if not usable:
+        phases = phases.iloc[0:0]
+    phase_table = phase_metrics(frames, phases, baseline, thresholds, px_per_cm)
+    sides = side_summary(phase_table, thresholds, quality.uncertainty_deg)
+    if view.view == "oblique":
+        warnings.append(
+            f"Oblique view ({view.reason}): the hip line is foreshortened, so angles are "
+            "less reliable than from straight in front or behind."
+        )
+    if width < MIN_HIP_WIDTH_PX:
+        warnings.append(
+            f"The subject is small in the frame (hips {width:.0f} px apart): expect about "
+            f"±{quality.uncertainty_deg:.1f}° of noise. Film closer."
+        )
+    if cleaned.pelvis_relabelled.any() or cleaned.legs_relabelled.any():
+        warnings.append(
+            f"Pose estimation mixed up left and right in {int(cleaned.pelvis_relabelled.sum())} "
+            f"frame(s) (pelvis) and {int(cleaned.legs_relabelled.sum())} frame(s) (legs); "
+            "these were relabelled from their position in the image."
+        )
+    if usable and phases.empty:
+        warnings.append("No single-leg stance phase was found in the clip.")
+    summary = {
+        "schema_version": SUMMARY_SCHEMA_VERSION,
+        "task": "single-leg",
+        "view": view.view,
+        "view_reason": view.reason,
+        "usable": usable,
+        **(
+            {}
+            if usable
+            else {
+                "reason": f"Side view: {view.reason}. Frontal-plane hip drop "
+                "needs a camera in front of or behind the subject."
+            }
+        ),
+        "phases": [
+            {k: row[k] for k in ("stance_leg", "start_frame", "end_frame", "start_s", "end_s")}
+            for row in phase_table.to_dict("records")
+        ],
+        "sides": sides,
+        "asymmetry_deg": asymmetry_deg(sides),
+        "baseline": baseline.as_dict() if baseline else None,
+        "thresholds": asdict(thresholds),
+        "quality": quality.as_dict(),
+        "height_cm": height_cm,
+        "warnings": warnings,
+        "provenance": {
+            "hipdrop_version": __version__,
+            "pose": tracks.meta.get("pose"),
+            "input_sha256": tracks.meta.get("video_sha256"),
+            "input_name": name,
+            "parameters": {"cleaning": asdict(cleaning), "stance": asdict(stance)},
+        },
+    }
+    return Analysis(
+        summary=summary,
+        frames=frames,
+        phases=phase_table,
+        tracks=cleaned.tracks,
+        raw_tracks=tracks,
+        video_path=(source or {}).get("path"),
+    )
+
+
+def analyse(
+    path: Path | str,
+    *,
+    baseline: Path | str | None = None,
+    thresholds: Path | str | None = None,
+    height_cm: float | None = None,
+    jobs: int | None = None,
+    pose: PoseSettings | None = None,
+    cleaning: CleaningParams | None = None,
+    stance: SingleLegParams | None = None,
+    progress: ProgressCallback | None = None,
+) -> Analysis:
+    """Analyse one clip: pose (cached), then :func:`analyse_tracks`.
+
+    ``baseline`` is an optional clip of quiet standing on both feet, filmed with the same
+    camera; without it a still, double-leg stretch of the clip itself is used if there is one.
+    """
+    path = Path(path)
+    settings = pose or PoseSettings()
+    if height_cm is not None and not 50 <= height_cm <= 250:
+        raise HipdropError(f"--height-cm {height_cm:g} is not a plausible body height (50-250)")
+    tracks = _track_clip(path, settings, jobs, progress)
+    reference = None
+    if baseline is not None:
+        reference = _clip_baseline(
+            Path(baseline), settings, cleaning or CleaningParams(), stance or SingleLegParams()
+        )
+    return analyse_tracks(
+        tracks,
+        baseline=reference,
+        thresholds_path=thresholds,
+        height_cm=height_cm,
+        cleaning=cleaning,
+        stance=stance,
+        source={"name": path.name, "path": path},
+    )

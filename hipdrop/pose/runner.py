@@ -1,0 +1,198 @@
+"""Run pose over a whole clip: streamed decoding, optional parallel segments, disk cache.
+
+A clip is split into ``jobs`` consecutive segments, each run in its own process. A segment
+starts decoding ``warmup_s`` before its first frame so the tracker and MediaPipe's landmark
+smoothing settle before any frame that is kept; the warm-up output is thrown away, so the
+stitched tracks carry no seam.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hipdrop.conventions import N_LANDMARKS
+from hipdrop.errors import HipdropError
+from hipdrop.io.video import VideoInfo, iter_frames_threaded, probe_video
+from hipdrop.pose import cache
+from hipdrop.pose.backend import PoseSettings, create_backend
+from hipdrop.tracks import LandmarkTracks
+
+ProgressCallback = Callable[[int, int], None]  # (frames done, frames expected)
+
+#: A segment shorter than this many warm-up lengths is not worth a process of its own.
+MIN_SEGMENT_WARMUPS = 4
+
+
+@dataclass(frozen=True)
+class _Segment:
+    keep_start: int
+    stop: int | None
+    decode_start: int
+
+
+@dataclass
+class _SegmentResult:
+    time_s: np.ndarray
+    xy_px: np.ndarray
+    visibility: np.ndarray
+    world_m: np.ndarray
+    size_px: tuple[int, int]
+
+
+def _run_segment(
+    path: Path, settings: PoseSettings, segment: _Segment, on_frame: Callable[[], None]
+) -> _SegmentResult:
+    backend = create_backend(settings)
+    times, xys, vis, worlds = [], [], [], []
+    size = (0, 0)
+    try:
+        for frame in iter_frames_threaded(path, segment.decode_start, segment.stop):
+            estimate = backend.estimate(frame.image_bgr)
+            if frame.index < segment.keep_start:
+                continue
+            size = (frame.image_bgr.shape[1], frame.image_bgr.shape[0])
+            times.append(frame.time_s)
+            if estimate is None:
+                xys.append(np.full((N_LANDMARKS, 2), np.nan))
+                vis.append(np.zeros(N_LANDMARKS))
+                worlds.append(np.full((N_LANDMARKS, 3), np.nan))
+            else:
+                xys.append(estimate.xy_px)
+                vis.append(estimate.visibility)
+                worlds.append(estimate.world_m)
+            on_frame()
+    finally:
+        backend.close()
+    n = len(times)
+    return _SegmentResult(
+        np.asarray(times, dtype=np.float64),
+        np.asarray(xys, dtype=np.float64).reshape(n, N_LANDMARKS, 2),
+        np.asarray(vis, dtype=np.float64).reshape(n, N_LANDMARKS),
+        np.asarray(worlds, dtype=np.float64).reshape(n, N_LANDMARKS, 3),
+        size,
+    )
+
+
+def _silence_native_stderr() -> None:
+    """MediaPipe's C++ logging writes straight to file descriptor 2; send it nowhere."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
+def _segment_worker(path, settings, segment, results, progress) -> None:
+    """Process entry point: report progress every few frames, then the whole result."""
+    _silence_native_stderr()
+    count = 0
+
+    def tick() -> None:
+        nonlocal count
+        count += 1
+        if count % 10 == 0:
+            progress.put(10)
+
+    try:
+        result = _run_segment(path, settings, segment, tick)
+        progress.put(count % 10)
+        results.put((segment.keep_start, result))
+    except BaseException as exc:  # reported to the parent as text
+        results.put((segment.keep_start, f"{type(exc).__name__}: {exc}"))
+
+
+def plan_segments(frame_count: int, jobs: int, warmup_frames: int) -> list[_Segment]:
+    """Split ``[0, frame_count)`` into at most ``jobs`` segments worth a process each."""
+    jobs = max(1, min(jobs, frame_count // max(1, MIN_SEGMENT_WARMUPS * warmup_frames)))
+    bounds = np.linspace(0, frame_count, jobs + 1).round().astype(int)
+    segments = []
+    for i in range(jobs):
+        start = int(bounds[i])
+        stop = None if i == jobs - 1 else int(bounds[i + 1])
+        segments.append(_Segment(start, stop, max(0, start - warmup_frames)))
+    return segments
+
+
+def _run_workers(
+    info: VideoInfo, settings: PoseSettings, segments: list[_Segment], progress: ProgressCallback
+) -> list[_SegmentResult]:
+    ctx = mp.get_context("spawn")
+    results_q, progress_q = ctx.Queue(), ctx.Queue()
+    procs = [
+        ctx.Process(
+            target=_segment_worker,
+            args=(info.path, settings, seg, results_q, progress_q),
+            daemon=True,
+        )
+        for seg in segments
+    ]
+    for proc in procs:
+        proc.start()
+    done, collected = 0, {}
+    try:
+        while len(collected) < len(procs):
+            try:
+                while True:
+                    done += progress_q.get_nowait()
+                    progress(done, info.frame_count)
+            except queue.Empty:
+                pass
+            try:
+                key, result = results_q.get(timeout=0.2)
+            except queue.Empty:
+                if any(p.exitcode not in (None, 0) for p in procs):
+                    raise HipdropError("a pose worker process died unexpectedly") from None
+                continue
+            if isinstance(result, str):
+                raise HipdropError(f"pose estimation failed: {result}")
+            collected[key] = result
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+            proc.join(timeout=5)
+    return [collected[seg.keep_start] for seg in segments]
+
+
+def estimate_pose(
+    path: Path | str,
+    settings: PoseSettings | None = None,
+    jobs: int | None = None,
+    warmup_s: float = 1.0,
+    progress: ProgressCallback | None = None,
+    use_cache: bool = True,
+    info: VideoInfo | None = None,
+) -> LandmarkTracks:
+    """Landmark tracks for every decoded frame of a clip, from the cache when possible.
+
+    ``jobs`` defaults to the number of CPU cores; one process per segment. Pose always runs
+    in worker processes, which keeps MediaPipe's native log output off the user's terminal.
+    """
+    settings = settings or PoseSettings()
+    info = info or probe_video(path)
+    if use_cache and (cached := cache.load_cached(info.sha256, settings)) is not None:
+        return cached
+    jobs = jobs or os.cpu_count() or 1
+    progress = progress or (lambda done, total: None)
+    warmup_frames = round(warmup_s * (info.nominal_fps or 30.0))
+    segments = plan_segments(info.frame_count, jobs, warmup_frames)
+    parts = _run_workers(info, settings, segments, progress)
+    sizes = [p.size_px for p in parts if p.size_px != (0, 0)]
+    if not sizes:
+        raise HipdropError(f"{info.path.name}: no frames could be decoded")
+    tracks = LandmarkTracks(
+        time_s=np.concatenate([p.time_s for p in parts]),
+        xy_px=np.concatenate([p.xy_px for p in parts]),
+        visibility=np.concatenate([p.visibility for p in parts]),
+        world_m=np.concatenate([p.world_m for p in parts]),
+        image_size_px=sizes[0],
+        meta={"video_sha256": info.sha256, "pose": settings.as_dict()},
+    )
+    if use_cache:
+        cache.store(info.sha256, settings, tracks)
+    return tracks

@@ -1,0 +1,66 @@
+"""How far to trust a clip's angles: landmark jitter, subject size, and the noise budget."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from hipdrop.conventions import landmark
+from hipdrop.signal import CleanedTracks
+from hipdrop.tracks import LandmarkTracks
+
+#: Below this hip-to-hip distance the angle noise rivals the detectable difference (CLINICAL.md).
+MIN_HIP_WIDTH_PX = 40.0
+
+
+@dataclass(frozen=True)
+class ClipQuality:
+    frame_rate_hz: float
+    n_frames: int
+    usable_fraction: float  # frames with both hips and both ankles found
+    hip_width_px: float
+    subject_height_px: float
+    jitter_px: float  # RMS high-frequency landmark noise at the hips
+    uncertainty_deg: float  # noise budget of one obliquity sample
+
+    def as_dict(self) -> dict:
+        return {
+            k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+            for k, v in asdict(self).items()
+        }
+
+
+def obliquity_noise_deg(jitter_px: float, hip_width_px: float) -> float:
+    """Angle noise of the hip line: sqrt(2) x jitter / hip width, in degrees (CLINICAL.md)."""
+    if not hip_width_px > 0:
+        return float("nan")
+    return float(np.degrees(np.sqrt(2.0) * jitter_px / hip_width_px))
+
+
+def hip_jitter_px(unfiltered_xy_px: np.ndarray, cleaned: LandmarkTracks) -> float:
+    """RMS difference between repaired and low-passed hip positions, per coordinate."""
+    hips = [landmark("left", "hip"), landmark("right", "hip")]
+    residual = unfiltered_xy_px[:, hips] - cleaned.xy_px[:, hips]
+    residual = residual[np.isfinite(residual)]
+    return float(np.sqrt(np.mean(residual**2))) if residual.size else float("nan")
+
+
+def usable_frames(tracks: LandmarkTracks) -> np.ndarray:
+    """Frames where both hips and both ankles have positions."""
+    parts = [landmark(s, p) for s in ("left", "right") for p in ("hip", "ankle")]
+    return np.isfinite(tracks.xy_px[:, parts, 0]).all(axis=1)
+
+
+def assess_quality(cleaned: CleanedTracks, hip_width_px: float, height_px: float) -> ClipQuality:
+    tracks = cleaned.tracks
+    jitter = hip_jitter_px(cleaned.unfiltered_xy_px, tracks)
+    return ClipQuality(
+        frame_rate_hz=tracks.frame_rate_hz,
+        n_frames=tracks.n_frames,
+        usable_fraction=float(usable_frames(tracks).mean()) if tracks.n_frames else 0.0,
+        hip_width_px=hip_width_px,
+        subject_height_px=height_px,
+        jitter_px=jitter,
+        uncertainty_deg=obliquity_noise_deg(jitter, hip_width_px),
+    )

@@ -1,0 +1,1 @@
+"""Renderers for what a clinician reads: evidence frames, HTML report."""

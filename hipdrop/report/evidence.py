@@ -1,0 +1,106 @@
+"""Evidence picture: the frame at peak drop with the pelvis line and a level reference."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from hipdrop.conventions import landmark
+from hipdrop.plots import SIDE_COLOURS, STYLE
+from hipdrop.tracks import LandmarkTracks
+
+_BONES = [
+    ("shoulder", "elbow"),
+    ("elbow", "wrist"),
+    ("shoulder", "hip"),
+    ("hip", "knee"),
+    ("knee", "ankle"),
+    ("ankle", "heel"),
+    ("heel", "foot_index"),
+    ("ankle", "foot_index"),
+]
+
+
+def _crop_box(xy: np.ndarray, width: int, height: int) -> tuple[int, int, int, int]:
+    """A box around the subject (landmarks plus margin), clipped to the image."""
+    pts = xy[np.isfinite(xy).all(axis=1)]
+    x0, y0 = pts.min(axis=0)
+    x1, y1 = pts.max(axis=0)
+    margin = 0.25 * max(x1 - x0, y1 - y0)
+    return (
+        max(0, int(x0 - margin)),
+        max(0, int(y0 - margin)),
+        min(width, int(x1 + margin)),
+        min(height, int(y1 + margin)),
+    )
+
+
+def evidence_figure(
+    tracks: LandmarkTracks,
+    frame_index: int,
+    stance_leg: str,
+    drop_deg: float,
+    image_rgb: np.ndarray | None = None,
+) -> Figure:
+    """The subject at one frame: skeleton, hip line, a level line through the stance hip.
+
+    Without a video frame (landmark-only input) the skeleton is drawn on a plain background.
+    """
+    xy = tracks.xy_px[frame_index]
+    width, height = tracks.image_size_px
+    x0, y0, x1, y1 = _crop_box(xy, width, height)
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(
+            figsize=(3.6, 3.6 * (y1 - y0) / max(1, x1 - x0)), layout="constrained"
+        )
+        if image_rgb is not None:
+            ax.imshow(image_rgb[y0:y1, x0:x1], extent=(x0, x1, y1, y0))
+        else:
+            ax.set_facecolor("#f1f3f5")
+        for side in ("left", "right"):
+            for a, b in _BONES:
+                p, q = xy[landmark(side, a)], xy[landmark(side, b)]
+                ax.plot([p[0], q[0]], [p[1], q[1]], color=SIDE_COLOURS[side], lw=2, alpha=0.85)
+        stance_hip = xy[landmark(stance_leg, "hip")]
+        swing_hip = xy[landmark("right" if stance_leg == "left" else "left", "hip")]
+        span = 1.6 * abs(swing_hip[0] - stance_hip[0])
+        direction = np.sign(swing_hip[0] - stance_hip[0]) or 1.0
+        ax.plot(
+            [stance_hip[0] - 0.3 * span * direction, stance_hip[0] + span * direction],
+            [stance_hip[1]] * 2,
+            color="white",
+            lw=2.5,
+            ls="--",
+        )
+        ax.plot(
+            [stance_hip[0] - 0.3 * span * direction, stance_hip[0] + span * direction],
+            [stance_hip[1]] * 2,
+            color="#212529",
+            lw=1.2,
+            ls="--",
+            label="level",
+        )
+        ax.plot(
+            [stance_hip[0], swing_hip[0]],
+            [stance_hip[1], swing_hip[1]],
+            color="#fcc419",
+            lw=3.5,
+            solid_capstyle="round",
+            label="pelvis",
+        )
+        ax.plot(*stance_hip, "o", ms=8, color=SIDE_COLOURS[stance_leg], mec="white")
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y1, y0)
+        ax.set_aspect("equal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+        t = tracks.time_s[frame_index]
+        ax.set_title(
+            f"{stance_leg.capitalize()} stance, peak drop {drop_deg:.1f}°\n"
+            f"frame {frame_index}, {t:.2f} s",
+            fontsize=10,
+        )
+        ax.legend(loc="lower center", ncol=2, fontsize=8, framealpha=0.8, frameon=True)
+    return fig

@@ -1,0 +1,69 @@
+"""Self-contained HTML: the report file and the short card shown in Jupyter."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import jinja2
+
+from hipdrop.plots import CLASS_COLOURS, SIDE_COLOURS
+
+if TYPE_CHECKING:
+    from hipdrop.result import Analysis
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("hipdrop.report", "templates"),
+    autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def _fmt(value, digits: int = 1, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float) and value != value:
+        return "–"
+    return f"{value:.{digits}f}{unit}"
+
+
+_ENV.filters["fmt"] = _fmt
+
+
+def _data_uri(path: Path) -> str | None:
+    if not path.exists():
+        return None
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _context(analysis: Analysis, figures_dir: Path | None) -> dict:
+    summary = analysis.summary
+    figures = {}
+    if figures_dir is not None:
+        for name in ("obliquity", "sides", "evidence_left", "evidence_right"):
+            figures[name] = _data_uri(figures_dir / f"{name}.png")
+    return {
+        "s": summary,
+        "verdicts": dict(zip(("left", "right"), analysis.verdicts, strict=False))
+        if summary["usable"]
+        else {},
+        "refusal": None if summary["usable"] else summary["reason"],
+        "phases": analysis.phases.to_dict("records") if summary["usable"] else [],
+        "figures": figures,
+        "side_colours": SIDE_COLOURS,
+        "class_colours": CLASS_COLOURS,
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "css": (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8"),
+    }
+
+
+def render_report(analysis: Analysis, figures_dir: Path | None) -> str:
+    """The full report with figures (PNG files in ``figures_dir``) embedded as data URIs."""
+    return _ENV.get_template("report.html").render(**_context(analysis, figures_dir))
+
+
+def summary_card_html(analysis: Analysis) -> str:
+    """A compact verdict card for Jupyter's rich display."""
+    return _ENV.get_template("card.html").render(**_context(analysis, None))

@@ -1,0 +1,93 @@
+"""``Analysis``: what ``analyse()`` returns - tables, summary, plots, report, Jupyter view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from hipdrop.tracks import LandmarkTracks
+
+
+def verdict_sentence(side: str, info: dict, threshold_deg: float) -> str:
+    """One plain-language line per stance side, the way a clinician writes it."""
+    other = "right" if side == "left" else "left"
+    peak = info.get("peak_drop_deg")
+    if peak is None:
+        return f"{side.capitalize()} stance: insufficient data ({info.get('note', 'no phase')})."
+    unc = info.get("uncertainty_deg")
+    pm = f" ± {unc:.1f}°" if unc is not None and np.isfinite(unc) else ""
+    if peak >= 0:
+        what = f"the {other} side drops {peak:.1f}°{pm}"
+    else:
+        what = f"the {other} side stays level or rises (peak drop {peak:.1f}°{pm})"
+    relation = "above" if peak >= threshold_deg else "below"
+    text = (
+        f"During {side} stance {what}, {relation} the {threshold_deg:g}° threshold: "
+        f"{info['classification']}."
+    )
+    if info.get("near_threshold") and info["classification"] != "insufficient data":
+        text += " This is within measurement uncertainty of the threshold."
+    if info.get("hip_hike"):
+        text += f" Hip hike of the {other} side up to {info['peak_hike_deg']:.1f}°."
+    return text
+
+
+@dataclass
+class Analysis:
+    """One clip's analysis. DataFrames: ``frames`` (per frame), ``phases`` (per stance phase)."""
+
+    summary: dict
+    frames: pd.DataFrame
+    phases: pd.DataFrame
+    tracks: LandmarkTracks
+    raw_tracks: LandmarkTracks
+    video_path: Path | None = None
+
+    @property
+    def verdicts(self) -> list[str]:
+        threshold = self.summary["thresholds"]["threshold_deg"]
+        if not self.summary["usable"]:
+            return [self.summary["reason"]]
+        return [verdict_sentence(s, self.summary["sides"][s], threshold) for s in ("left", "right")]
+
+    def plot_obliquity(self, ax: Axes | None = None) -> Figure:
+        """Obliquity over time with stance phases shaded and threshold lines."""
+        from hipdrop.plots import plot_obliquity
+
+        return plot_obliquity(self, ax=ax)
+
+    def plot_sides(self, ax: Axes | None = None) -> Figure:
+        """Peak drop per stance leg against the threshold band."""
+        from hipdrop.plots import plot_sides
+
+        return plot_sides(self, ax=ax)
+
+    def plot_evidence(self, side: str) -> Figure | None:
+        """The frame at this side's peak drop with the pelvis line; None without a peak."""
+        from hipdrop.io.video import read_frame
+        from hipdrop.report.evidence import evidence_figure
+
+        info = self.summary["sides"][side]
+        if info.get("peak_drop_deg") is None:
+            return None
+        frame = info["peak_drop_frame"]
+        image = None
+        if self.video_path is not None and Path(self.video_path).exists():
+            image = read_frame(self.video_path, frame)[..., ::-1]
+        return evidence_figure(self.tracks, frame, side, info["peak_drop_deg"], image)
+
+    def save(self, out_dir: Path | str, force: bool = False) -> Path:
+        """Write the output folder (tables, summary.json, figures, report.html) atomically."""
+        from hipdrop.report.writer import write_outputs
+
+        return write_outputs(self, Path(out_dir), force=force)
+
+    def _repr_html_(self) -> str:
+        from hipdrop.report.html import summary_card_html
+
+        return summary_card_html(self)

@@ -1,0 +1,166 @@
+"""Cleaning landmark tracks: visibility masking, leg-swap repair, gap filling, zero-lag filter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import butter, filtfilt
+
+from hipdrop.conventions import LEG_SEGMENT, landmark
+from hipdrop.tracks import LandmarkTracks
+
+_LEFT_LEG = [landmark("left", part) for part in LEG_SEGMENT]
+_RIGHT_LEG = [landmark("right", part) for part in LEG_SEGMENT]
+
+
+@dataclass(frozen=True)
+class CleaningParams:
+    min_visibility: float = 0.5
+    min_hip_width_fraction: float = 0.5  # of the clip's median hip width
+    max_gap_s: float = 0.25
+    cutoff_hz: float = 6.0
+    filter_order: int = 2
+
+
+@dataclass(frozen=True)
+class CleanedTracks:
+    tracks: LandmarkTracks
+    pelvis_relabelled: np.ndarray  # (n,) bool: frames whose hip labels were exchanged
+    legs_relabelled: np.ndarray  # (n,) bool: frames whose leg labels were exchanged
+    unfiltered_xy_px: np.ndarray  # (n, 33, 2) repaired and gap-filled, before the low-pass
+    masked: np.ndarray  # (n, 33) bool: positions dropped for low visibility or no pose
+
+
+def mask_low_visibility(tracks: LandmarkTracks, min_visibility: float) -> np.ndarray:
+    """Pixel positions with NaN where visibility is below ``min_visibility``."""
+    xy = tracks.xy_px.copy()
+    xy[tracks.visibility < min_visibility] = np.nan
+    return xy
+
+
+def clip_facing_sign(xy_px: np.ndarray) -> float:
+    """+1 when most frames show the left hip at larger image x (subject faces the camera)."""
+    dx = xy_px[:, landmark("left", "hip"), 0] - xy_px[:, landmark("right", "hip"), 0]
+    return 1.0 if np.nansum(np.sign(dx)) >= 0 else -1.0
+
+
+def _misordered(xy_px: np.ndarray, left: list[int], right: list[int], facing: float) -> np.ndarray:
+    """Frames where the mean x of ``left`` points lies on the image side of the subject's right."""
+    dx = np.nanmean(xy_px[:, left, 0], axis=1) - np.nanmean(xy_px[:, right, 0], axis=1)
+    return np.nan_to_num(dx) * facing < 0
+
+
+def _swap(xy_px: np.ndarray, frames: np.ndarray, left: list[int], right: list[int]) -> None:
+    xy_px[np.ix_(frames, left + right)] = xy_px[np.ix_(frames, right + left)]
+
+
+def enforce_lateral_order(xy_px: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Relabel left/right from image position: in a frontal view the subject's left hip,
+    shoulder and leg are always on the same image side (which side, the clip's majority says).
+
+    MediaPipe sometimes labels the whole body as if the subject had turned round, or swaps the
+    legs, for single frames or long stretches, and flickers between the two; ordering by
+    position is immune to that. Legs are ordered as a block (knee, ankle, heel, toe) by the
+    mean x of knee and ankle. Returns the relabelled positions and the frames whose pelvis
+    and whose legs were relabelled.
+    """
+    out = xy_px.copy()
+    facing = clip_facing_sign(xy_px)
+    hips = [landmark("left", "hip")], [landmark("right", "hip")]
+    shoulders = [landmark("left", "shoulder")], [landmark("right", "shoulder")]
+    pelvis = _misordered(out, *hips, facing)
+    _swap(out, pelvis, *hips)
+    _swap(out, _misordered(out, *shoulders, facing), *shoulders)
+    legs = _misordered(out, _LEFT_LEG[:2], _RIGHT_LEG[:2], facing)
+    _swap(out, legs, _LEFT_LEG, _RIGHT_LEG)
+    return out, pelvis, legs
+
+
+def _finite_runs(finite: np.ndarray) -> list[tuple[int, int]]:
+    """Half-open [start, end) runs where ``finite`` is True."""
+    padded = np.concatenate([[False], finite, [False]])
+    edges = np.flatnonzero(np.diff(padded.astype(int)))
+    return list(zip(edges[::2], edges[1::2], strict=True))
+
+
+def fill_gaps(values: np.ndarray, time_s: np.ndarray, max_gap_s: float) -> np.ndarray:
+    """Linear interpolation across NaN gaps no longer than ``max_gap_s`` (first axis is time)."""
+    out = values.copy()
+    flat = out.reshape(len(out), -1)
+    for column in flat.T:
+        finite = np.isfinite(column)
+        if finite.sum() < 2:
+            continue
+        gaps = _finite_runs(~finite)
+        for start, end in gaps:
+            if start == 0 or end == len(column):
+                continue
+            if time_s[end] - time_s[start - 1] <= max_gap_s + 1e-9:
+                column[start:end] = np.interp(
+                    time_s[start:end],
+                    [time_s[start - 1], time_s[end]],
+                    [column[start - 1], column[end]],
+                )
+    return out
+
+
+def lowpass(values: np.ndarray, time_s: np.ndarray, cutoff_hz: float, order: int = 2) -> np.ndarray:
+    """Zero-lag Butterworth low-pass (forward-backward) along time, run by run between gaps.
+
+    Runs too short for the filter's padding are left unfiltered. A cutoff at or above the
+    Nyquist frequency of the clip leaves the data unchanged.
+    """
+    if len(time_s) < 2:
+        return values.copy()
+    rate_hz = 1.0 / float(np.median(np.diff(time_s)))
+    if cutoff_hz >= 0.5 * rate_hz:
+        return values.copy()
+    b, a = butter(order, cutoff_hz / (0.5 * rate_hz))
+    padlen = 3 * max(len(a), len(b))
+    out = values.copy()
+    flat = out.reshape(len(out), -1)
+    for column in flat.T:
+        for start, end in _finite_runs(np.isfinite(column)):
+            if end - start > padlen:
+                column[start:end] = filtfilt(b, a, column[start:end])
+    return out
+
+
+def mask_collapsed_pelvis(xy_px: np.ndarray, min_width_fraction: float) -> np.ndarray:
+    """Frames whose hip landmarks nearly coincide (a pose failure or the body seen edge-on).
+
+    Their hip line has no usable direction, so the hips are set to NaN there.
+    """
+    left, right = landmark("left", "hip"), landmark("right", "hip")
+    width = np.linalg.norm(xy_px[:, left] - xy_px[:, right], axis=1)
+    collapsed = width < min_width_fraction * np.nanmedian(width)
+    out = xy_px.copy()
+    out[collapsed, left] = np.nan
+    out[collapsed, right] = np.nan
+    return out
+
+
+def rolling_outliers(
+    values: np.ndarray, time_s: np.ndarray, window_s: float, max_deviation: float
+) -> np.ndarray:
+    """Samples further than ``max_deviation`` from the median of a centred time window."""
+    rate_hz = 1.0 / float(np.median(np.diff(time_s))) if len(time_s) > 1 else 1.0
+    half = max(1, round(0.5 * window_s * rate_hz))
+    padded = np.pad(values.astype(float), half, constant_values=np.nan)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
+    with np.errstate(all="ignore"):
+        median = np.nanmedian(windows, axis=1) if windows.size else values
+    return np.abs(values - median) > max_deviation
+
+
+def clean_tracks(tracks: LandmarkTracks, params: CleaningParams | None = None) -> CleanedTracks:
+    """Mask, relabel left/right by position, fill short gaps and low-pass the pixel tracks."""
+    params = params or CleaningParams()
+    xy = mask_low_visibility(tracks, params.min_visibility)
+    xy = mask_collapsed_pelvis(xy, params.min_hip_width_fraction)
+    masked = ~np.isfinite(xy[..., 0])
+    xy, flipped, swapped = enforce_lateral_order(xy)
+    repaired = fill_gaps(xy, tracks.time_s, params.max_gap_s)
+    smooth = lowpass(repaired, tracks.time_s, params.cutoff_hz, params.filter_order)
+    return CleanedTracks(tracks.with_xy(smooth), flipped, swapped, repaired, masked)

@@ -1,0 +1,45 @@
+"""Shared fixtures: where the real recordings are, and a private pose cache per test run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def shared_data_dir() -> Path:
+    """``$HIPDROP_DATA_DIR`` if set, else ``../shared/data`` beside the repository."""
+    configured = os.environ.get("HIPDROP_DATA_DIR")
+    return Path(configured) if configured else REPO_ROOT.parent / "shared" / "data"
+
+
+def require_data(relative: str) -> Path:
+    """Path to a shared recording. Missing data fails under CI and skips elsewhere."""
+    path = shared_data_dir() / relative
+    if not path.exists():
+        message = f"test data {path} not found (set HIPDROP_DATA_DIR to the shared data folder)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_pose_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Tests never read or fill the user's own pose cache."""
+    previous = os.environ.get("HIPDROP_CACHE_DIR")
+    os.environ["HIPDROP_CACHE_DIR"] = str(tmp_path_factory.mktemp("pose-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("HIPDROP_CACHE_DIR", None)
+    else:
+        os.environ["HIPDROP_CACHE_DIR"] = previous
+
+
+@pytest.fixture(scope="session")
+def video():
+    """``video("anterior_...mp4")`` -> path in the shared data folder."""
+    return lambda name: require_data(f"video/{name}")

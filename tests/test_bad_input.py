@@ -1,0 +1,100 @@
+"""Bad input on the command line: exit 1, one clear line, no traceback, no output folder."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+
+def _write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> Path:
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+def _empty(tmp: Path) -> Path:
+    path = tmp / "empty.mp4"
+    path.write_bytes(b"")
+    return path
+
+
+def _text(tmp: Path) -> Path:
+    path = tmp / "notes.mp4"
+    path.write_text("this is not a video\n" * 50)
+    return path
+
+
+def _random_bytes(tmp: Path) -> Path:
+    path = tmp / "noise.mp4"
+    path.write_bytes(np.random.default_rng(0).integers(0, 256, 50_000, dtype=np.uint8).tobytes())
+    return path
+
+
+def _still_image(tmp: Path) -> Path:
+    path = tmp / "photo.png"
+    cv2.imwrite(str(path), np.full((240, 320, 3), 128, np.uint8))
+    renamed = tmp / "photo.mp4"
+    renamed.write_bytes(path.read_bytes())
+    return renamed
+
+
+def _one_frame(tmp: Path) -> Path:
+    return _write_video(tmp / "one.mp4", [np.full((240, 320, 3), 90, np.uint8)])
+
+
+def _truncated(tmp: Path) -> Path:
+    full = _write_video(
+        tmp / "full.mp4",
+        [np.full((240, 320, 3), i, np.uint8) for i in range(0, 250, 5)],
+    )
+    path = tmp / "truncated.mp4"
+    path.write_bytes(full.read_bytes()[:2000])
+    return path
+
+
+def _no_person(tmp: Path) -> Path:
+    rng = np.random.default_rng(1)
+    frames = [
+        cv2.GaussianBlur(rng.integers(0, 255, (240, 320, 3), dtype=np.uint8), (31, 31), 0)
+        for _ in range(30)
+    ]
+    return _write_video(tmp / "empty_room.mp4", frames)
+
+
+MAKERS = [_empty, _text, _random_bytes, _still_image, _one_frame, _truncated, _no_person]
+
+
+@pytest.mark.parametrize("make", MAKERS, ids=[m.__name__.strip("_") for m in MAKERS])
+def test_bad_input_gives_one_clear_line(tmp_path: Path, make) -> None:
+    clip = make(tmp_path)
+    before = clip.read_bytes()
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "hipdrop.cli", "analyse", str(clip), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("hipdrop: error:")
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+    assert clip.read_bytes() == before
+
+
+def test_usage_error_exits_2() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "hipdrop.cli", "analyse"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2

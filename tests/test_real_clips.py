@@ -1,0 +1,133 @@
+"""Acceptance on the real clips in ../shared/data/video, including metamorphic versions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from videotools import identity, mirror, rotate_ccw, transform_video
+
+from hipdrop.pipeline import analyse
+from hipdrop.pose import runner
+
+BALANCE = "anterior_single-leg-balance_pose2sim.mp4"
+HOPS = "anterior_single-leg-hops_vaila.mp4"
+STATIC = "anterior_static-standing_pose2sim.mp4"
+
+pytestmark = pytest.mark.realdata
+
+
+@pytest.fixture(scope="module")
+def clips(video, tmp_path_factory):
+    """Originals, plus mirrored / rotated / re-encoded copies made once per run."""
+    folder = tmp_path_factory.mktemp("clips")
+    made = {"balance": video(BALANCE), "hops": video(HOPS), "static": video(STATIC)}
+    for name in ("balance", "hops"):
+        made[f"{name}_mirror"] = transform_video(made[name], folder / f"{name}_m.mp4", mirror)
+    for name in ("balance", "hops", "static"):
+        made[f"{name}_rot5"] = transform_video(
+            made[name], folder / f"{name}_r.mp4", rotate_ccw(5.0)
+        )
+        made[f"{name}_copy"] = transform_video(made[name], folder / f"{name}_c.mp4", identity)
+    return made
+
+
+@pytest.fixture(scope="module")
+def results(clips):
+    cache: dict = {}
+
+    def get(name: str, baseline: str | None = None):
+        key = (name, baseline)
+        if key not in cache:
+            cache[key] = analyse(clips[name], baseline=clips[baseline] if baseline else None)
+        return cache[key]
+
+    return get
+
+
+def _stance_fraction(frames, leg: str, start: int = 0, stop: int | None = None) -> float:
+    labels = frames["stance_leg"].to_numpy()[start:stop]
+    return float(np.mean(labels == leg))
+
+
+def test_balance_clip_left_stance(results) -> None:
+    analysis = results("balance")
+    assert analysis.summary["view"] == "anterior"
+    assert _stance_fraction(analysis.frames, "left", 30, 71) > 0.5
+    assert _stance_fraction(analysis.frames, "right", 30, 71) == 0.0
+
+
+def test_hops_clip_right_stance(results) -> None:
+    analysis = results("hops")
+    assert analysis.summary["view"] == "anterior"
+    assert _stance_fraction(analysis.frames, "right") >= 0.5
+    assert _stance_fraction(analysis.frames, "left") < 0.1
+
+
+KNOWN_GAP = (
+    "issue 3 open: in the balance clip (a hip-hike trial, drop is negative throughout) the "
+    "peak drop differs by ~3 deg between the clip and its mirror, ~2 deg when rotated with a "
+    "rotated baseline: MediaPipe is not mirror/rotation-equivariant in its transition frames"
+)
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param("balance", marks=pytest.mark.xfail(reason=KNOWN_GAP)), "hops"]
+)
+def test_mirrored_clip_swaps_sides(results, name: str) -> None:
+    original, mirrored = results(name), results(f"{name}_mirror")
+    flipped = {"left": "right", "right": "left", "both": "both", "none": "none"}
+    expected = original.frames["stance_leg"].map(flipped).to_numpy()
+    agreement = np.mean(mirrored.frames["stance_leg"].to_numpy() == expected)
+    assert agreement > 0.9
+    for side, other in (("left", "right"), ("right", "left")):
+        a = original.summary["sides"][side]["peak_drop_deg"]
+        b = mirrored.summary["sides"][other]["peak_drop_deg"]
+        assert (a is None) == (b is None)
+        if a is not None:
+            assert abs(a - b) <= 1.5, (side, a, b)
+
+
+def test_rotation_moves_obliquity_by_the_roll(results) -> None:
+    straight = results("hops").frames["pelvic_obliquity_deg"]
+    rotated = results("hops_rot5").frames["pelvic_obliquity_deg"]
+    shift = np.nanmedian(rotated.to_numpy() - straight.to_numpy())
+    assert shift == pytest.approx(5.0, abs=0.5)
+
+
+@pytest.mark.xfail(reason=KNOWN_GAP)
+def test_baseline_clip_cancels_camera_roll(results) -> None:
+    straight = results("balance", baseline="static").summary
+    rotated = results("balance_rot5", baseline="static_rot5").summary
+    assert straight["baseline"]["source"].startswith("baseline clip")
+    for side in ("left", "right"):
+        a, b = straight["sides"][side]["peak_drop_deg"], rotated["sides"][side]["peak_drop_deg"]
+        assert (a is None) == (b is None)
+        if a is not None:
+            assert abs(a - b) <= 1.0, (side, a, b)
+
+
+def test_reencoding_changes_little(results) -> None:
+    a, b = results("hops").summary, results("hops_copy").summary
+    assert abs(a["sides"]["right"]["peak_drop_deg"] - b["sides"]["right"]["peak_drop_deg"]) < 1.5
+
+
+@pytest.mark.parametrize(
+    "name", ["side_treadmill-run_gaitlab.mp4", "side_multi-person_sports2d.mp4"]
+)
+def test_side_views_are_refused(video, name: str) -> None:
+    summary = analyse(video(name)).summary
+    assert summary["view"] == "side"
+    assert summary["usable"] is False
+    assert "front" in summary["reason"] or "behind" in summary["reason"]
+    assert all(side["peak_drop_deg"] is None for side in summary["sides"].values())
+
+
+def test_second_analysis_uses_the_pose_cache(clips, monkeypatch) -> None:
+    analyse(clips["static"])
+
+    def no_pose(*args, **kwargs):
+        raise AssertionError("pose ran again although the clip is cached")
+
+    monkeypatch.setattr(runner, "_run_workers", no_pose)
+    again = analyse(clips["static"])
+    assert again.raw_tracks.n_frames == 11

@@ -1,0 +1,114 @@
+"""Exact answers on synthetic tracks with a known drop, stance side, timing and roll."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hipdrop.pipeline import analyse_tracks
+from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
+
+
+def _run(trial: SyntheticTrial):
+    return analyse_tracks(synthetic_single_leg(trial), source={"name": "synthetic"})
+
+
+@pytest.mark.parametrize(("left", "right"), [(7.0, 2.0), (1.0, 9.0), (0.0, 0.0)])
+def test_peak_drop_recovered_per_side(left: float, right: float) -> None:
+    analysis = _run(SyntheticTrial(left_drop_deg=left, right_drop_deg=right))
+    sides = analysis.summary["sides"]
+    assert sides["left"]["peak_drop_deg"] == pytest.approx(left, abs=0.1)
+    assert sides["right"]["peak_drop_deg"] == pytest.approx(right, abs=0.1)
+
+
+@pytest.mark.parametrize("roll_deg", [-8.0, 0.0, 5.0])
+def test_camera_roll_and_resting_asymmetry_are_removed_by_baseline(roll_deg: float) -> None:
+    analysis = _run(SyntheticTrial(roll_deg=roll_deg, resting_obliquity_deg=-2.0))
+    assert analysis.summary["baseline"]["obliquity_deg"] == pytest.approx(roll_deg - 2.0, abs=0.05)
+    assert analysis.summary["sides"]["left"]["peak_drop_deg"] == pytest.approx(7.0, abs=0.1)
+
+
+def test_stance_phases_match_truth_within_two_frames() -> None:
+    trial = SyntheticTrial()
+    analysis = _run(trial)
+    phases = analysis.summary["phases"]
+    assert [p["stance_leg"] for p in phases] == ["left", "right"]
+    for phase, (start_s, end_s) in zip(
+        phases, (trial.left_stance_s, trial.right_stance_s), strict=True
+    ):
+        assert abs(phase["start_s"] - start_s) <= 2 / trial.fps
+        assert abs(phase["end_s"] - end_s) <= 2 / trial.fps
+
+
+def test_frames_stance_column_and_obliquity_sign() -> None:
+    trial = SyntheticTrial(roll_deg=0.0, resting_obliquity_deg=0.0)
+    frames = _run(trial).frames
+    mid_left = frames.iloc[int(2.8 * trial.fps)]
+    assert mid_left["stance_leg"] == "left"
+    # Left stance, right side drops 7 deg: the LEFT hip is higher, obliquity positive.
+    assert mid_left["pelvic_obliquity_deg"] == pytest.approx(7.0, abs=0.05)
+    assert frames.iloc[int(6.8 * trial.fps)]["pelvic_obliquity_deg"] == pytest.approx(
+        -2.0, abs=0.05
+    )
+    assert set(frames["stance_leg"]) <= {"left", "right", "both", "none"}
+
+
+def test_mirrored_tracks_swap_sides() -> None:
+    tracks = synthetic_single_leg(SyntheticTrial(left_drop_deg=6.0, right_drop_deg=3.0))
+    original = analyse_tracks(tracks).summary
+    mirrored = analyse_tracks(tracks.mirrored()).summary
+    assert [p["stance_leg"] for p in mirrored["phases"]] == ["right", "left"]
+    for side, other in (("left", "right"), ("right", "left")):
+        assert mirrored["sides"][side]["peak_drop_deg"] == pytest.approx(
+            original["sides"][other]["peak_drop_deg"], abs=0.05
+        )
+
+
+def test_rescaling_the_image_changes_nothing() -> None:
+    small = _run(SyntheticTrial(hip_half_width_px=30.0)).summary["sides"]
+    large = _run(SyntheticTrial(hip_half_width_px=90.0)).summary["sides"]
+    for side in ("left", "right"):
+        assert small[side]["peak_drop_deg"] == pytest.approx(large[side]["peak_drop_deg"], abs=0.05)
+
+
+def test_noise_raises_uncertainty_and_keeps_estimate_close() -> None:
+    quiet = _run(SyntheticTrial(noise_px=0.3, seed=1)).summary
+    noisy = _run(SyntheticTrial(noise_px=1.5, seed=1)).summary
+    assert noisy["quality"]["uncertainty_deg"] > 2 * quiet["quality"]["uncertainty_deg"]
+    assert abs(noisy["sides"]["left"]["peak_drop_deg"] - 7.0) < 1.5
+
+
+def test_classification_uses_threshold_and_band() -> None:
+    analysis = _run(SyntheticTrial(left_drop_deg=8.0, right_drop_deg=1.0))
+    sides = analysis.summary["sides"]
+    assert sides["left"]["classification"] == "excessive"
+    assert sides["right"]["classification"] == "normal"
+    borderline = _run(SyntheticTrial(left_drop_deg=4.3)).summary["sides"]["left"]
+    assert borderline["classification"] == "borderline"
+
+
+def test_one_sided_trial_reports_insufficient_data() -> None:
+    trial = SyntheticTrial(right_stance_s=(20.0, 21.0))
+    sides = _run(trial).summary["sides"]
+    assert sides["right"]["classification"] == "insufficient data"
+    assert sides["right"]["peak_drop_deg"] is None
+
+
+def test_hold_time_measures_when_the_pelvis_starts_to_fall() -> None:
+    # Ramp to 7 deg over 0.8 s starting at phase start: exceeds the settled level (at 0.25 s,
+    # 7*0.25/0.8 deg) by 2 deg at 0.25 + 2*0.8/7 s.
+    trial = SyntheticTrial()
+    info = _run(trial).summary["sides"]["left"]
+    assert info["pelvis_fell"]
+    assert info["hold_s"] == pytest.approx(0.25 + 2 * 0.8 / 7, abs=2 / trial.fps)
+
+
+def test_side_view_is_refused() -> None:
+    tracks = synthetic_single_leg()
+    xy = tracks.xy_px.copy()
+    centre = np.nanmean(xy[:, :, 0])
+    xy[..., 0] = centre + (xy[..., 0] - centre) * 0.1  # squash widths: body seen edge-on
+    summary = analyse_tracks(tracks.with_xy(xy)).summary
+    assert summary["view"] == "side"
+    assert summary["usable"] is False and "Side view" in summary["reason"]
+    assert summary["phases"] == []
