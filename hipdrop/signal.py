@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,7 +48,9 @@ def clip_facing_sign(xy_px: np.ndarray) -> float:
 
 def _misordered(xy_px: np.ndarray, left: list[int], right: list[int], facing: float) -> np.ndarray:
     """Frames where the mean x of ``left`` points lies on the image side of the subject's right."""
-    dx = np.nanmean(xy_px[:, left, 0], axis=1) - np.nanmean(xy_px[:, right, 0], axis=1)
+    with warnings.catch_warnings():  # frames without any of these points give NaN, as meant
+        warnings.simplefilter("ignore", RuntimeWarning)
+        dx = np.nanmean(xy_px[:, left, 0], axis=1) - np.nanmean(xy_px[:, right, 0], axis=1)
     return np.nan_to_num(dx) * facing < 0
 
 
