@@ -67,14 +67,3 @@ class LandmarkTracks:
             world = self.world_m[:, order].copy()
             world[..., 0] *= -1
         return replace(self, xy_px=xy, visibility=self.visibility[:, order], world_m=world)
-
-    def slice(self, start: int, stop: int) -> LandmarkTracks:
-        """Frames ``[start, stop)``."""
-        world = None if self.world_m is None else self.world_m[start:stop]
-        return replace(
-            self,
-            time_s=self.time_s[start:stop],
-            xy_px=self.xy_px[start:stop],
-            visibility=self.visibility[start:stop],
-            world_m=world,
-        )

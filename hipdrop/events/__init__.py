@@ -1,6 +1,6 @@
 """Which leg stands, when: detectors per task, all returning the same phase table."""
 
-from hipdrop.events.phases import PHASE_COLUMNS, phases_from_labels, stance_labels_from_phases
+from hipdrop.events.phases import PHASE_COLUMNS, phases_from_labels
 from hipdrop.events.single_leg import SingleLegParams, detect_single_leg_stance
 
 __all__ = [
@@ -8,5 +8,4 @@ __all__ = [
     "SingleLegParams",
     "detect_single_leg_stance",
     "phases_from_labels",
-    "stance_labels_from_phases",
 ]

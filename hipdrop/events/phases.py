@@ -30,13 +30,3 @@ def phases_from_labels(
             start = i
     table = pd.DataFrame(rows, columns=PHASE_COLUMNS)
     return table.astype({"start_frame": int, "end_frame": int})
-
-
-def stance_labels_from_phases(
-    phases: pd.DataFrame, n_frames: int, default: str = "both"
-) -> np.ndarray:
-    """Per-frame labels (``left``/``right`` inside phases, ``default`` elsewhere)."""
-    labels = np.full(n_frames, default, dtype=object)
-    for row in phases.itertuples():
-        labels[row.start_frame : row.end_frame] = row.stance_leg
-    return labels
