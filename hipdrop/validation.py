@@ -1,0 +1,359 @@
+"""Validate hipdrop's video pipeline against marker-based motion capture.
+
+Joint centres and foot markers are projected into a virtual pinhole camera in front of (or
+behind) the walking subject, giving the same ``LandmarkTracks`` a pose model would; the video
+code then computes pelvic obliquity and gait events, which are compared with the lab's own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hipdrop.conventions import N_LANDMARKS, landmark
+from hipdrop.errors import HipdropError
+from hipdrop.io.mocap import FOOT_OFF, FOOT_STRIKE, MocapTrial, read_mocap
+from hipdrop.tracks import LandmarkTracks
+
+#: Marker candidates per landmark (first present wins): Plug-in Gait segment outputs, CGM2.4
+#: joint centres, Plug-in Gait markers, then OpenSim (Hamner) names; "{s}" is L or R.
+#: Hips: PiG's femur proximal points are its hip joint centres, the same model as the PiG
+#: pelvis angles; ASIS only where no hip centre exists (same line orientation, wider).
+MARKER_CANDIDATES: dict[str, tuple[str, ...]] = {
+    "hip": ("{s}FEP", "{s}HJC_CGM_2.4", "{s}HJC", "{s}ASI", "{s}.ASIS"),
+    "knee": ("{s}FEO", "{s}KJC_CGM_2.4", "{s}KJC", "{s}KNE"),
+    "ankle": ("{s}TIO", "{s}AJC_CGM_2.4", "{s}AJC", "{s}ANK"),
+    "heel": ("{s}HEE", "{s}.Heel"),
+    "foot_index": ("{s}TOE", "{s}.Toe.Tip"),
+    "shoulder": ("{s}SHO", "{s}.Acromium"),
+}
+_SIDE_CODES = {"left": "L", "right": "R"}
+#: Events within this many frames of the reference count as found.
+TOLERANCE_FRAMES = 2
+
+
+@dataclass(frozen=True)
+class VirtualCamera:
+    """Pinhole camera: ``position_m`` in the lab frame, looking along ``forward`` (unit)."""
+
+    position_m: np.ndarray
+    forward: np.ndarray
+    up: np.ndarray
+    focal_px: float
+    image_size_px: tuple[int, int]
+
+    def project(self, points_m: np.ndarray) -> np.ndarray:
+        """(..., 3) lab points to (..., 2) pixels (x right, y down); NaN behind the camera."""
+        right = np.cross(self.forward, self.up)
+        rel = points_m - self.position_m
+        depth = rel @ self.forward
+        depth = np.where(depth > 1e-6, depth, np.nan)
+        cx, cy = (self.image_size_px[0] - 1) / 2, (self.image_size_px[1] - 1) / 2
+        x = cx + self.focal_px * (rel @ right) / depth
+        y = cy - self.focal_px * (rel @ self.up) / depth
+        return np.stack([x, y], axis=-1)
+
+
+def marker_map(trial: MocapTrial) -> dict[str, str]:
+    """Landmark name (e.g. ``left_hip``) -> marker used, for the landmarks the trial has."""
+    found = {}
+    for part, patterns in MARKER_CANDIDATES.items():
+        for side, code in _SIDE_CODES.items():
+            names = tuple(p.format(s=code) for p in patterns)
+            name = trial.first_marker(names)
+            if name is not None:
+                found[f"{side}_{part}"] = name
+    return found
+
+
+def _horizontal(vector: np.ndarray, vertical_axis: int) -> np.ndarray:
+    out = np.array(vector, dtype=float)
+    out[..., vertical_axis] = 0.0
+    return out
+
+
+def walking_direction(trial: MocapTrial, hips: dict[str, str]) -> np.ndarray:
+    """Unit horizontal direction of progression.
+
+    Overground: the pelvis displacement from start to end. On a treadmill (the pelvis moves
+    less than 1 m) the facing direction, perpendicular to the hip line: forward = left x up.
+    """
+    up = np.eye(3)[trial.vertical_axis]
+    left, right = trial.markers_m[hips["left_hip"]], trial.markers_m[hips["right_hip"]]
+    pelvis = 0.5 * (left + right)
+    finite = np.flatnonzero(np.isfinite(pelvis[:, 0]))
+    travel = _horizontal(pelvis[finite[-1]] - pelvis[finite[0]], trial.vertical_axis)
+    if np.linalg.norm(travel) >= 1.0:
+        return travel / np.linalg.norm(travel)
+    facing = _horizontal(np.nanmean(np.cross(left - right, up), axis=0), trial.vertical_axis)
+    return facing / np.linalg.norm(facing)
+
+
+def place_camera(
+    trial: MocapTrial,
+    hips: dict[str, str],
+    camera: str = "anterior",
+    standoff_m: float = 8.0,
+    hip_width_px: float = 80.0,
+    image_size_px: tuple[int, int] = (1080, 1920),
+) -> VirtualCamera:
+    """A camera on the line of progression, ``standoff_m`` beyond the end of the path.
+
+    ``anterior`` stands ahead of the subject looking back at them, ``posterior`` behind them
+    looking the way they walk. It sits at mean hip height, and its focal length makes the hips
+    ``hip_width_px`` apart at the subject's median distance (phone-clip pixel scale).
+    """
+    if camera not in ("anterior", "posterior"):
+        raise HipdropError(f"camera must be 'anterior' or 'posterior', not {camera!r}")
+    up = np.eye(3)[trial.vertical_axis]
+    walk = walking_direction(trial, hips)
+    left, right = trial.markers_m[hips["left_hip"]], trial.markers_m[hips["right_hip"]]
+    pelvis = 0.5 * (left + right)
+    centre = np.nanmean(pelvis, axis=0)
+    toward_camera = walk if camera == "anterior" else -walk
+    reach = np.nanmax((pelvis - centre) @ toward_camera)
+    position = centre + toward_camera * (reach + standoff_m)
+    forward = -toward_camera
+    depth = np.nanmedian((pelvis - position) @ forward)
+    width_m = np.nanmedian(np.linalg.norm(_horizontal(left - right, trial.vertical_axis), axis=1))
+    focal_px = hip_width_px * depth / width_m
+    return VirtualCamera(position, forward, up, float(focal_px), image_size_px)
+
+
+def project_trial(
+    trial: MocapTrial,
+    camera: VirtualCamera,
+    markers: dict[str, str],
+    jitter_px: float = 0.0,
+    seed: int = 0,
+) -> LandmarkTracks:
+    """BlazePose-shaped tracks of the projected markers, with optional Gaussian pixel jitter.
+
+    Landmarks without a marker, in a marker gap or outside the image are NaN with
+    visibility 0; the others have visibility 1.
+    """
+    n = trial.n_frames
+    xy = np.full((n, N_LANDMARKS, 2), np.nan)
+    for name, marker in markers.items():
+        side, part = name.split("_", 1)
+        xy[:, landmark(side, part)] = camera.project(trial.markers_m[marker])
+    if jitter_px > 0:
+        xy += np.random.default_rng(seed).normal(0.0, jitter_px, xy.shape)
+    width, height = camera.image_size_px
+    outside = (xy[..., 0] < 0) | (xy[..., 0] > width - 1) | (xy[..., 1] < 0)
+    outside |= xy[..., 1] > height - 1
+    xy[outside] = np.nan
+    visibility = np.isfinite(xy[..., 0]).astype(float)
+    meta = {"source": trial.source, "virtual_camera": True, "focal_px": camera.focal_px}
+    return LandmarkTracks(trial.time_s, xy, visibility, camera.image_size_px, meta=meta)
+
+
+def _match(reference: list[int], detected: np.ndarray, tolerance: int) -> tuple[int, list]:
+    """Reference events with a detection within ``tolerance`` frames, and each offset."""
+    hits, offsets = 0, []
+    for frame in reference:
+        if not len(detected):
+            offsets.append(None)
+            continue
+        nearest = detected[np.argmin(np.abs(detected - frame))]
+        offsets.append(int(nearest - frame))
+        hits += int(abs(nearest - frame) <= tolerance)
+    return hits, offsets
+
+
+def _spurious(reference: list[int], detected: np.ndarray, tolerance: int) -> int:
+    """Detections with no reference event within ``tolerance`` frames.
+
+    Only detections between the first and last reference event of the same foot and kind
+    count: labs label events on part of a trial only (for example where force plates are).
+    """
+    if not reference:
+        return 0
+    first, last = min(reference) - tolerance, max(reference) + tolerance
+    return sum(
+        1
+        for frame in detected
+        if first <= frame <= last and min(abs(frame - r) for r in reference) > tolerance
+    )
+
+
+def marker_contact_frames(trial: MocapTrial, markers: dict[str, str], side: str,
+                          near: list[int], half_window: int = 10) -> list[int | None]:
+    """Frame of the lowest 3D heel position within ``half_window`` of each frame in ``near``.
+
+    The heel bottoms out at initial contact in heel-first landings: a marker-based check of
+    the lab's strike labels, independent of the camera.
+    """
+    name = markers.get(f"{side}_heel")
+    if name is None:
+        return [None] * len(near)
+    height = trial.markers_m[name][:, trial.vertical_axis]
+    frames = []
+    for frame in near:
+        start, stop = max(0, frame - half_window), min(len(height), frame + half_window + 1)
+        window = height[start:stop]
+        frames.append(start + int(np.nanargmin(window)) if np.isfinite(window).any() else None)
+    return frames
+
+
+def _obliquity_stats(estimate: np.ndarray, reference: np.ndarray | None) -> dict:
+    keys = ("obliquity_rmse_deg", "obliquity_bias_deg", "obliquity_r")
+    if reference is None:
+        return dict.fromkeys(keys)
+    both = np.isfinite(estimate) & np.isfinite(reference)
+    if both.sum() < 3:
+        return dict.fromkeys(keys)
+    error = estimate[both] - reference[both]
+    return {
+        "obliquity_rmse_deg": float(np.sqrt(np.mean(error**2))),
+        "obliquity_bias_deg": float(np.mean(error)),
+        "obliquity_r": float(np.corrcoef(estimate[both], reference[both])[0, 1]),
+    }
+
+
+def _event_scores(trial: MocapTrial, markers: dict[str, str], events) -> dict:
+    """Per event kind: reference count, detections within tolerance, offsets, spurious ones."""
+    scores: dict = {}
+    for kind, label in ((FOOT_STRIKE, "foot_strikes"), (FOOT_OFF, "foot_offs")):
+        hits, count, offsets, spurious = 0, 0, [], 0
+        contact_hits, label_minus_contact = 0, []
+        for side in ("left", "right"):
+            reference = [e.frame for e in trial.events if e.side == side and e.kind == kind]
+            mask = (events["side"] == side) & (events["kind"] == kind)
+            detected = events.loc[mask, "frame"].to_numpy()
+            side_hits, side_offsets = _match(reference, detected, TOLERANCE_FRAMES)
+            hits += side_hits
+            count += len(reference)
+            offsets += side_offsets
+            spurious += _spurious(reference, detected, TOLERANCE_FRAMES)
+            if kind == FOOT_STRIKE:
+                contact = marker_contact_frames(trial, markers, side, reference)
+                found = [c for c in contact if c is not None]
+                contact_hits += _match(found, detected, TOLERANCE_FRAMES)[0]
+                label_minus_contact += [
+                    None if c is None else r - c for r, c in zip(reference, contact, strict=True)
+                ]
+        scores[f"{label}_reference"] = count
+        scores[f"{label}_detected"] = int((events["kind"] == kind).sum())
+        scores[f"{label}_within_{TOLERANCE_FRAMES}_frames"] = hits
+        scores[f"{label}_offsets_frames"] = offsets
+        scores[f"spurious_{label}"] = spurious
+        if kind == FOOT_STRIKE:
+            scores[f"foot_strikes_within_{TOLERANCE_FRAMES}_frames_of_marker_contact"] = (
+                contact_hits
+            )
+            scores["reference_strike_minus_marker_contact_frames"] = label_minus_contact
+    return scores
+
+
+def validate_mocap(
+    path: str | Path,
+    ik_path: str | Path | None = None,
+    grf_path: str | Path | None = None,
+    camera: str = "anterior",
+    jitter_px: float = 0.0,
+    seed: int = 0,
+) -> dict:
+    """Run the video analysis on a virtual camera's view of a mocap trial; compare with the lab.
+
+    The projected tracks go through the same cleaning, obliquity and gait-event code as pose
+    tracks from video. Returns obliquity RMSE, bias and Pearson r against the reference (None
+    without one) and, per event kind, how many reference events have a detection within
+    ``TOLERANCE_FRAMES`` frames and how many detections have no reference event near them.
+    Strikes are also scored against marker contact (the 3D heel's lowest point near each
+    label), which separates detector error from disagreement among the labels themselves.
+    """
+    from hipdrop.events.gait import detect_gait_events
+    from hipdrop.kinematics import pelvic_obliquity_deg
+    from hipdrop.signal import CleaningParams, clean_tracks
+
+    trial = read_mocap(path, ik_path, grf_path)
+    markers = marker_map(trial)
+    if "left_hip" not in markers or "right_hip" not in markers:
+        raise HipdropError(f"{trial.source}: no hip centre or ASIS markers found")
+    cam = place_camera(trial, markers, camera)
+    tracks = project_trial(trial, cam, markers, jitter_px, seed)
+    cleaned = clean_tracks(tracks, CleaningParams())
+    obliquity = pelvic_obliquity_deg(cleaned.tracks)
+    events = detect_gait_events(cleaned.tracks.with_xy(cleaned.unfiltered_xy_px))
+    hip_width = np.linalg.norm(tracks.point("left", "hip") - tracks.point("right", "hip"), axis=1)
+    return {
+        "file": trial.source,
+        "camera": camera,
+        "jitter_px": float(jitter_px),
+        "seed": seed,
+        "n_frames": trial.n_frames,
+        "rate_hz": trial.rate_hz,
+        "reference": trial.reference,
+        "markers": markers,
+        "focal_px": round(cam.focal_px, 1),
+        "hip_width_px_range": [
+            round(float(np.nanmin(hip_width)), 1), round(float(np.nanmax(hip_width)), 1)
+        ],
+        **_obliquity_stats(obliquity, trial.reference_obliquity_deg),
+        **_event_scores(trial, markers, events),
+    }
+
+
+def _summary(result: dict) -> str:
+    """A few readable lines from a ``validate_mocap`` result."""
+    lines = [f"{result['file']}: {result['n_frames']} frames at {result['rate_hz']:g} Hz, "
+             f"{result['camera']} camera, jitter {result['jitter_px']:g} px"]
+    if result["obliquity_rmse_deg"] is None:
+        lines.append("  pelvic obliquity: no reference in this trial")
+    else:
+        lines.append(
+            f"  pelvic obliquity vs {result['reference']}: "
+            f"RMSE {result['obliquity_rmse_deg']:.2f}°, bias {result['obliquity_bias_deg']:+.2f}°, "
+            f"r {result['obliquity_r']:.3f}"
+        )
+    for label, name in (("foot_strikes", "foot strikes"), ("foot_offs", "foot offs")):
+        count = result[f"{label}_reference"]
+        if count:
+            lines.append(
+                f"  {name}: {result[f'{label}_within_{TOLERANCE_FRAMES}_frames']}/{count} within "
+                f"{TOLERANCE_FRAMES} frames, {result[f'spurious_{label}']} spurious"
+            )
+        else:
+            lines.append(f"  {name}: no reference events in this trial")
+    return "\n".join(lines)
+
+
+def _run_validate_mocap(args: argparse.Namespace) -> int:
+    """CLI handler: validate one trial and print JSON or a summary."""
+    if args.jitter_px < 0:
+        raise HipdropError("--jitter-px must not be negative")
+    result = validate_mocap(
+        args.file, args.ik, args.grf, camera=args.camera, jitter_px=args.jitter_px,
+        seed=args.seed,
+    )
+    print(json.dumps(result, indent=2) if args.json else _summary(result))
+    return 0
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``validate-mocap`` on the CLI's subcommands."""
+    parser = subparsers.add_parser(
+        "validate-mocap",
+        help="check obliquity and gait events against a marker-based recording",
+        description=(
+            "Project a motion-capture trial (C3D, or OpenSim TRC) into a virtual phone camera, "
+            "run hipdrop's video analysis on it and compare with the lab's pelvic obliquity "
+            "and gait events."
+        ),
+    )
+    parser.add_argument("file", type=Path, help="C3D or TRC motion-capture file")
+    parser.add_argument("--ik", type=Path, help="OpenSim IK .mot with pelvis_list (reference)")
+    parser.add_argument("--grf", type=Path, help="OpenSim ground-force .mot (foot contacts)")
+    parser.add_argument("--camera", choices=("anterior", "posterior"), default="anterior")
+    parser.add_argument("--jitter-px", type=float, default=0.0,
+                        help="Gaussian landmark noise in pixels (default 0)")
+    parser.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)
+    parser.set_defaults(func=_run_validate_mocap)
+    return parser
