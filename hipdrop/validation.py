@@ -181,8 +181,9 @@ def _spurious(reference: list[int], detected: np.ndarray, tolerance: int) -> int
     )
 
 
-def marker_contact_frames(trial: MocapTrial, markers: dict[str, str], side: str,
-                          near: list[int], half_window: int = 10) -> list[int | None]:
+def marker_contact_frames(
+    trial: MocapTrial, markers: dict[str, str], side: str, near: list[int], half_window: int = 10
+) -> list[int | None]:
     """Frame of the lowest 3D heel position within ``half_window`` of each frame in ``near``.
 
     The heel bottoms out at initial contact in heel-first landings: a marker-based check of
@@ -292,7 +293,8 @@ def validate_mocap(
         "markers": markers,
         "focal_px": round(cam.focal_px, 1),
         "hip_width_px_range": [
-            round(float(np.nanmin(hip_width)), 1), round(float(np.nanmax(hip_width)), 1)
+            round(float(np.nanmin(hip_width)), 1),
+            round(float(np.nanmax(hip_width)), 1),
         ],
         **_obliquity_stats(obliquity, trial.reference_obliquity_deg),
         **_event_scores(trial, markers, events),
@@ -301,8 +303,10 @@ def validate_mocap(
 
 def _summary(result: dict) -> str:
     """A few readable lines from a ``validate_mocap`` result."""
-    lines = [f"{result['file']}: {result['n_frames']} frames at {result['rate_hz']:g} Hz, "
-             f"{result['camera']} camera, jitter {result['jitter_px']:g} px"]
+    lines = [
+        f"{result['file']}: {result['n_frames']} frames at {result['rate_hz']:g} Hz, "
+        f"{result['camera']} camera, jitter {result['jitter_px']:g} px"
+    ]
     if result["obliquity_rmse_deg"] is None:
         lines.append("  pelvic obliquity: no reference in this trial")
     else:
@@ -328,7 +332,11 @@ def _run_validate_mocap(args: argparse.Namespace) -> int:
     if args.jitter_px < 0:
         raise HipdropError("--jitter-px must not be negative")
     result = validate_mocap(
-        args.file, args.ik, args.grf, camera=args.camera, jitter_px=args.jitter_px,
+        args.file,
+        args.ik,
+        args.grf,
+        camera=args.camera,
+        jitter_px=args.jitter_px,
         seed=args.seed,
     )
     print(json.dumps(result, indent=2) if args.json else _summary(result))
@@ -350,8 +358,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--ik", type=Path, help="OpenSim IK .mot with pelvis_list (reference)")
     parser.add_argument("--grf", type=Path, help="OpenSim ground-force .mot (foot contacts)")
     parser.add_argument("--camera", choices=("anterior", "posterior"), default="anterior")
-    parser.add_argument("--jitter-px", type=float, default=0.0,
-                        help="Gaussian landmark noise in pixels (default 0)")
+    parser.add_argument(
+        "--jitter-px", type=float, default=0.0, help="Gaussian landmark noise in pixels (default 0)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)

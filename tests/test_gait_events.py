@@ -179,8 +179,12 @@ def test_stance_phases_and_midstance() -> None:
 
 def test_running_midstance_is_middle_of_stance() -> None:
     events = pd.DataFrame(
-        [("left", FOOT_STRIKE, 10), ("left", FOOT_OFF, 24), ("right", FOOT_STRIKE, 31),
-         ("right", FOOT_OFF, 45)],
+        [
+            ("left", FOOT_STRIKE, 10),
+            ("left", FOOT_OFF, 24),
+            ("right", FOOT_STRIKE, 31),
+            ("right", FOOT_OFF, 45),
+        ],
         columns=["side", "kind", "frame"],
     )
     time_s = np.arange(60) / 60.0
@@ -202,8 +206,9 @@ def test_too_short_or_empty_tracks_give_an_empty_table() -> None:
 
 def test_standing_still_with_noisy_landmarks_gives_no_events() -> None:
     trial, _ = synthetic_trial("walk")
-    still = {name: np.repeat(values[:1], len(values), axis=0)
-             for name, values in trial.markers_m.items()}
+    still = {
+        name: np.repeat(values[:1], len(values), axis=0) for name, values in trial.markers_m.items()
+    }
     trial = MocapTrial(still, trial.rate_hz, 1, 2, "standing")
     markers = marker_map(trial)
     tracks = project_trial(trial, place_camera(trial, markers, "anterior"), markers, 2.0)

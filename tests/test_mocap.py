@@ -169,9 +169,18 @@ def test_cli_prints_one_json_object(capsys) -> None:
     assert main(["validate-mocap", str(path), "--camera", "posterior", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     for key in (
-        "obliquity_rmse_deg", "obliquity_bias_deg", "obliquity_r", "foot_strikes_reference",
-        "foot_strikes_within_2_frames", "foot_offs_reference", "foot_offs_within_2_frames",
-        "spurious_foot_strikes", "n_frames", "rate_hz", "camera", "file",
+        "obliquity_rmse_deg",
+        "obliquity_bias_deg",
+        "obliquity_r",
+        "foot_strikes_reference",
+        "foot_strikes_within_2_frames",
+        "foot_offs_reference",
+        "foot_offs_within_2_frames",
+        "spurious_foot_strikes",
+        "n_frames",
+        "rate_hz",
+        "camera",
+        "file",
     ):
         assert key in result
     assert main(["validate-mocap", str(path)]) == 0

@@ -36,7 +36,7 @@ import pandas as pd
 from scipy.signal import find_peaks
 
 from hipdrop.conventions import SIDES, Side, landmark, other_side
-from hipdrop.events.phases import PHASE_COLUMNS
+from hipdrop.events.phases import PHASE_COLUMNS, end_time_s
 from hipdrop.kinematics import subject_left_sign
 from hipdrop.signal import fill_gaps, lowpass
 from hipdrop.tracks import LandmarkTracks
@@ -72,8 +72,12 @@ class _Foot:
 def _empty_events() -> pd.DataFrame:
     """An events table with no rows (and the right column types)."""
     return pd.DataFrame(
-        {"side": pd.Series(dtype=object), "kind": pd.Series(dtype=object),
-         "frame": pd.Series(dtype=int), "time_s": pd.Series(dtype=float)}
+        {
+            "side": pd.Series(dtype=object),
+            "kind": pd.Series(dtype=object),
+            "frame": pd.Series(dtype=int),
+            "time_s": pd.Series(dtype=float),
+        }
     )
 
 
@@ -321,13 +325,6 @@ def detect_gait_events(
     return table[EVENT_COLUMNS]
 
 
-def _end_time(time_s: np.ndarray, end_frame: int) -> float:
-    if end_frame < len(time_s):
-        return float(time_s[end_frame])
-    step = float(np.median(np.diff(time_s))) if len(time_s) > 1 else 0.0
-    return float(time_s[-1] + step)
-
-
 def stance_phases(events: pd.DataFrame, time_s: np.ndarray) -> pd.DataFrame:
     """Stance phases as a phase table: each foot strike to the same foot's next foot off.
 
@@ -346,7 +343,7 @@ def stance_phases(events: pd.DataFrame, time_s: np.ndarray) -> pd.DataFrame:
             end = int(later[0])
             if i + 1 < len(strikes) and strikes[i + 1] < end:
                 continue  # a missed off: the next strike comes first
-            start_s, end_s = float(time_s[start]), _end_time(time_s, end)
+            start_s, end_s = float(time_s[start]), end_time_s(time_s, end)
             rows.append((side, int(start), end, start_s, end_s, end_s - start_s))
     table = pd.DataFrame(rows, columns=PHASE_COLUMNS)
     table = table.sort_values("start_frame", ignore_index=True)

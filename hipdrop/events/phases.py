@@ -8,7 +8,7 @@ import pandas as pd
 PHASE_COLUMNS = ["stance_leg", "start_frame", "end_frame", "start_s", "end_s", "duration_s"]
 
 
-def _end_time(time_s: np.ndarray, end_frame: int) -> float:
+def end_time_s(time_s: np.ndarray, end_frame: int) -> float:
     """Time of the exclusive end: the next frame's time, or one frame past the last."""
     if end_frame < len(time_s):
         return float(time_s[end_frame])
@@ -25,7 +25,7 @@ def phases_from_labels(
     for i in range(1, len(labels) + 1):
         if i == len(labels) or labels[i] != labels[start]:
             if labels[start] in keep:
-                start_s, end_s = float(time_s[start]), _end_time(time_s, i)
+                start_s, end_s = float(time_s[start]), end_time_s(time_s, i)
                 rows.append((str(labels[start]), start, i, start_s, end_s, end_s - start_s))
             start = i
     table = pd.DataFrame(rows, columns=PHASE_COLUMNS)
