@@ -29,6 +29,13 @@ from hipdrop.result import Analysis
 from hipdrop.signal import CleaningParams, clean_tracks, rolling_outliers
 from hipdrop.thresholds import load_thresholds
 from hipdrop.tracks import LandmarkTracks
+from hipdrop.usability import (
+    assess_frames,
+    blank_unusable,
+    clip_warnings,
+    enough_usable,
+    exclusion_warning,
+)
 
 SUMMARY_SCHEMA_VERSION = "1.0"
 #: A clip where pose finds the hips in fewer frames than this is "no person".
@@ -109,10 +116,17 @@ def analyse_tracks(
     thresholds = load_thresholds("single-leg", thresholds_path)
     name = (source or {}).get("name", "tracks")
     _check_person(tracks, name)
-    cleaned = clean_tracks(tracks, cleaning)
+    frame_use = assess_frames(tracks, cleaning.min_visibility)
+    cleaned = clean_tracks(blank_unusable(tracks, frame_use), cleaning)
     view = detect_view(cleaned.tracks)
-    warnings: list[str] = []
+    warnings = clip_warnings(tracks) + [w for w in [exclusion_warning(frame_use)] if w]
     labels, phases = detect_single_leg_stance(cleaned.tracks, stance)
+    if not enough_usable(frame_use, tracks.frame_rate_hz):
+        phases = phases.iloc[0:0]
+        warnings.append(
+            f"Insufficient data: only {int(frame_use.usable.sum())} of {tracks.n_frames} frames "
+            "are usable, too few for a verdict."
+        )
     frames = frame_table(cleaned.tracks, labels)
     if baseline is None:
         baseline = find_quiet_standing(
@@ -137,7 +151,7 @@ def analyse_tracks(
     )
     px_per_cm = height_px / height_cm if height_cm and np.isfinite(height_px) else None
     width = float(np.nanmedian(frames["hip_width_px"]))
-    quality = assess_quality(cleaned, width, height_px)
+    quality = assess_quality(cleaned, width, height_px, frame_use)
     usable = view.view != "side"
     if not usable:
         phases = phases.iloc[0:0]

@@ -9,6 +9,7 @@ import numpy as np
 from hipdrop.conventions import landmark
 from hipdrop.signal import CleanedTracks
 from hipdrop.tracks import LandmarkTracks
+from hipdrop.usability import FrameUsability
 
 #: Below this hip-to-hip distance the angle noise rivals the detectable difference (CLINICAL.md).
 MIN_HIP_WIDTH_PX = 40.0
@@ -18,7 +19,8 @@ MIN_HIP_WIDTH_PX = 40.0
 class ClipQuality:
     frame_rate_hz: float
     n_frames: int
-    usable_fraction: float  # frames with both hips and both ankles found
+    usable_fraction: float  # frames not excluded (see hipdrop.usability)
+    excluded_frames: dict[str, int]  # per exclusion reason
     hip_width_px: float
     subject_height_px: float
     jitter_px: float  # RMS high-frequency landmark noise at the hips
@@ -46,19 +48,16 @@ def hip_jitter_px(unfiltered_xy_px: np.ndarray, cleaned: LandmarkTracks) -> floa
     return float(np.sqrt(np.mean(residual**2))) if residual.size else float("nan")
 
 
-def usable_frames(tracks: LandmarkTracks) -> np.ndarray:
-    """Frames where both hips and both ankles have positions."""
-    parts = [landmark(s, p) for s in ("left", "right") for p in ("hip", "ankle")]
-    return np.isfinite(tracks.xy_px[:, parts, 0]).all(axis=1)
-
-
-def assess_quality(cleaned: CleanedTracks, hip_width_px: float, height_px: float) -> ClipQuality:
+def assess_quality(
+    cleaned: CleanedTracks, hip_width_px: float, height_px: float, frames: FrameUsability
+) -> ClipQuality:
     tracks = cleaned.tracks
     jitter = hip_jitter_px(cleaned.unfiltered_xy_px, tracks)
     return ClipQuality(
         frame_rate_hz=tracks.frame_rate_hz,
         n_frames=tracks.n_frames,
-        usable_fraction=float(usable_frames(tracks).mean()) if tracks.n_frames else 0.0,
+        usable_fraction=float(frames.usable.mean()) if tracks.n_frames else 0.0,
+        excluded_frames=frames.counts(),
         hip_width_px=hip_width_px,
         subject_height_px=height_px,
         jitter_px=jitter,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import subprocess
+import resource
 import sys
+import wave
 from pathlib import Path
 
 import cv2
@@ -69,7 +71,36 @@ def _no_person(tmp: Path) -> Path:
     return _write_video(tmp / "empty_room.mp4", frames)
 
 
-MAKERS = [_empty, _text, _random_bytes, _still_image, _one_frame, _truncated, _no_person]
+def _audio_only(tmp: Path) -> Path:
+    """A sound file (one second of a 440 Hz tone) with a video file name."""
+    samples = (8000 * np.sin(2 * np.pi * 440 * np.arange(16000) / 16000)).astype("<i2")
+    path = tmp / "voice_memo.mp4"
+    with wave.open(str(path), "wb") as sound:
+        sound.setnchannels(1)
+        sound.setsampwidth(2)
+        sound.setframerate(16000)
+        sound.writeframes(samples.tobytes())
+    return path
+
+
+def _huge_empty_room(tmp: Path) -> Path:
+    """8K frames (7680 x 4320) with nobody in them: must neither hang nor exhaust memory."""
+    rng = np.random.default_rng(2)
+    base = cv2.resize(rng.integers(0, 255, (54, 96, 3), dtype=np.uint8), (7680, 4320))
+    return _write_video(tmp / "huge.mp4", [np.roll(base, 8 * i, axis=1) for i in range(8)])
+
+
+MAKERS = [
+    _empty,
+    _text,
+    _random_bytes,
+    _still_image,
+    _one_frame,
+    _truncated,
+    _no_person,
+    _audio_only,
+    _huge_empty_room,
+]
 
 
 @pytest.mark.parametrize("make", MAKERS, ids=[m.__name__.strip("_") for m in MAKERS])
@@ -91,6 +122,8 @@ def test_bad_input_gives_one_clear_line(tmp_path: Path, make) -> None:
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
     assert clip.read_bytes() == before
+    # Peak memory of the largest child process: decoding is bounded by frame size.
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 3 * 2**20  # KiB: 3 GiB
 
 
 def test_usage_error_exits_2() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from pathlib import Path
 
@@ -50,3 +51,79 @@ def rotate_ccw(angle_deg: float) -> Callable[[np.ndarray], np.ndarray]:
 
 def identity(frame: np.ndarray) -> np.ndarray:
     return frame
+
+
+def write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> Path:
+    """Encode frames (all the same size) as MPEG-4 Part 2 in an .mp4 container."""
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+    writer.set(cv2.VIDEOWRITER_PROP_QUALITY, 100)
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+def read_frames(path: Path) -> tuple[list[np.ndarray], float]:
+    """Every frame of a clip (as stored, no rotation) and its nominal frame rate."""
+    cap = cv2.VideoCapture(str(path))
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    frames = []
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        frames.append(frame)
+    cap.release()
+    return frames, fps
+
+
+def _box(data: bytes | bytearray, name: bytes, start: int = 0, end: int | None = None) -> int:
+    """Offset of the first MP4 box ``name`` among the boxes in ``data[start:end]``."""
+    end = len(data) if end is None else end
+    offset = start
+    while offset < end:
+        size = struct.unpack(">I", data[offset : offset + 4])[0]
+        if data[offset + 4 : offset + 8] == name:
+            return offset
+        offset += size
+    raise ValueError(f"no {name!r} box")
+
+
+def _box_path(data: bytes | bytearray, names: list[bytes]) -> list[int]:
+    """Offsets of nested boxes, e.g. [moov, trak, tkhd]."""
+    offsets, start, end = [], 0, len(data)
+    for name in names:
+        offset = _box(data, name, start, end)
+        offsets.append(offset)
+        start, end = offset + 8, offset + struct.unpack(">I", data[offset : offset + 4])[0]
+    return offsets
+
+
+def mark_rotated_90(path: Path) -> Path:
+    """Write a 90° display matrix into the (only) track header, as phones do for portrait
+    clips: frames stored rotated 90° clockwise play upright."""
+    data = bytearray(path.read_bytes())
+    tkhd = _box_path(data, [b"moov", b"trak", b"tkhd"])[-1]
+    matrix = (0, 0xFFFF0000, 0, 0x10000, 0, 0, 0, 0, 0x40000000)
+    data[tkhd + 48 : tkhd + 84] = struct.pack(">9I", *matrix)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def set_frame_durations(path: Path, durations: list[int]) -> Path:
+    """Replace the sample-time table (``stts``) with per-frame durations in track time units,
+    making a variable-frame-rate clip. Assumes the ``moov`` box is last (OpenCV writes it so)."""
+    data = bytearray(path.read_bytes())
+    parents = _box_path(data, [b"moov", b"trak", b"mdia", b"minf", b"stbl"])
+    stts = _box(data, b"stts", parents[-1] + 8)
+    old_size = struct.unpack(">I", data[stts : stts + 4])[0]
+    entries = b"".join(struct.pack(">II", 1, d) for d in durations)
+    new = struct.pack(">I4sII", 16 + len(entries), b"stts", 0, len(durations)) + entries
+    grow = len(new) - old_size
+    data[stts : stts + old_size] = new
+    for offset in parents:
+        size = struct.unpack(">I", data[offset : offset + 4])[0]
+        data[offset : offset + 4] = struct.pack(">I", size + grow)
+    path.write_bytes(bytes(data))
+    return path

@@ -18,6 +18,7 @@ class PoseSettings:
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     smooth_landmarks: bool = True
+    person: str = "auto"  # which person is the subject: auto | left | right | center
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -10,9 +10,10 @@ from hipdrop.pose.backend import PoseEstimate, PoseSettings
 
 
 class MediaPipePose:
-    """``mp.solutions.pose.Pose`` in video (tracking) mode; pixel landmarks out."""
+    """``mp.solutions.pose.Pose`` in video (tracking) mode, or with ``still_image`` detecting
+    afresh in every image; pixel landmarks out."""
 
-    def __init__(self, settings: PoseSettings) -> None:
+    def __init__(self, settings: PoseSettings, still_image: bool = False) -> None:
         if settings.model_complexity != 1:
             raise ValueError(
                 "only model_complexity=1 (BlazePose full) ships inside mediapipe 0.10.21; "
@@ -21,7 +22,7 @@ class MediaPipePose:
         import mediapipe as mp
 
         self._pose = mp.solutions.pose.Pose(
-            static_image_mode=False,
+            static_image_mode=still_image,
             model_complexity=settings.model_complexity,
             smooth_landmarks=settings.smooth_landmarks,
             enable_segmentation=False,

@@ -17,15 +17,25 @@ from pathlib import Path
 
 import numpy as np
 
-from hipdrop.conventions import N_LANDMARKS
+from hipdrop.conventions import N_LANDMARKS, landmark
 from hipdrop.errors import HipdropError
+from hipdrop.identity import frames_nearer_another
 from hipdrop.io.video import VideoInfo, iter_frames_threaded, probe_video
 from hipdrop.pose import cache
 from hipdrop.pose.backend import PoseSettings, create_backend
+from hipdrop.pose.subject import (
+    PeopleSampler,
+    PersonBox,
+    SubjectFollower,
+    plan_subject,
+    sample_frame_indices,
+)
 from hipdrop.tracks import LandmarkTracks
 
 ProgressCallback = Callable[[int, int], None]  # (frames done, frames expected)
 
+#: Memory for decoded frames waiting for pose, per worker process.
+MAX_QUEUE_BYTES = 64 * 2**20
 #: A segment shorter than this many warm-up lengths is not worth a process of its own.
 MIN_SEGMENT_WARMUPS = 4
 
@@ -44,20 +54,33 @@ class _SegmentResult:
     visibility: np.ndarray
     world_m: np.ndarray
     size_px: tuple[int, int]
+    people: dict[int, list[PersonBox]]
 
 
 def _run_segment(
-    path: Path, settings: PoseSettings, segment: _Segment, on_frame: Callable[[], None]
+    path: Path,
+    settings: PoseSettings,
+    segment: _Segment,
+    on_frame: Callable[[], None],
+    crop_px: tuple[int, int, int, int] | None = None,
+    sample_frames: frozenset[int] = frozenset(),
+    queue_frames: int = 8,
 ) -> _SegmentResult:
     backend = create_backend(settings)
+    if crop_px is not None:
+        backend = SubjectFollower(backend, crop_px)
+    sampler = PeopleSampler(settings, sample_frames)
     times, xys, vis, worlds = [], [], [], []
     size = (0, 0)
     try:
-        for frame in iter_frames_threaded(path, segment.decode_start, segment.stop):
+        for frame in iter_frames_threaded(
+            path, segment.decode_start, segment.stop, queue_size=queue_frames
+        ):
             estimate = backend.estimate(frame.image_bgr)
             if frame.index < segment.keep_start:
                 continue
             size = (frame.image_bgr.shape[1], frame.image_bgr.shape[0])
+            sampler.look(frame.index, frame.image_bgr)
             times.append(frame.time_s)
             if estimate is None:
                 xys.append(np.full((N_LANDMARKS, 2), np.nan))
@@ -70,6 +93,7 @@ def _run_segment(
             on_frame()
     finally:
         backend.close()
+        sampler.close()
     n = len(times)
     return _SegmentResult(
         np.asarray(times, dtype=np.float64),
@@ -77,6 +101,7 @@ def _run_segment(
         np.asarray(vis, dtype=np.float64).reshape(n, N_LANDMARKS),
         np.asarray(worlds, dtype=np.float64).reshape(n, N_LANDMARKS, 3),
         size,
+        sampler.detections,
     )
 
 
@@ -87,7 +112,7 @@ def _silence_native_stderr() -> None:
     os.close(devnull)
 
 
-def _segment_worker(path, settings, segment, results, progress) -> None:
+def _segment_worker(path, settings, segment, results, progress, crop_px, samples, queue) -> None:
     """Process entry point: report progress every few frames, then the whole result."""
     _silence_native_stderr()
     count = 0
@@ -99,11 +124,18 @@ def _segment_worker(path, settings, segment, results, progress) -> None:
             progress.put(10)
 
     try:
-        result = _run_segment(path, settings, segment, tick)
+        result = _run_segment(path, settings, segment, tick, crop_px, samples, queue)
         progress.put(count % 10)
         results.put((segment.keep_start, result))
     except BaseException as exc:  # reported to the parent as text
         results.put((segment.keep_start, f"{type(exc).__name__}: {exc}"))
+
+
+def decode_queue_frames(info: VideoInfo) -> int:
+    """Decoded frames a worker may hold ahead of pose: 8, fewer for huge frames, so that
+    memory stays near ``MAX_QUEUE_BYTES`` per worker whatever the resolution."""
+    frame_bytes = max(1, info.width_px * info.height_px * 3)
+    return int(np.clip(MAX_QUEUE_BYTES // frame_bytes, 1, 8))
 
 
 def plan_segments(frame_count: int, jobs: int, warmup_frames: int) -> list[_Segment]:
@@ -119,14 +151,28 @@ def plan_segments(frame_count: int, jobs: int, warmup_frames: int) -> list[_Segm
 
 
 def _run_workers(
-    info: VideoInfo, settings: PoseSettings, segments: list[_Segment], progress: ProgressCallback
+    info: VideoInfo,
+    settings: PoseSettings,
+    segments: list[_Segment],
+    progress: ProgressCallback,
+    crop_px: tuple[int, int, int, int] | None = None,
+    sample_frames: frozenset[int] = frozenset(),
 ) -> list[_SegmentResult]:
     ctx = mp.get_context("spawn")
     results_q, progress_q = ctx.Queue(), ctx.Queue()
     procs = [
         ctx.Process(
             target=_segment_worker,
-            args=(info.path, settings, seg, results_q, progress_q),
+            args=(
+                info.path,
+                settings,
+                seg,
+                results_q,
+                progress_q,
+                crop_px,
+                sample_frames,
+                decode_queue_frames(info),
+            ),
             daemon=True,
         )
         for seg in segments
@@ -159,6 +205,20 @@ def _run_workers(
     return [collected[seg.keep_start] for seg in segments]
 
 
+def _stitch(info: VideoInfo, settings: PoseSettings, parts: list[_SegmentResult]) -> LandmarkTracks:
+    sizes = [p.size_px for p in parts if p.size_px != (0, 0)]
+    if not sizes:
+        raise HipdropError(f"{info.path.name}: no frames could be decoded")
+    return LandmarkTracks(
+        time_s=np.concatenate([p.time_s for p in parts]),
+        xy_px=np.concatenate([p.xy_px for p in parts]),
+        visibility=np.concatenate([p.visibility for p in parts]),
+        world_m=np.concatenate([p.world_m for p in parts]),
+        image_size_px=sizes[0],
+        meta={"video_sha256": info.sha256, "pose": settings.as_dict()},
+    )
+
+
 def estimate_pose(
     path: Path | str,
     settings: PoseSettings | None = None,
@@ -181,18 +241,21 @@ def estimate_pose(
     progress = progress or (lambda done, total: None)
     warmup_frames = round(warmup_s * (info.nominal_fps or 30.0))
     segments = plan_segments(info.frame_count, jobs, warmup_frames)
-    parts = _run_workers(info, settings, segments, progress)
-    sizes = [p.size_px for p in parts if p.size_px != (0, 0)]
-    if not sizes:
-        raise HipdropError(f"{info.path.name}: no frames could be decoded")
-    tracks = LandmarkTracks(
-        time_s=np.concatenate([p.time_s for p in parts]),
-        xy_px=np.concatenate([p.xy_px for p in parts]),
-        visibility=np.concatenate([p.visibility for p in parts]),
-        world_m=np.concatenate([p.world_m for p in parts]),
-        image_size_px=sizes[0],
-        meta={"video_sha256": info.sha256, "pose": settings.as_dict()},
+    parts = _run_workers(
+        info, settings, segments, progress, sample_frames=sample_frame_indices(info)
     )
+    tracks = _stitch(info, settings, parts)
+    detections = {k: v for part in parts for k, v in part.people.items()}
+    plan = plan_subject(detections, tracks.image_size_px, settings.person)
+    hips = tracks.xy_px[:, [landmark("left", "hip"), landmark("right", "hip")]].mean(axis=1)
+    refollowed = bool(frames_nearer_another(hips, plan.describe()).any())
+    if refollowed:  # pose followed someone else somewhere: again, looking only at the subject
+        parts = _run_workers(
+            info, settings, segments, lambda d, t: progress(t + d, 2 * t), crop_px=plan.crop_px
+        )
+        tracks = _stitch(info, settings, parts)
+    tracks.meta["subject"] = {**plan.describe(), "refollowed": refollowed}
+    tracks.meta["frames_expected"] = info.frame_count
     if use_cache:
         cache.store(info.sha256, settings, tracks)
     return tracks

@@ -1,0 +1,287 @@
+"""Which person is the subject when a clip shows several, and pose that follows only them.
+
+MediaPipe's legacy pose solution finds one person per call and, in tracking mode, keeps
+whichever person it found first - often a bystander standing nearer the camera. While the
+ordinary pose pass decodes the clip, a handful of frames spread over it are also searched for
+people (:class:`PeopleSampler`): still-image pose finds one person, that person is painted out
+and pose looks again, up to ``MAX_PEOPLE`` times. Detections are linked across the sampled
+frames into candidates and one is chosen for the whole clip (:func:`plan_subject`: tracked
+longest, largest and most central, or the one a ``--person left|right|center`` hint names).
+
+This costs ``n_samples x (people + 1)`` still-image pose calls (about 0.04 s each) and no
+extra decoding. Only when the ordinary pass followed someone other than the chosen subject
+does pose run a second time, on a fixed crop around the subject's path
+(:class:`SubjectFollower`; a fixed crop keeps MediaPipe's landmark smoothing, which works in
+crop coordinates, undisturbed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hipdrop.conventions import landmark
+from hipdrop.errors import HipdropError
+from hipdrop.io.video import VideoInfo
+from hipdrop.pose.backend import PoseBackend, PoseEstimate, PoseSettings
+
+PERSON_HINTS = ("auto", "left", "right", "center")
+MAX_PEOPLE = 3
+#: Sampled frames: one per ``SAMPLE_INTERVAL_S``, at least ``MIN_SAMPLES``, at most ``MAX_SAMPLES``.
+SAMPLE_INTERVAL_S = 0.5
+MIN_SAMPLES = 6
+MAX_SAMPLES = 24
+#: A person box smaller than this fraction of the image height is not a candidate subject.
+MIN_PERSON_HEIGHT_FRACTION = 0.08
+#: Others much smaller than the subject (far behind them) cannot take over the tracker.
+MIN_OTHER_HEIGHT_RATIO = 0.4
+#: Detections in two sampled frames belong to one candidate if their hip centres are closer
+#: than this many of the candidate's box heights.
+LINK_DISTANCE_HEIGHTS = 0.6
+#: Margin added around the subject's path for the pose crop, in box heights.
+CROP_MARGIN_HEIGHTS = 0.15
+_HIPS = [landmark("left", "hip"), landmark("right", "hip")]
+
+
+@dataclass(frozen=True)
+class PersonBox:
+    """One person found in one sampled frame: landmark bounding box and hip centre, pixels."""
+
+    frame: int
+    box_px: tuple[float, float, float, float]  # x0, y0, x1, y1
+    hip_px: tuple[float, float]
+
+    @property
+    def height_px(self) -> float:
+        return self.box_px[3] - self.box_px[1]
+
+
+@dataclass
+class Candidate:
+    """One person linked across sampled frames."""
+
+    boxes: list[PersonBox] = field(default_factory=list)
+
+    def median_hip(self) -> np.ndarray:
+        return np.median([b.hip_px for b in self.boxes], axis=0)
+
+    def median_height(self) -> float:
+        return float(np.median([b.height_px for b in self.boxes]))
+
+
+@dataclass(frozen=True)
+class SubjectPlan:
+    """The outcome of the people search: who is the subject, and where pose should look."""
+
+    hint: str
+    n_samples: int
+    subject: Candidate | None
+    others: tuple[Candidate, ...]
+    crop_px: tuple[int, int, int, int] | None  # x0, y0, x1, y1; None: the whole frame
+
+    @property
+    def several_people(self) -> bool:
+        return bool(self.others)
+
+    def describe(self) -> dict:
+        """What ended up in ``tracks.meta['subject']`` (JSON-safe)."""
+
+        def where(c: Candidate) -> dict:
+            return {
+                "frames": [b.frame for b in c.boxes],
+                "hip_px": [[round(float(v), 1) for v in b.hip_px] for b in c.boxes],
+                "height_px": [round(b.height_px, 1) for b in c.boxes],
+            }
+
+        return {
+            "hint": self.hint,
+            "n_samples": self.n_samples,
+            "people_found": len(self.others) + (self.subject is not None),
+            "subject": where(self.subject) if self.subject else None,
+            "others": [where(c) for c in self.others],
+            "crop_px": list(self.crop_px) if self.crop_px else None,
+        }
+
+
+def check_person_hint(hint: str) -> str:
+    if hint not in PERSON_HINTS:
+        raise HipdropError(f"--person must be one of {', '.join(PERSON_HINTS)}, not {hint!r}")
+    return hint
+
+
+def sample_frame_indices(info: VideoInfo) -> frozenset[int]:
+    """Evenly spread frames to search for people, by the container's frame count."""
+    fps = info.nominal_fps if info.nominal_fps > 0 else 30.0
+    wanted = round(info.frame_count / fps / SAMPLE_INTERVAL_S)
+    n = int(np.clip(wanted, MIN_SAMPLES, MAX_SAMPLES))
+    n = min(n, info.frame_count)
+    return frozenset(int(i) for i in np.linspace(0, info.frame_count - 1, n).round())
+
+
+def _person_box(estimate: PoseEstimate, min_visibility: float = 0.5) -> PersonBox | None:
+    seen = estimate.visibility >= min_visibility
+    if seen.sum() < 5 or not (estimate.visibility[_HIPS] >= min_visibility).all():
+        return None
+    xy = estimate.xy_px[seen]
+    x0, y0 = xy.min(axis=0)
+    x1, y1 = xy.max(axis=0)
+    hip = estimate.xy_px[_HIPS].mean(axis=0)
+    return PersonBox(-1, (float(x0), float(y0), float(x1), float(y1)), (hip[0], hip[1]))
+
+
+def people_in_frame(image_bgr: np.ndarray, still_pose: PoseBackend, frame: int) -> list[PersonBox]:
+    """Everyone still-image pose finds: find one, paint them out, look again."""
+    height, width = image_bgr.shape[:2]
+    masked = image_bgr.copy()
+    painted = np.zeros((height, width), dtype=bool)
+    people: list[PersonBox] = []
+    for _ in range(MAX_PEOPLE):
+        estimate = still_pose.estimate(masked)
+        if estimate is None:
+            break
+        xy = estimate.xy_px[estimate.visibility >= 0.5]
+        if len(xy) == 0:
+            break
+        box = _person_box(estimate)
+        if box is not None:
+            hip_x, hip_y = np.clip(np.asarray(box.hip_px, int), 0, [width - 1, height - 1])
+            if box.height_px >= MIN_PERSON_HEIGHT_FRACTION * height and not painted[hip_y, hip_x]:
+                people.append(PersonBox(frame, box.box_px, box.hip_px))
+        x0, y0 = np.clip(xy.min(axis=0), 0, [width, height])
+        x1, y1 = np.clip(xy.max(axis=0), 0, [width, height])
+        pad_x, pad_y = 0.1 * (x1 - x0), 0.1 * (y1 - y0)
+        area = (
+            slice(int(max(0, y0 - pad_y)), int(y1 + pad_y) + 1),
+            slice(int(max(0, x0 - pad_x)), int(x1 + pad_x) + 1),
+        )
+        masked[area] = 127
+        painted[area] = True
+    return people
+
+
+def link_candidates(detections: list[list[PersonBox]]) -> list[Candidate]:
+    """Greedy nearest-hip linking of per-frame detections into candidates."""
+    candidates: list[Candidate] = []
+    for people in detections:
+        taken: set[int] = set()
+        for person in sorted(people, key=lambda p: -p.height_px):
+            best, best_distance = None, np.inf
+            for k, cand in enumerate(candidates):
+                if k in taken:
+                    continue
+                last = cand.boxes[-1]
+                distance = np.hypot(*np.subtract(person.hip_px, last.hip_px)) / last.height_px
+                if distance < LINK_DISTANCE_HEIGHTS and distance < best_distance:
+                    best, best_distance = k, distance
+            if best is None:
+                candidates.append(Candidate([person]))
+                taken.add(len(candidates) - 1)
+            else:
+                candidates[best].boxes.append(person)
+                taken.add(best)
+    return candidates
+
+
+def choose_subject(
+    candidates: list[Candidate], n_samples: int, image_size_px: tuple[int, int], hint: str
+) -> Candidate | None:
+    """The subject: with ``auto`` the best of presence x size x centrality; else by position.
+
+    Hints choose among candidates seen in at least half as many samples as the most-seen one,
+    so a passer-by glimpsed once is never the "leftmost person".
+    """
+    if not candidates:
+        return None
+    width, height = image_size_px
+    most_seen = max(len(c.boxes) for c in candidates)
+    steady = [c for c in candidates if len(c.boxes) >= 0.5 * most_seen]
+    if hint == "left":
+        return min(steady, key=lambda c: c.median_hip()[0])
+    if hint == "right":
+        return max(steady, key=lambda c: c.median_hip()[0])
+
+    def centrality(c: Candidate) -> float:
+        return max(0.05, 1.0 - 2.0 * abs(c.median_hip()[0] / width - 0.5))
+
+    if hint == "center":
+        return max(steady, key=centrality)
+
+    def score(c: Candidate) -> float:
+        return (len(c.boxes) / n_samples) * (c.median_height() / height) * centrality(c)
+
+    return max(candidates, key=score)
+
+
+def subject_crop(subject: Candidate, image_size_px: tuple[int, int]) -> tuple[int, int, int, int]:
+    """A fixed crop holding the subject's whole path plus a margin, inside the image."""
+    width, height = image_size_px
+    boxes = np.array([b.box_px for b in subject.boxes])
+    margin = CROP_MARGIN_HEIGHTS * subject.median_height()
+    x0 = max(0, int(boxes[:, 0].min() - margin))
+    y0 = max(0, int(boxes[:, 1].min() - margin))
+    x1 = min(width, int(np.ceil(boxes[:, 2].max() + margin)))
+    y1 = min(height, int(np.ceil(boxes[:, 3].max() + margin)))
+    return x0, y0, x1, y1
+
+
+class PeopleSampler:
+    """Searches the sampled frames of a pose pass for people; the still-image model is loaded
+    on the first sampled frame only."""
+
+    def __init__(self, settings: PoseSettings, sample_frames: frozenset[int]) -> None:
+        self._settings, self._frames = settings, sample_frames
+        self._still: PoseBackend | None = None
+        self.detections: dict[int, list[PersonBox]] = {}
+
+    def look(self, index: int, image_bgr: np.ndarray) -> None:
+        if index not in self._frames:
+            return
+        if self._still is None:
+            from hipdrop.pose.mediapipe_backend import MediaPipePose
+
+            self._still = MediaPipePose(self._settings, still_image=True)
+        self.detections[index] = people_in_frame(image_bgr, self._still, index)
+
+    def close(self) -> None:
+        if self._still is not None:
+            self._still.close()
+
+
+def plan_subject(
+    detections: dict[int, list[PersonBox]], image_size_px: tuple[int, int], hint: str
+) -> SubjectPlan:
+    """Link the sampled detections into candidates and decide whom pose should follow."""
+    ordered = [detections[k] for k in sorted(detections)]
+    candidates = link_candidates(ordered)
+    subject = choose_subject(candidates, len(ordered), image_size_px, check_person_hint(hint))
+    others = tuple(
+        c
+        for c in candidates
+        if c is not subject
+        and c.median_height() >= MIN_OTHER_HEIGHT_RATIO * subject.median_height()
+    )
+    crop = subject_crop(subject, image_size_px) if subject is not None else None
+    return SubjectPlan(hint, len(ordered), subject, others, crop)
+
+
+class SubjectFollower:
+    """A pose backend that only looks at the subject's fixed crop; landmarks in frame pixels.
+
+    Whether a frame's pose is really the subject is judged later, from the tracks and the
+    plan's candidate paths (:mod:`hipdrop.usability`), so that it can be reported.
+    """
+
+    def __init__(self, inner: PoseBackend, crop_px: tuple[int, int, int, int]) -> None:
+        self._inner, self._crop_px = inner, crop_px
+
+    def estimate(self, image_bgr: np.ndarray) -> PoseEstimate | None:
+        x0, y0, x1, y1 = self._crop_px
+        estimate = self._inner.estimate(image_bgr[y0:y1, x0:x1])
+        if estimate is None:
+            return None
+        offset = np.array([x0, y0], dtype=np.float64)
+        return PoseEstimate(estimate.xy_px + offset, estimate.visibility, estimate.world_m)
+
+    def close(self) -> None:
+        self._inner.close()

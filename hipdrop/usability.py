@@ -1,0 +1,199 @@
+"""Which frames can be analysed, and why the others cannot.
+
+A frame is excluded, with one reason, when pose found nobody (``no_pose``), the hips are not
+visible (``hips_not_visible``), pose followed another person (``identity_switch``), the body
+jumped to another place or size from one frame to the next (a ``scene_cut``, or a
+``close_up`` when it got much larger), or
+both feet are out of sight (``feet_not_visible``).
+
+Scene cuts and close-ups are found from the landmarks alone: the frames are split into runs
+wherever the hip centre jumps further than a body could move in the time between them. The
+longest run is the subject; runs are accepted outward from it while each starts where the last
+accepted frame ended and is not much larger (the body's size is its longer leg).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, replace
+from itertools import pairwise
+
+import numpy as np
+
+from hipdrop.conventions import landmark
+from hipdrop.identity import frames_nearer_another
+from hipdrop.tracks import LandmarkTracks
+
+EXCLUSION_REASONS = (
+    "no_pose",
+    "hips_not_visible",
+    "identity_switch",
+    "scene_cut",
+    "close_up",
+    "feet_not_visible",
+)
+#: Hip-centre jump between consecutive frames that ends a run: a fixed part, in body sizes
+#: (leg lengths), plus the distance a body may move in the time between the frames.
+JUMP_SIZES = 0.4
+SPEED_SIZES_PER_S = 2.0
+#: Fewer usable frames than this (seconds, and fraction of the clip) is insufficient data.
+MIN_USABLE_S = 0.5
+MIN_USABLE_FRACTION = 0.25
+#: Below this frame rate a warning is given.
+MIN_FRAME_RATE_HZ = 20.0
+#: Decoding this much less of the clip than the container announces gives a warning.
+MISSING_FRAMES_FRACTION = 0.05
+#: A rejected run this much larger than the subject is a close-up rather than a cut.
+CLOSE_UP_RATIO = 1.3
+
+_HIPS = [landmark("left", "hip"), landmark("right", "hip")]
+_ANKLES = [landmark("left", "ankle"), landmark("right", "ankle")]
+
+
+@dataclass(frozen=True)
+class FrameUsability:
+    """Per frame: ``""`` when usable, otherwise the reason it is excluded."""
+
+    reason: np.ndarray  # (n,) str
+
+    @property
+    def usable(self) -> np.ndarray:
+        return self.reason == ""
+
+    def counts(self) -> dict[str, int]:
+        """Excluded frames per reason (every reason listed, zeros included)."""
+        return {r: int((self.reason == r).sum()) for r in EXCLUSION_REASONS}
+
+
+def _runs(hip_px: np.ndarray, size_px: np.ndarray, time_s: np.ndarray) -> list[np.ndarray]:
+    """Frame indices of runs of frames with hips, split where the hips jump."""
+    frames = np.flatnonzero(np.isfinite(hip_px[:, 0]))
+    if frames.size == 0:
+        return []
+    runs, current = [], [frames[0]]
+    for prev, cur in pairwise(frames):
+        if not _near(hip_px, size_px, time_s, prev, cur):
+            runs.append(np.asarray(current))
+            current = []
+        current.append(cur)
+    runs.append(np.asarray(current))
+    return runs
+
+
+def _near(hip_px: np.ndarray, size_px: np.ndarray, time_s: np.ndarray, a: int, b: int) -> bool:
+    """Could the hips at frame ``b`` be the same body's as at frame ``a``?"""
+    scale = size_px[a] if np.isfinite(size_px[a]) else np.nanmedian(size_px)
+    scale = scale if np.isfinite(scale) and scale > 0 else 1.0
+    moved = np.linalg.norm(hip_px[b] - hip_px[a]) / scale
+    return bool(moved <= JUMP_SIZES + SPEED_SIZES_PER_S * abs(time_s[b] - time_s[a]))
+
+
+def discontinuous_frames(
+    hip_px: np.ndarray, size_px: np.ndarray, time_s: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Frames outside the subject's continuous runs (``scene_cut``), and runs much larger than
+    the subject (``close_up``) wherever they are."""
+    n = len(hip_px)
+    kinds = {k: np.zeros(n, dtype=bool) for k in ("scene_cut", "close_up")}
+    runs = _runs(hip_px, size_px, time_s)
+    if not runs:
+        return kinds
+    main = max(range(len(runs)), key=lambda k: len(runs[k]))
+    subject_size = float(np.nanmedian(size_px[runs[main]]))
+    for direction in (1, -1):
+        anchor = runs[main][-1] if direction == 1 else runs[main][0]
+        k = main + direction
+        while 0 <= k < len(runs):
+            run = runs[k]
+            edge = run[0] if direction == 1 else run[-1]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                larger = np.nanmedian(size_px[run]) > CLOSE_UP_RATIO * subject_size
+            if larger:
+                kinds["close_up"][run] = True
+            elif _near(hip_px, size_px, time_s, anchor, edge):
+                anchor = run[-1] if direction == 1 else run[0]
+            else:
+                kinds["scene_cut"][run] = True
+            k += direction
+    return kinds
+
+
+def body_size_px(tracks: LandmarkTracks, found: np.ndarray) -> np.ndarray:
+    """Per frame, the longer hip-to-ankle distance (the standing leg stays long; shoulders are
+    not used, MediaPipe misplaces them far more often than hips and ankles)."""
+    legs = []
+    for side in ("left", "right"):
+        hip, ankle = landmark(side, "hip"), landmark(side, "ankle")
+        length = np.linalg.norm(tracks.xy_px[:, hip] - tracks.xy_px[:, ankle], axis=1)
+        legs.append(np.where(found[:, hip] & found[:, ankle], length, np.nan))
+    with warnings.catch_warnings():  # frames without any leg give NaN, as meant
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmax(np.stack(legs), axis=0)
+
+
+def assess_frames(tracks: LandmarkTracks, min_visibility: float = 0.5) -> FrameUsability:
+    """The reason, if any, each frame of raw pose tracks cannot be analysed."""
+    n = tracks.n_frames
+    found = np.isfinite(tracks.xy_px).all(axis=2) & (tracks.visibility >= min_visibility)
+    hips_seen = found[:, _HIPS].all(axis=1)
+    hip_px = np.where(hips_seen[:, None], tracks.xy_px[:, _HIPS].mean(axis=1), np.nan)
+    size_px = body_size_px(tracks, found)
+    other = frames_nearer_another(hip_px, tracks.meta.get("subject"))
+    hip_px[other] = np.nan
+    jumps = discontinuous_frames(hip_px, size_px, tracks.time_s)
+    reason = np.full(n, "", dtype=object)
+    checks = [
+        ("feet_not_visible", ~found[:, _ANKLES].any(axis=1)),
+        *jumps.items(),
+        ("identity_switch", other),
+        ("hips_not_visible", ~hips_seen),
+        ("no_pose", ~np.isfinite(tracks.xy_px[..., 0]).any(axis=1)),
+    ]
+    for name, flagged in checks:  # later checks win: the most basic reason is reported
+        reason[flagged] = name
+    return FrameUsability(reason.astype(str))
+
+
+def blank_unusable(tracks: LandmarkTracks, usability: FrameUsability) -> LandmarkTracks:
+    """Tracks with excluded frames emptied (no position, zero visibility), times kept."""
+    xy = tracks.xy_px.copy()
+    visibility = tracks.visibility.copy()
+    xy[~usability.usable] = np.nan
+    visibility[~usability.usable] = 0.0
+    return replace(tracks, xy_px=xy, visibility=visibility)
+
+
+def enough_usable(usability: FrameUsability, frame_rate_hz: float) -> bool:
+    """At least ``MIN_USABLE_S`` of usable frames and ``MIN_USABLE_FRACTION`` of the clip."""
+    usable = usability.usable
+    rate = frame_rate_hz if np.isfinite(frame_rate_hz) and frame_rate_hz > 0 else 30.0
+    return bool(usable.sum() >= MIN_USABLE_S * rate and usable.mean() >= MIN_USABLE_FRACTION)
+
+
+def exclusion_warning(usability: FrameUsability) -> str | None:
+    """One sentence on the excluded frames, or None when every frame is usable."""
+    counts = {k: v for k, v in usability.counts().items() if v}
+    if not counts:
+        return None
+    parts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items())
+    n = len(usability.reason)
+    return f"{sum(counts.values())} of {n} frames were excluded from the analysis ({parts})."
+
+
+def clip_warnings(tracks: LandmarkTracks) -> list[str]:
+    """Warnings about the recording itself: a low frame rate, frames that did not decode."""
+    notes = []
+    rate = tracks.frame_rate_hz
+    if np.isfinite(rate) and rate < MIN_FRAME_RATE_HZ:
+        notes.append(
+            f"Low frame rate ({rate:.1f} frames/s): fast pelvic movements and short phases "
+            f"can be missed; film at {MIN_FRAME_RATE_HZ:g} frames/s or more (60 for running)."
+        )
+    expected = tracks.meta.get("frames_expected")
+    if isinstance(expected, int) and tracks.n_frames < (1 - MISSING_FRAMES_FRACTION) * expected:
+        notes.append(
+            f"Only {tracks.n_frames} of the {expected} frames the file announces could be "
+            "decoded (damaged or cut-off file); the rest of the clip is not analysed."
+        )
+    return notes
