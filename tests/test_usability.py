@@ -1,0 +1,189 @@
+"""Frame exclusion on synthetic tracks with known damage: counts per reason are exact, the
+drop of the undamaged frames is unchanged, and too little data gives no verdict."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from hipdrop.conventions import landmark
+from hipdrop.pipeline import analyse_tracks
+from hipdrop.pose.subject import Candidate, PersonBox, choose_subject, plan_subject
+from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
+from hipdrop.tracks import LandmarkTracks
+from hipdrop.usability import assess_frames
+
+TRIAL = SyntheticTrial(noise_px=0.4)
+HIPS = [landmark("left", "hip"), landmark("right", "hip")]
+ANKLES = [landmark("left", "ankle"), landmark("right", "ankle")]
+
+
+@pytest.fixture(scope="module")
+def clean() -> LandmarkTracks:
+    return synthetic_single_leg(TRIAL)
+
+
+@pytest.fixture(scope="module")
+def clean_summary(clean):
+    return analyse_tracks(clean).summary
+
+
+def _damaged(tracks: LandmarkTracks, edits) -> LandmarkTracks:
+    xy, vis = tracks.xy_px.copy(), tracks.visibility.copy()
+    for edit in edits:
+        edit(xy, vis)
+    return replace(tracks, xy_px=xy, visibility=vis)
+
+
+def _black(frames: slice):
+    def edit(xy, vis):
+        xy[frames], vis[frames] = np.nan, 0.0
+
+    return edit
+
+
+def _close_up(frames: slice, zoom: float = 3.0):
+    """The camera zooms on the knees: a body three times larger, centred elsewhere."""
+
+    def edit(xy, vis):
+        centre = np.array([540.0, 300.0])
+        xy[frames] = centre + zoom * (xy[frames] - np.nanmean(xy[frames, HIPS], axis=1)[:, None])
+
+    return edit
+
+
+def _cut_to_elsewhere(frames: slice, shift_px=(400.0, -250.0)):
+    def edit(xy, vis):
+        xy[frames] += np.asarray(shift_px)
+
+    return edit
+
+
+def _hidden(frames: slice, parts: list[int]):
+    def edit(xy, vis):
+        vis[frames, parts] = 0.1
+
+    return edit
+
+
+def test_each_damage_is_excluded_and_counted(clean) -> None:
+    damaged = _damaged(
+        clean,
+        [
+            _black(slice(20, 30)),
+            _close_up(slice(40, 52)),
+            _cut_to_elsewhere(slice(260, 275)),
+            _hidden(slice(300, 306), HIPS),
+            _hidden(slice(500, 508), ANKLES),
+        ],
+    )
+    counts = assess_frames(damaged).counts()
+    assert counts == {
+        "no_pose": 10,
+        "hips_not_visible": 6,
+        "identity_switch": 0,
+        "scene_cut": 15,
+        "close_up": 12,
+        "feet_not_visible": 8,
+    }
+
+
+def test_damage_inside_stance_leaves_the_drop_unchanged(clean, clean_summary) -> None:
+    # Black frames and a close-up in the middle of left stance, a cut in right stance.
+    damaged = _damaged(
+        clean,
+        [_black(slice(150, 160)), _close_up(slice(180, 192)), _cut_to_elsewhere(slice(400, 410))],
+    )
+    summary = analyse_tracks(damaged).summary
+    assert summary["quality"]["excluded_frames"]["no_pose"] == 10
+    assert summary["quality"]["excluded_frames"]["close_up"] == 12
+    assert summary["quality"]["excluded_frames"]["scene_cut"] == 10
+    assert summary["quality"]["usable_fraction"] == pytest.approx(1 - 32 / clean.n_frames)
+    for side in ("left", "right"):
+        assert summary["sides"][side]["peak_drop_deg"] == pytest.approx(
+            clean_summary["sides"][side]["peak_drop_deg"], abs=0.3
+        )
+    assert any("32 of 570 frames were excluded" in w for w in summary["warnings"])
+
+
+def test_identity_switch_frames_are_excluded(clean, clean_summary) -> None:
+    """A second person stands 500 px to the side; pose jumps to them for 20 frames."""
+    offset = np.array([-500.0, 60.0])
+    hip = np.nanmean(clean.xy_px[:, HIPS], axis=1)
+    frames = np.arange(0, clean.n_frames, 60)
+    meta = {
+        "subject": {
+            "frames": frames.tolist(),
+            "hip_px": hip[frames].tolist(),
+            "height_px": [700.0] * len(frames),
+        },
+        "others": [
+            {
+                "frames": frames.tolist(),
+                "hip_px": (hip[frames] + offset).tolist(),
+                "height_px": [700.0] * len(frames),
+            }
+        ],
+    }
+    damaged = _damaged(clean, [_cut_to_elsewhere(slice(170, 190), offset)])
+    damaged = replace(damaged, meta={**clean.meta, "subject": meta})
+    summary = analyse_tracks(damaged).summary
+    assert summary["quality"]["excluded_frames"]["identity_switch"] == 20
+    assert summary["quality"]["excluded_frames"]["scene_cut"] == 0
+    assert summary["sides"]["left"]["peak_drop_deg"] == pytest.approx(
+        clean_summary["sides"]["left"]["peak_drop_deg"], abs=0.3
+    )
+
+
+def test_too_few_usable_frames_gives_no_verdict(clean) -> None:
+    # Only frames 100-119 (a third of a second of a 9.5 s clip) show the feet.
+    damaged = _damaged(clean, [_hidden(slice(0, 100), ANKLES), _hidden(slice(120, None), ANKLES)])
+    # Keep enough hips for "a person is there": only the feet are hidden.
+    summary = analyse_tracks(damaged).summary
+    assert summary["quality"]["usable_fraction"] == pytest.approx(20 / clean.n_frames)
+    for side in ("left", "right"):
+        assert summary["sides"][side]["peak_drop_deg"] is None
+        assert summary["sides"][side]["classification"] == "insufficient data"
+    assert any("Insufficient data" in w for w in summary["warnings"])
+
+
+def _person(frame: int, hip_x: float, height: float) -> PersonBox:
+    return PersonBox(
+        frame, (hip_x - 60, 500 - height / 2, hip_x + 60, 500 + height / 2), (hip_x, 500)
+    )
+
+
+def _two_people(frames=range(0, 100, 20)) -> dict[int, list[PersonBox]]:
+    """A large bystander near the left edge and a smaller subject in the middle."""
+    return {f: [_person(f, 150, 800), _person(f, 520, 650)] for f in frames}
+
+
+@pytest.mark.parametrize(("hint", "hip_x"), [("auto", 520), ("center", 520), ("left", 150)])
+def test_subject_choice(hint: str, hip_x: float) -> None:
+    plan = plan_subject(_two_people(), (1080, 1920), hint)
+    assert plan.subject.median_hip()[0] == pytest.approx(hip_x)
+    assert len(plan.others) == 1
+    x0, _, x1, _ = plan.crop_px
+    assert x0 <= hip_x - 60 and x1 >= hip_x + 60
+
+
+def test_right_hint_and_passers_by() -> None:
+    detections = _two_people()
+    detections[40].append(_person(40, 950, 700))  # glimpsed once at the right edge
+    candidates = [c for c in plan_subject(detections, (1080, 1920), "auto").others] + [
+        plan_subject(detections, (1080, 1920), "auto").subject
+    ]
+    assert len(candidates) == 3
+    # "right" names the rightmost person seen in most frames, not the one glimpsed once.
+    assert choose_subject(candidates, 5, (1080, 1920), "right").median_hip()[0] == 520
+    lone = Candidate([_person(0, 300, 600)])
+    assert choose_subject([lone], 5, (1080, 1920), "left") is lone
+
+
+def test_single_person_plan_has_no_others() -> None:
+    plan = plan_subject(
+        {f: [_person(f, 520, 650)] for f in range(0, 100, 20)}, (1080, 1920), "auto"
+    )
+    assert not plan.several_people
