@@ -8,6 +8,7 @@ import traceback
 from pathlib import Path
 
 from hipdrop import __version__
+from hipdrop.conventions import PERSON_HINTS
 from hipdrop.errors import HipdropError
 
 
@@ -82,6 +83,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
             height_cm=args.height_cm,
             jobs=args.jobs,
             progress=progress,
+            person=args.person,
         )
     finally:
         progress.close()
@@ -144,6 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analyse.add_argument(
         "--jobs", type=_positive_int, metavar="N", help="pose processes (default: number of cores)"
+    )
+    analyse.add_argument(
+        "--person",
+        choices=PERSON_HINTS,
+        default="auto",
+        help="with several people in view, which one is the subject (default: auto - the one "
+        "seen longest, largest and most central)",
     )
     analyse.add_argument("--force", action="store_true", help="replace an existing --out folder")
     analyse.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)

@@ -31,6 +31,9 @@ View = Literal["anterior", "posterior", "oblique", "side", "unknown"]
 
 SIDES: Final[tuple[Side, Side]] = ("left", "right")
 
+#: ``--person``: which of several people in view is the subject.
+PERSON_HINTS: Final[tuple[str, ...]] = ("auto", "left", "right", "center")
+
 #: BlazePose's 33 landmarks, in model output order.
 LANDMARK_NAMES: Final[tuple[str, ...]] = (
     "nose",

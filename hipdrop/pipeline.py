@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,7 @@ from hipdrop.kinematics import (
 )
 from hipdrop.metrics import add_drop_columns, asymmetry_deg, phase_metrics, side_summary
 from hipdrop.pose import PoseSettings, estimate_pose
+from hipdrop.pose.subject import check_person_hint
 from hipdrop.quality import MIN_HIP_WIDTH_PX, assess_quality
 from hipdrop.result import Analysis
 from hipdrop.signal import CleaningParams, clean_tracks, rolling_outliers
@@ -229,6 +230,7 @@ def analyse(
     cleaning: CleaningParams | None = None,
     stance: SingleLegParams | None = None,
     progress: ProgressCallback | None = None,
+    person: str | None = None,
 ) -> Analysis:
     """Analyse one clip: pose (cached), then :func:`analyse_tracks`.
 
@@ -237,6 +239,8 @@ def analyse(
     """
     path = Path(path)
     settings = pose or PoseSettings()
+    if person is not None:  # which person is the subject: auto | left | right | center
+        settings = replace(settings, person=check_person_hint(person))
     if height_cm is not None and not 50 <= height_cm <= 250:
         raise HipdropError(f"--height-cm {height_cm:g} is not a plausible body height (50-250)")
     tracks = _track_clip(path, settings, jobs, progress)

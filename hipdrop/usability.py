@@ -190,6 +190,16 @@ def clip_warnings(tracks: LandmarkTracks) -> list[str]:
             f"Low frame rate ({rate:.1f} frames/s): fast pelvic movements and short phases "
             f"can be missed; film at {MIN_FRAME_RATE_HZ:g} frames/s or more (60 for running)."
         )
+    people = tracks.meta.get("subject") or {}
+    if people.get("others"):
+        hip_x = np.median([h[0] for h in people["subject"]["hip_px"]])
+        place = "left" if hip_x < tracks.image_size_px[0] / 3 else "right"
+        place = "centre" if abs(hip_x / tracks.image_size_px[0] - 0.5) < 1 / 6 else place
+        notes.append(
+            f"{len(people['others']) + 1} people are in the clip; the subject analysed is the "
+            f"one {place} in the image ({people.get('hint', 'auto')} choice). Use --person "
+            "left|right|center to choose another."
+        )
     expected = tracks.meta.get("frames_expected")
     if isinstance(expected, int) and tracks.n_frames < (1 - MISSING_FRAMES_FRACTION) * expected:
         notes.append(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
 import resource
+import subprocess
 import sys
 import wave
 from pathlib import Path

@@ -21,12 +21,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hipdrop.conventions import landmark
+from hipdrop.conventions import PERSON_HINTS, landmark
 from hipdrop.errors import HipdropError
 from hipdrop.io.video import VideoInfo
 from hipdrop.pose.backend import PoseBackend, PoseEstimate, PoseSettings
 
-PERSON_HINTS = ("auto", "left", "right", "center")
 MAX_PEOPLE = 3
 #: Sampled frames: one per ``SAMPLE_INTERVAL_S``, at least ``MIN_SAMPLES``, at most ``MAX_SAMPLES``.
 SAMPLE_INTERVAL_S = 0.5
