@@ -182,6 +182,10 @@ def read_trc(path: str | Path) -> MocapTrial:
         raise HipdropError(f"cannot read {path.name} as an OpenSim TRC file: {error}") from error
     if table.ndim != 2 or table.shape[1] != width:
         raise HipdropError(f"{path.name}: marker columns do not match the header")
+    if not (np.isfinite(rate_hz) and rate_hz > 0):
+        raise HipdropError(f"{path.name}: DataRate {rate_hz} is not a frame rate")
+    if len(table) and not np.isfinite(table[0, 0]):
+        raise HipdropError(f"{path.name}: the first row has no frame number")
     markers = {name: table[:, 2 + 3 * i : 5 + 3 * i] * scale for i, name in enumerate(names)}
     first_frame = int(table[0, 0]) if len(table) else 1
     return MocapTrial(markers, rate_hz, first_frame, 1, path.name)

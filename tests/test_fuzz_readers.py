@@ -1,0 +1,167 @@
+"""Every file reader, fed any bytes: a result or a HipdropError, never another exception.
+
+Each reader gets random bytes and damaged copies of a valid file (truncated, bytes
+overwritten), which reach much deeper into a parser than noise does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from videotools import write_video
+
+from hipdrop.errors import HipdropError
+from hipdrop.io.landmarks import load_tracks, save_tracks
+from hipdrop.io.mocap import read_c3d, read_mot, read_trc
+from hipdrop.io.video import iter_frames, probe_video
+from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
+from hipdrop.thresholds import DEFAULT_THRESHOLDS_FILE, load_thresholds
+
+FUZZ = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,  # the same examples on every run: a CI failure can be replayed
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@st.composite
+def damaged(draw, valid: bytes) -> bytes:
+    """``valid`` cut short and/or with a few bytes overwritten."""
+    data = bytearray(valid)
+    for _ in range(draw(st.integers(0, 8))):
+        if not data:
+            break
+        data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
+    if draw(st.booleans()):
+        data = data[: draw(st.integers(0, len(data)))]
+    return bytes(data)
+
+
+def _inputs(valid: bytes) -> st.SearchStrategy[bytes]:
+    return st.one_of(st.binary(max_size=2048), damaged(valid))
+
+
+def _check(reader, path: Path, data: bytes) -> None:
+    path.write_bytes(data)
+    try:
+        reader(path)
+    except HipdropError as error:
+        assert str(error).strip() and "\n" not in str(error).strip()
+
+
+def _tiny_clip(folder: Path) -> bytes:
+    frames = [np.full((48, 64, 3), 20 * i, np.uint8) for i in range(8)]
+    return write_video(folder / "tiny.mp4", frames, fps=10).read_bytes()
+
+
+def _tiny_tracks(folder: Path) -> bytes:
+    tracks = synthetic_single_leg(SyntheticTrial(duration_s=0.5, left_stance_s=(0.1, 0.2)))
+    save_tracks(tracks, folder / "tiny.npz")
+    return (folder / "tiny.npz").read_bytes()
+
+
+TRC = (
+    b"PathFileType\t4\t(X/Y/Z)\ttiny.trc\n"
+    b"DataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\tOrigDataRate\tOrigDataStartFrame\t"
+    b"OrigNumFrames\n"
+    b"100.00\t100.00\t3\t2\tmm\t100.00\t1\t3\n"
+    b"Frame#\tTime\tLASI\t\t\tRASI\n"
+    b"\t\tX1\tY1\tZ1\tX2\tY2\tZ2\n"
+    b"1\t0.00\t100.0\t900.0\t-120.0\t100.0\t905.0\t120.0\n"
+    b"2\t0.01\t101.0\t901.0\t-120.0\t101.0\t904.0\t120.0\n"
+    b"3\t0.02\t102.0\t902.0\t-120.0\t102.0\t903.0\t120.0\n"
+)
+
+MOT = (
+    b"Coordinates\nversion=1\nnRows=3\nnColumns=3\ninDegrees=yes\nendheader\n"
+    b"time\tpelvis_list\tpelvis_tilt\n0.00\t1.0\t2.0\n0.01\t1.5\t2.1\n0.02\t2.0\t2.2\n"
+)
+
+
+@pytest.fixture(scope="module")
+def valid_files(tmp_path_factory) -> dict[str, bytes]:
+    folder = tmp_path_factory.mktemp("valid")
+    return {
+        "video": _tiny_clip(folder),
+        "tracks": _tiny_tracks(folder),
+        "toml": DEFAULT_THRESHOLDS_FILE.read_bytes(),
+    }
+
+
+def _probe_and_decode(path: Path) -> None:
+    probe_video(path)
+    for _ in iter_frames(path):
+        pass
+
+
+@FUZZ
+@given(data=st.data())
+def test_video_reader(tmp_path: Path, valid_files, data) -> None:
+    _check(_probe_and_decode, tmp_path / "clip.mp4", data.draw(_inputs(valid_files["video"])))
+
+
+@FUZZ
+@given(data=st.data())
+def test_landmark_reader(tmp_path: Path, valid_files, data) -> None:
+    _check(load_tracks, tmp_path / "tracks.npz", data.draw(_inputs(valid_files["tracks"])))
+
+
+@FUZZ
+@given(data=st.data())
+def test_thresholds_reader(tmp_path: Path, valid_files, data) -> None:
+    _check(
+        lambda p: load_thresholds("single-leg", p),
+        tmp_path / "profile.toml",
+        data.draw(_inputs(valid_files["toml"])),
+    )
+
+
+@FUZZ
+@given(data=st.data())
+def test_trc_reader(tmp_path: Path, data) -> None:
+    _check(read_trc, tmp_path / "trial.trc", data.draw(_inputs(TRC)))
+
+
+@FUZZ
+@given(data=st.data())
+def test_mot_reader(tmp_path: Path, data) -> None:
+    _check(read_mot, tmp_path / "trial.mot", data.draw(_inputs(MOT)))
+
+
+@pytest.fixture(scope="module")
+def valid_c3d(tmp_path_factory) -> bytes:
+    ezc3d = pytest.importorskip("ezc3d")
+    c3d = ezc3d.c3d()
+    c3d["parameters"]["POINT"]["RATE"]["value"] = [100]
+    c3d["parameters"]["POINT"]["LABELS"]["value"] = ("LASI", "RASI")
+    c3d["data"]["points"] = np.random.default_rng(0).normal(500, 50, (4, 2, 10))
+    path = tmp_path_factory.mktemp("c3d") / "tiny.c3d"
+    c3d.write(str(path))
+    return path.read_bytes()
+
+
+@FUZZ
+@given(data=st.data())
+def test_c3d_reader(tmp_path: Path, valid_c3d, data) -> None:
+    _check(read_c3d, tmp_path / "trial.c3d", data.draw(_inputs(valid_c3d)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        TRC.replace(b"1\t0.00\t100.0", b"\t0.00\t100.0"),  # no frame number
+        TRC.replace(b"1\t0.00\t100.0", b"1e400\t0.00\t100.0"),  # infinite frame number
+        TRC.replace(b"100.00\t100.00\t3", b"nan\t100.00\t3"),  # no frame rate
+        TRC.replace(b"100.00\t100.00\t3", b"-5\t100.00\t3"),
+    ],
+)
+def test_trc_damage_found_by_hand(tmp_path: Path, text: bytes) -> None:
+    path = tmp_path / "trial.trc"
+    path.write_bytes(text)
+    with pytest.raises(HipdropError):
+        read_trc(path)
