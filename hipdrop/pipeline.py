@@ -119,6 +119,8 @@ def analyse_tracks(
     _check_person(tracks, name)
     frame_use = assess_frames(tracks, cleaning.min_visibility)
     cleaned = clean_tracks(blank_unusable(tracks, frame_use), cleaning)
+    # Gap filling must not invent data where frames were excluded (a still, fake stretch).
+    cleaned = replace(cleaned, tracks=blank_unusable(cleaned.tracks, frame_use))
     view = detect_view(cleaned.tracks)
     warnings = clip_warnings(tracks) + [w for w in [exclusion_warning(frame_use)] if w]
     labels, phases = detect_single_leg_stance(cleaned.tracks, stance)
