@@ -33,11 +33,23 @@ class ClipQuality:
         }
 
 
+#: A landmark cannot be placed better than about half a pixel of the image it was found in
+#: (pixel quantisation and compression); added in quadrature to the measured jitter.
+PIXEL_FLOOR_PX = 0.5
+#: Landmark jitter, as a fraction of the subject's height, assumed where it cannot be measured
+#: (too few frames, or a frame rate too low for the low-pass filter to separate noise from
+#: motion): hips of anterior_single-leg-balance_pose2sim.mp4 jitter by 2.5 px for a
+#: 630 px tall subject.
+DEFAULT_JITTER_FRACTION = 0.004
+
+
 def obliquity_noise_deg(jitter_px: float, hip_width_px: float) -> float:
-    """Angle noise of the hip line: sqrt(2) x jitter / hip width, in degrees (CLINICAL.md)."""
+    """Angle noise of the hip line: sqrt(2) x jitter / hip width, in degrees (CLINICAL.md),
+    with the jitter never taken below ``PIXEL_FLOOR_PX``."""
     if not hip_width_px > 0:
         return float("nan")
-    return float(np.degrees(np.sqrt(2.0) * jitter_px / hip_width_px))
+    noise_px = np.hypot(jitter_px, PIXEL_FLOOR_PX)
+    return float(np.degrees(np.sqrt(2.0) * noise_px / hip_width_px))
 
 
 def hip_jitter_px(unfiltered_xy_px: np.ndarray, cleaned: LandmarkTracks) -> float:
@@ -53,6 +65,8 @@ def assess_quality(
 ) -> ClipQuality:
     tracks = cleaned.tracks
     jitter = hip_jitter_px(cleaned.unfiltered_xy_px, tracks)
+    if not (jitter > 0):  # nothing was filtered out, so the noise could not be measured
+        jitter = DEFAULT_JITTER_FRACTION * height_px
     return ClipQuality(
         frame_rate_hz=tracks.frame_rate_hz,
         n_frames=tracks.n_frames,
