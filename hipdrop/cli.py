@@ -83,6 +83,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             progress=progress,
             mirror_pass=not args.no_mirror_pass,
+            task=args.task,
         )
     finally:
         progress.close()
@@ -125,6 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
     analyse = commands.add_parser("analyse", aliases=["analyze"], help="analyse one clip")
     analyse.add_argument("clip", type=Path, help="video file (mp4, mov, avi, ...)")
     analyse.add_argument("--out", type=Path, help="output folder (default: CLIP_hipdrop)")
+    analyse.add_argument(
+        "--task",
+        choices=("walk", "run", "stairs", "single-leg", "auto"),
+        default="auto",
+        help="what the clip shows (default: auto, read from the motion)",
+    )
     analyse.add_argument(
         "--baseline",
         type=Path,
