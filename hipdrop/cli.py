@@ -84,6 +84,8 @@ def cmd_analyse(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             progress=progress,
             person=args.person,
+            mirror_pass=not args.no_mirror_pass,
+            task=args.task,
         )
     finally:
         progress.close()
@@ -127,6 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
     analyse.add_argument("clip", type=Path, help="video file (mp4, mov, avi, ...)")
     analyse.add_argument("--out", type=Path, help="output folder (default: CLIP_hipdrop)")
     analyse.add_argument(
+        "--task",
+        choices=("walk", "run", "stairs", "single-leg", "auto"),
+        default="auto",
+        help="what the clip shows (default: auto, read from the motion)",
+    )
+    analyse.add_argument(
         "--baseline",
         type=Path,
         metavar="CLIP",
@@ -153,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="with several people in view, which one is the subject (default: auto - the one "
         "seen longest, largest and most central)",
+    )
+    analyse.add_argument(
+        "--no-mirror-pass",
+        action="store_true",
+        help="run pose once instead of also on the mirrored video: twice as fast, but keeps "
+        "the pose model's left/right bias (several degrees on some clips)",
     )
     analyse.add_argument("--force", action="store_true", help="replace an existing --out folder")
     analyse.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)

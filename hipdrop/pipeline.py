@@ -12,6 +12,7 @@ import pandas as pd
 from hipdrop import __version__
 from hipdrop.baseline import Baseline, baseline_from_clip, find_quiet_standing
 from hipdrop.errors import HipdropError, NoPersonError
+from hipdrop.events.gait import detect_gait_events
 from hipdrop.events.single_leg import SingleLegParams, detect_single_leg_stance
 from hipdrop.io.video import probe_video
 from hipdrop.kinematics import (
@@ -25,9 +26,22 @@ from hipdrop.kinematics import (
 from hipdrop.metrics import add_drop_columns, asymmetry_deg, phase_metrics, side_summary
 from hipdrop.pose import PoseSettings, estimate_pose
 from hipdrop.pose.subject import check_person_hint
+from hipdrop.pose.mirror_pass import mirror_averaged
 from hipdrop.quality import MIN_HIP_WIDTH_PX, assess_quality
 from hipdrop.result import Analysis
 from hipdrop.signal import CleaningParams, clean_tracks, rolling_outliers
+from hipdrop.steps import (
+    empty_steps,
+    gait_labels,
+    gait_overview,
+    gait_side_summary,
+    gait_warnings,
+    step_phases,
+    step_table,
+    steps_for_summary,
+    stride_reference,
+)
+from hipdrop.task import GAIT_TASKS, check_task, choose_task
 from hipdrop.thresholds import load_thresholds
 from hipdrop.tracks import LandmarkTracks
 from hipdrop.usability import (
@@ -70,26 +84,63 @@ def frame_table(tracks: LandmarkTracks, labels: np.ndarray) -> pd.DataFrame:
     )
 
 
-def _track_clip(path: Path, settings: PoseSettings, jobs: int | None, progress) -> LandmarkTracks:
+def _track_clip(
+    path: Path,
+    settings: PoseSettings,
+    jobs: int | None,
+    progress: ProgressCallback | None,
+    mirror_pass: bool,
+    cleaning: CleaningParams,
+) -> LandmarkTracks:
+    """Pose for one clip: a normal pass, then - if asked for and the clip shows a person from
+    the front or behind - a mirrored pass averaged with it (see pose/mirror_pass.py)."""
     info = probe_video(path)
     tracks = estimate_pose(path, settings, jobs=jobs, progress=progress, info=info)
+    if mirror_pass and _worth_a_mirror_pass(tracks, cleaning):
+
+        def second_pass(done: int, total: int) -> None:  # one bar over both passes
+            progress(total + done, 2 * total)
+
+        flipped = estimate_pose(
+            path,
+            replace(settings, flip_input=True),
+            jobs=jobs,
+            progress=second_pass if progress else None,
+            info=info,
+        )
+        tracks = mirror_averaged(tracks, flipped)
     tracks.meta.update(video_sha256=info.sha256, video_name=path.name)
     return tracks
 
 
+def _worth_a_mirror_pass(tracks: LandmarkTracks, cleaning: CleaningParams) -> bool:
+    """False when the first pass already shows the clip will be refused (no person, side view)."""
+    if _hips_found_fraction(tracks) < MIN_POSE_FRACTION:
+        return False
+    return detect_view(clean_tracks(tracks, cleaning).tracks).view != "side"
+
+
+def _hips_found_fraction(tracks: LandmarkTracks) -> float:
+    return float(np.isfinite(tracks.xy_px[:, 23:25, 0]).all(axis=1).mean())
+
+
 def _check_person(tracks: LandmarkTracks, name: str) -> None:
-    hips_found = np.isfinite(tracks.xy_px[:, 23:25, 0]).all(axis=1)
-    if hips_found.mean() < MIN_POSE_FRACTION:
+    found = _hips_found_fraction(tracks)
+    if found < MIN_POSE_FRACTION:
         raise NoPersonError(
             f"{name}: no person was found in enough frames "
-            f"({hips_found.sum()} of {tracks.n_frames} frames show a body)"
+            f"({round(found * tracks.n_frames)} of {tracks.n_frames} frames show a body)"
         )
 
 
 def _clip_baseline(
-    path: Path, settings: PoseSettings, cleaning: CleaningParams, stance: SingleLegParams
+    path: Path,
+    settings: PoseSettings,
+    cleaning: CleaningParams,
+    stance: SingleLegParams,
+    mirror_pass: bool,
 ) -> Baseline:
-    tracks = _track_clip(path, settings, None, None)
+    tracks = _track_clip(path, settings, None, None, mirror_pass, cleaning)
     _check_person(tracks, path.name)
     cleaned = clean_tracks(tracks, cleaning).tracks
     labels, _ = detect_single_leg_stance(cleaned, stance)
@@ -110,11 +161,12 @@ def analyse_tracks(
     cleaning: CleaningParams | None = None,
     stance: SingleLegParams | None = None,
     source: dict | None = None,
+    task: str = "auto",
 ) -> Analysis:
-    """Everything after pose: cleaning, view, stance, baseline, metrics, classification."""
+    """Everything after pose: cleaning, view, task, stance or steps, baseline, metrics,
+    classification. ``task``: ``single-leg``, ``walk``, ``run``, ``stairs`` or ``auto``."""
     cleaning = cleaning or CleaningParams()
     stance = stance or SingleLegParams()
-    thresholds = load_thresholds("single-leg", thresholds_path)
     name = (source or {}).get("name", "tracks")
     _check_person(tracks, name)
     frame_use = assess_frames(tracks, cleaning.min_visibility)
@@ -124,13 +176,21 @@ def analyse_tracks(
     view = detect_view(cleaned.tracks)
     warnings = clip_warnings(tracks) + [w for w in [exclusion_warning(frame_use)] if w]
     labels, phases = detect_single_leg_stance(cleaned.tracks, stance)
+    events = detect_gait_events(cleaned.tracks.with_xy(cleaned.unfiltered_xy_px))
+    choice = choose_task(task, events, labels)
+    thresholds = load_thresholds(choice.task, thresholds_path)
+    gait = choice.task in GAIT_TASKS
+    if gait:
+        labels = gait_labels(events, tracks.n_frames)
     if not enough_usable(frame_use, tracks.frame_rate_hz):
-        phases = phases.iloc[0:0]
+        phases, events = phases.iloc[0:0], events.iloc[0:0]
         warnings.append(
             f"Insufficient data: only {int(frame_use.usable.sum())} of {tracks.n_frames} frames "
             "are usable, too few for a verdict."
         )
     frames = frame_table(cleaned.tracks, labels)
+    if gait and baseline is None:
+        baseline = stride_reference(frames, events)
     if baseline is None:
         baseline = find_quiet_standing(
             labels,
@@ -158,8 +218,15 @@ def analyse_tracks(
     usable = view.view != "side"
     if not usable:
         phases = phases.iloc[0:0]
-    phase_table = phase_metrics(frames, phases, baseline, thresholds, px_per_cm)
-    sides = side_summary(phase_table, thresholds, quality.uncertainty_deg)
+        events = events.iloc[0:0]
+    steps = step_table(frames, events, cleaned.tracks, baseline) if gait else None
+    if gait:
+        phase_table = step_phases(steps)
+        sides = gait_side_summary(steps, thresholds, quality.uncertainty_deg, px_per_cm)
+        warnings += gait_warnings(steps) if usable else []
+    else:
+        phase_table = phase_metrics(frames, phases, baseline, thresholds, px_per_cm)
+        sides = side_summary(phase_table, thresholds, quality.uncertainty_deg)
     if view.view == "oblique":
         warnings.append(
             f"Oblique view ({view.reason}): the hip line is foreshortened, so angles are "
@@ -176,11 +243,12 @@ def analyse_tracks(
             f"frame(s) (pelvis) and {int(cleaned.legs_relabelled.sum())} frame(s) (legs); "
             "these were relabelled from their position in the image."
         )
-    if usable and phases.empty:
+    if usable and not gait and phases.empty:
         warnings.append("No single-leg stance phase was found in the clip.")
     summary = {
         "schema_version": SUMMARY_SCHEMA_VERSION,
-        "task": "single-leg",
+        "task": choice.task,
+        "task_reason": choice.reason,
         "view": view.view,
         "view_reason": view.reason,
         "usable": usable,
@@ -197,24 +265,39 @@ def analyse_tracks(
             for row in phase_table.to_dict("records")
         ],
         "sides": sides,
+        "steps": [
+            {**step, "uncertainty_deg": quality.uncertainty_deg}
+            for step in (steps_for_summary(steps) if gait else [])
+        ],
+        **({"gait": gait_overview(steps, events, tracks.time_s)} if gait else {}),
         "asymmetry_deg": asymmetry_deg(sides),
         "baseline": baseline.as_dict() if baseline else None,
         "thresholds": asdict(thresholds),
-        "quality": quality.as_dict(),
+        "quality": {
+            **quality.as_dict(),
+            "pose_mirror_disagreement_deg": tracks.meta.get("mirror_disagreement_deg"),
+        },
         "height_cm": height_cm,
         "warnings": warnings,
         "provenance": {
             "hipdrop_version": __version__,
             "pose": tracks.meta.get("pose"),
+            "mirror_pass": bool(tracks.meta.get("mirror_pass", False)),
             "input_sha256": tracks.meta.get("video_sha256"),
             "input_name": name,
-            "parameters": {"cleaning": asdict(cleaning), "stance": asdict(stance)},
+            "parameters": {
+                "task_requested": task,
+                "cleaning": asdict(cleaning),
+                "stance": asdict(stance),
+            },
         },
     }
     return Analysis(
         summary=summary,
         frames=frames,
         phases=phase_table,
+        steps=steps if gait else empty_steps(),
+        events=events,
         tracks=cleaned.tracks,
         raw_tracks=tracks,
         video_path=(source or {}).get("path"),
@@ -233,23 +316,29 @@ def analyse(
     stance: SingleLegParams | None = None,
     progress: ProgressCallback | None = None,
     person: str | None = None,
+    mirror_pass: bool = True,
+    task: str = "auto",
 ) -> Analysis:
     """Analyse one clip: pose (cached), then :func:`analyse_tracks`.
 
     ``baseline`` is an optional clip of quiet standing on both feet, filmed with the same
     camera; without it a still, double-leg stretch of the clip itself is used if there is one.
+    ``mirror_pass`` also runs pose on the mirrored frames and averages the two passes, which
+    cancels the model's left/right bias at twice the pose cost (see pose/mirror_pass.py).
     """
     path = Path(path)
+    check_task(task)
     settings = pose or PoseSettings()
     if person is not None:  # which person is the subject: auto | left | right | center
         settings = replace(settings, person=check_person_hint(person))
     if height_cm is not None and not 50 <= height_cm <= 250:
         raise HipdropError(f"--height-cm {height_cm:g} is not a plausible body height (50-250)")
-    tracks = _track_clip(path, settings, jobs, progress)
+    cleaning = cleaning or CleaningParams()
+    tracks = _track_clip(path, settings, jobs, progress, mirror_pass, cleaning)
     reference = None
     if baseline is not None:
         reference = _clip_baseline(
-            Path(baseline), settings, cleaning or CleaningParams(), stance or SingleLegParams()
+            Path(baseline), settings, cleaning, stance or SingleLegParams(), mirror_pass
         )
     return analyse_tracks(
         tracks,
@@ -259,4 +348,5 @@ def analyse(
         cleaning=cleaning,
         stance=stance,
         source={"name": path.name, "path": path},
+        task=task,
     )
