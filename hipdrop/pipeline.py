@@ -25,8 +25,8 @@ from hipdrop.kinematics import (
 )
 from hipdrop.metrics import add_drop_columns, asymmetry_deg, phase_metrics, side_summary
 from hipdrop.pose import PoseSettings, estimate_pose
-from hipdrop.pose.subject import check_person_hint
 from hipdrop.pose.mirror_pass import mirror_averaged
+from hipdrop.pose.subject import check_person_hint
 from hipdrop.quality import MIN_HIP_WIDTH_PX, assess_quality
 from hipdrop.result import Analysis
 from hipdrop.signal import CleaningParams, clean_tracks, rolling_outliers
