@@ -207,6 +207,7 @@ def analyse_tracks(
                 "asymmetry are included."
             )
     frames = add_drop_columns(frames, baseline)
+    frames["excluded"] = frame_use.reason  # why a frame was left out; empty when used
     height_px = (
         float(np.nanmedian(stature_px(cleaned.tracks)[labels == "both"]))
         if (labels == "both").any()

@@ -65,14 +65,14 @@ class FrameUsability:
         return {r: int((self.reason == r).sum()) for r in EXCLUSION_REASONS}
 
 
-def _runs(hip_px: np.ndarray, size_px: np.ndarray, time_s: np.ndarray) -> list[np.ndarray]:
+def _runs(hip_px: np.ndarray, scale_px: float, time_s: np.ndarray) -> list[np.ndarray]:
     """Frame indices of runs of frames with hips, split where the hips jump."""
     frames = np.flatnonzero(np.isfinite(hip_px[:, 0]))
     if frames.size == 0:
         return []
     runs, current = [], [frames[0]]
     for prev, cur in pairwise(frames):
-        if not _near(hip_px, size_px, time_s, prev, cur):
+        if not _near(hip_px, scale_px, time_s, prev, cur):
             runs.append(np.asarray(current))
             current = []
         current.append(cur)
@@ -80,11 +80,10 @@ def _runs(hip_px: np.ndarray, size_px: np.ndarray, time_s: np.ndarray) -> list[n
     return runs
 
 
-def _near(hip_px: np.ndarray, size_px: np.ndarray, time_s: np.ndarray, a: int, b: int) -> bool:
-    """Could the hips at frame ``b`` be the same body's as at frame ``a``?"""
-    scale = size_px[a] if np.isfinite(size_px[a]) else np.nanmedian(size_px)
-    scale = scale if np.isfinite(scale) and scale > 0 else 1.0
-    moved = np.linalg.norm(hip_px[b] - hip_px[a]) / scale
+def _near(hip_px: np.ndarray, scale_px: float, time_s: np.ndarray, a: int, b: int) -> bool:
+    """Could the hips at frame ``b`` be the same body's as at frame ``a``? ``scale_px`` is the
+    clip's median body size (one frame's size can be a pose failure)."""
+    moved = np.linalg.norm(hip_px[b] - hip_px[a]) / scale_px
     return bool(moved <= JUMP_SIZES + SPEED_SIZES_PER_S * abs(time_s[b] - time_s[a]))
 
 
@@ -95,11 +94,17 @@ def discontinuous_frames(
     the subject (``close_up``) wherever they are."""
     n = len(hip_px)
     kinds = {k: np.zeros(n, dtype=bool) for k in ("scene_cut", "close_up")}
-    runs = _runs(hip_px, size_px, time_s)
-    if not runs:
+    if not np.isfinite(hip_px[:, 0]).any():
         return kinds
+    with warnings.catch_warnings():  # no frame with a leg: NaN, then a unit scale
+        warnings.simplefilter("ignore", RuntimeWarning)
+        scale = float(np.nanmedian(size_px))
+    scale = scale if np.isfinite(scale) and scale > 0 else 1.0
+    runs = _runs(hip_px, scale, time_s)
     main = max(range(len(runs)), key=lambda k: len(runs[k]))
-    subject_size = float(np.nanmedian(size_px[runs[main]]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        subject_size = float(np.nanmedian(size_px[runs[main]]))
     for direction in (1, -1):
         anchor = runs[main][-1] if direction == 1 else runs[main][0]
         k = main + direction
@@ -111,7 +116,7 @@ def discontinuous_frames(
                 larger = np.nanmedian(size_px[run]) > CLOSE_UP_RATIO * subject_size
             if larger:
                 kinds["close_up"][run] = True
-            elif _near(hip_px, size_px, time_s, anchor, edge):
+            elif _near(hip_px, scale, time_s, anchor, edge):
                 anchor = run[-1] if direction == 1 else run[0]
             else:
                 kinds["scene_cut"][run] = True

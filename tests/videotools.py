@@ -111,15 +111,17 @@ def mark_rotated_90(path: Path) -> Path:
     return path
 
 
-def set_frame_durations(path: Path, durations: list[int]) -> Path:
-    """Replace the sample-time table (``stts``) with per-frame durations in track time units,
-    making a variable-frame-rate clip. Assumes the ``moov`` box is last (OpenCV writes it so)."""
+def set_frame_durations(path: Path, factors: list[float]) -> Path:
+    """Make a variable-frame-rate clip: frame ``i`` lasts ``factors[i]`` times the nominal
+    frame duration, written into the sample-time table (``stts``). Assumes one constant
+    duration before and the ``moov`` box last (as OpenCV writes them)."""
     data = bytearray(path.read_bytes())
     parents = _box_path(data, [b"moov", b"trak", b"mdia", b"minf", b"stbl"])
     stts = _box(data, b"stts", parents[-1] + 8)
     old_size = struct.unpack(">I", data[stts : stts + 4])[0]
-    entries = b"".join(struct.pack(">II", 1, d) for d in durations)
-    new = struct.pack(">I4sII", 16 + len(entries), b"stts", 0, len(durations)) + entries
+    nominal = struct.unpack(">I", data[stts + 20 : stts + 24])[0]
+    entries = b"".join(struct.pack(">II", 1, round(f * nominal)) for f in factors)
+    new = struct.pack(">I4sII", 16 + len(entries), b"stts", 0, len(factors)) + entries
     grow = len(new) - old_size
     data[stts : stts + old_size] = new
     for offset in parents:
