@@ -26,6 +26,7 @@ from hipdrop.metrics import add_drop_columns, asymmetry_deg, phase_metrics, side
 from hipdrop.pose import PoseSettings, estimate_pose
 from hipdrop.quality import MIN_HIP_WIDTH_PX, assess_quality
 from hipdrop.result import Analysis
+from hipdrop.session import session_fields
 from hipdrop.signal import CleaningParams, clean_tracks, rolling_outliers
 from hipdrop.thresholds import load_thresholds
 from hipdrop.tracks import LandmarkTracks
@@ -102,8 +103,16 @@ def analyse_tracks(
     cleaning: CleaningParams | None = None,
     stance: SingleLegParams | None = None,
     source: dict | None = None,
+    patient_name: str | None = None,
+    session_date: str | None = None,
+    notes: str | None = None,
 ) -> Analysis:
-    """Everything after pose: cleaning, view, stance, baseline, metrics, classification."""
+    """Everything after pose: cleaning, view, stance, baseline, metrics, classification.
+
+    ``patient_name``, ``session_date`` (YYYY-MM-DD) and ``notes`` are carried into
+    summary.json and the report as plain text.
+    """
+    session = session_fields(patient_name, session_date, notes)
     cleaning = cleaning or CleaningParams()
     stance = stance or SingleLegParams()
     thresholds = load_thresholds("single-leg", thresholds_path)
@@ -186,6 +195,7 @@ def analyse_tracks(
         "quality": quality.as_dict(),
         "height_cm": height_cm,
         "warnings": warnings,
+        "session": session,
         "provenance": {
             "hipdrop_version": __version__,
             "pose": tracks.meta.get("pose"),
@@ -215,6 +225,9 @@ def analyse(
     cleaning: CleaningParams | None = None,
     stance: SingleLegParams | None = None,
     progress: ProgressCallback | None = None,
+    patient_name: str | None = None,
+    session_date: str | None = None,
+    notes: str | None = None,
 ) -> Analysis:
     """Analyse one clip: pose (cached), then :func:`analyse_tracks`.
 
@@ -222,6 +235,7 @@ def analyse(
     camera; without it a still, double-leg stretch of the clip itself is used if there is one.
     """
     path = Path(path)
+    session_fields(patient_name, session_date, notes)  # bad input fails before pose runs
     settings = pose or PoseSettings()
     if height_cm is not None and not 50 <= height_cm <= 250:
         raise HipdropError(f"--height-cm {height_cm:g} is not a plausible body height (50-250)")
@@ -239,4 +253,7 @@ def analyse(
         cleaning=cleaning,
         stance=stance,
         source={"name": path.name, "path": path},
+        patient_name=patient_name,
+        session_date=session_date,
+        notes=notes,
     )
