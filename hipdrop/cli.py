@@ -189,6 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)
     demo.set_defaults(func=cmd_demo)
 
+    from hipdrop.compare import add_parser as add_compare
+
+    add_compare(commands)
     try:
         from hipdrop.validation import add_parser as add_validate_mocap
     except ImportError:

@@ -37,6 +37,11 @@ _ENV = jinja2.Environment(
 _ENV.filters["fmt"] = fmt
 
 
+def environment() -> jinja2.Environment:
+    """The report templates (autoescaped: every value is shown as text)."""
+    return _ENV
+
+
 def _data_uri(path: Path) -> str | None:
     if not path.exists():
         return None
