@@ -370,7 +370,10 @@ def _detail(analysis: Analysis, figures: dict[str, Path]) -> list[Flowable]:
 
 @dataclass
 class PdfLayout:
-    """Where the report's sections landed: page per section, and page 1's shrink factor."""
+    """Where the report landed: page per tagged section, page 1's shrink factor and words.
+
+    Page 1 is one block (shrunk to fit when needed), so its parts are listed in ``texts``.
+    """
 
     pages: int = 0
     sections: dict[str, int] = field(default_factory=dict)
