@@ -85,6 +85,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
             patient_name=args.patient_name,
             session_date=args.session_date,
             notes=args.notes,
+            task=args.task,
         )
     finally:
         progress.close()
@@ -153,6 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
     analyse = commands.add_parser("analyse", aliases=["analyze"], help="analyse one clip")
     analyse.add_argument("clip", type=Path, help="video file (mp4, mov, avi, ...)")
     analyse.add_argument("--out", type=Path, help="output folder (default: CLIP_hipdrop)")
+    analyse.add_argument(
+        "--task",
+        choices=("walk", "run", "stairs", "single-leg", "auto"),
+        default="auto",
+        help="what the clip shows (default: auto, read from the motion)",
+    )
     analyse.add_argument(
         "--baseline",
         type=Path,

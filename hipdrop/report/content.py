@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from hipdrop.result import Analysis
 
 #: Column, heading, decimals (None: text) of the per-phase table.
-PHASE_COLUMNS = [
+PHASE_REPORT_COLUMNS = [
     ("stance_leg", "Stance leg", None),
     ("start_s", "Start (s)", 2),
     ("end_s", "End (s)", 2),
@@ -24,13 +24,18 @@ PHASE_COLUMNS = [
     ("hold_s", "Held level (s)", 2),
 ]
 #: The same for the per-step table of gait tasks (columns shown only when present).
-STEP_COLUMNS = [
+STEP_REPORT_COLUMNS = [
     ("stance_leg", "Stance leg", None),
     ("foot_strike_s", "Foot strike (s)", 2),
     ("foot_off_s", "Foot off (s)", 2),
-    ("stance_s", "Stance (s)", 2),
+    ("step_time_s", "Step time (s)", 2),
     ("drop_deg", "Drop at midstance (°)", 1),
     ("peak_drop_deg", "Peak drop (°)", 1),
+    ("peak_hike_deg", "Hike (°)", 1),
+    ("lateral_shift_widths", "Shift (pelvis widths)", 2),
+    ("trunk_lean_deg", "Trunk lean (°)", 1),
+    ("included", "Used", None),
+    ("excluded_reason", "Left out because", None),
 ]
 
 
@@ -65,12 +70,20 @@ def table(frame: pd.DataFrame | None, columns: list) -> tuple[list[str], list[li
     present = [c for c in columns if c[0] in frame.columns]
     rows = [
         [
-            fmt(row[key], digits) if digits is not None else str(row[key])
+            fmt(row[key], digits) if digits is not None else _text(row[key])
             for key, _, digits in present
         ]
         for row in frame.to_dict("records")
     ]
     return [heading for _, heading, _ in present], rows
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return ""
+    return str(value)
 
 
 def steps_of(analysis: Analysis) -> pd.DataFrame | None:
@@ -94,14 +107,17 @@ def key_numbers(info: dict, summary: dict) -> list[tuple[str, str]]:
     shift = f"{fmt(info.get('max_lateral_shift_widths'), 2)} pelvis widths"
     if info.get("max_lateral_shift_cm") is not None:
         shift += f" ({fmt(info['max_lateral_shift_cm'])} cm)"
-    held = f"{fmt(info.get('hold_s'))} s" + ("" if info.get("pelvis_fell") else " (no fall)")
+    held = []
+    if info.get("hold_s") is not None:  # single-leg holds only; steps have no hold time
+        fell = "" if info.get("pelvis_fell") else " (no fall)"
+        held = [("Pelvis held level for", f"{fmt(info['hold_s'])} s{fell}")]
     return [
         *rows,
         ("Mean drop during stance", f"{fmt(info.get('mean_drop_deg'))}°"),
         ("Peak hip hike", f"{fmt(info.get('peak_hike_deg'))}°"),
         ("Trunk lean toward stance leg at peak", f"{fmt(info.get('trunk_lean_at_peak_deg'))}°"),
         ("Max lateral pelvic shift toward stance leg", shift),
-        ("Pelvis held level for", held),
+        *held,
         (
             "Stance phases / total time",
             f"{info.get('n_phases', 0)} / {fmt(info.get('stance_s'))} s",

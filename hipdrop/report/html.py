@@ -12,8 +12,8 @@ import jinja2
 from hipdrop.plots import CLASS_COLOURS, SIDE_COLOURS
 from hipdrop.report.content import (
     DISCLAIMER,
-    PHASE_COLUMNS,
-    STEP_COLUMNS,
+    PHASE_REPORT_COLUMNS,
+    STEP_REPORT_COLUMNS,
     fmt,
     key_numbers,
     method_items,
@@ -64,8 +64,8 @@ def _context(analysis: Analysis, figures_dir: Path | None) -> dict:
         }
         if usable
         else {},
-        "phase_table": table(analysis.phases, PHASE_COLUMNS) if usable else ([], []),
-        "step_table": table(steps_of(analysis), STEP_COLUMNS) if usable else ([], []),
+        "phase_table": table(analysis.phases, PHASE_REPORT_COLUMNS) if usable else ([], []),
+        "step_table": table(steps_of(analysis), STEP_REPORT_COLUMNS) if usable else ([], []),
         "method": method_items(summary),
         "disclaimer": DISCLAIMER,
         "verdicts": dict(zip(("left", "right"), analysis.verdicts, strict=False))

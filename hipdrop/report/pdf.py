@@ -35,8 +35,8 @@ from reportlab.platypus import (
 from hipdrop.plots import CLASS_COLOURS, SIDE_COLOURS
 from hipdrop.report.content import (
     DISCLAIMER,
-    PHASE_COLUMNS,
-    STEP_COLUMNS,
+    PHASE_REPORT_COLUMNS,
+    STEP_REPORT_COLUMNS,
     fmt,
     key_numbers,
     method_items,
@@ -110,8 +110,8 @@ def _tagged(flowable: Flowable, section: str) -> Flowable:
     return flowable
 
 
-def _grid(rows: list[list], widths: list[float] | None, style: list) -> Table:
-    grid = Table(rows, colWidths=widths, hAlign="LEFT")
+def _grid(rows: list[list], widths: list[float] | None, style: list, header_rows: int = 0) -> Table:
+    grid = Table(rows, colWidths=widths, hAlign="LEFT", repeatRows=header_rows)
     grid.setStyle(TableStyle(style))
     return grid
 
@@ -331,6 +331,7 @@ def _data_table(headings: list[str], rows: list[list[str]]) -> Table:
             ("TOPPADDING", (0, 0), (-1, -1), 1.5),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
         ],
+        header_rows=1,
     )
 
 
@@ -352,11 +353,11 @@ def _detail(analysis: Analysis, figures: dict[str, Path]) -> list[Flowable]:
             _para("Gait cycle", "h2"),
             _tagged(_image(figures["gait_cycle"], 140 * mm, 90 * mm), "gait_cycle"),
         ]
-    step_headings, step_rows = table(steps_of(analysis), STEP_COLUMNS)
+    step_headings, step_rows = table(steps_of(analysis), STEP_REPORT_COLUMNS)
     if step_rows:
         flow += [_para("Steps", "h2"), _tagged(_data_table(step_headings, step_rows), "steps")]
     if summary["usable"]:
-        headings, rows = table(analysis.phases, PHASE_COLUMNS)
+        headings, rows = table(analysis.phases, PHASE_REPORT_COLUMNS)
         flow.append(_para("Stance phases", "h2"))
         flow.append(
             _data_table(headings, rows) if rows else _para("No single-leg stance phase.", "muted")

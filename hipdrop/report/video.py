@@ -140,7 +140,8 @@ class _Painter:
             peaks += [
                 (int(r["peak_drop_frame"]), r["stance_leg"], float(r["peak_drop_deg"]))
                 for r in steps.to_dict("records")
-                if np.isfinite(r["peak_drop_deg"])
+                if r.get("included", True)
+                and np.isfinite(r["peak_drop_deg"])
                 and (int(r["peak_drop_frame"]), r["stance_leg"])
                 not in {(f, s) for f, s, _ in peaks}
             ]
