@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
@@ -220,17 +221,13 @@ def plot_gait_cycle(analysis: Analysis, ax: Axes | None = None) -> Figure | None
             )
         ax.axhline(0, color="#495057", lw=0.8)
         ax.set_xlim(0, 100)
-        ax.set_xlabel("Gait cycle (%) from foot strike; dashed: foot off")
         ax.set_ylabel("Pelvic obliquity (°)\n+ this side's hip higher")
         ax.set_title("Pelvic obliquity over the gait cycle")
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
-        ax.text(
-            0.0,
-            -0.28,
-            f"Grey: {NORMAL_SOURCE}.",
-            transform=ax.transAxes,
-            fontsize=7,
-            color="#6c757d",
-            va="top",
+        # The source under the axes, wrapped to the figure: a long single line would squeeze
+        # the axes under constrained layout.
+        ax.set_xlabel(
+            "Gait cycle (%) from foot strike; dashed: foot off\n"
+            + textwrap.fill(f"Grey: {NORMAL_SOURCE}.", 62)
         )
     return fig
