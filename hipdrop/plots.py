@@ -220,6 +220,7 @@ def plot_gait_cycle(analysis: Analysis, ax: Axes | None = None) -> Figure | None
             )
         ax.axhline(0, color="#495057", lw=0.8)
         ax.set_xlim(0, 100)
+        ax.set_xlabel("Gait cycle (%) from foot strike; dashed: foot off")
         ax.set_ylabel("Pelvic obliquity (°)\n+ this side's hip higher")
         ax.set_title("Pelvic obliquity over the gait cycle")
         ax.legend(handles=handles, loc="lower left", fontsize=8, ncol=3)
