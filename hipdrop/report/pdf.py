@@ -170,7 +170,7 @@ def _side_card(analysis: Analysis, side: str, verdict: str, width: float) -> lis
     badge_colour = colors.HexColor(CLASS_COLOURS.get(info["classification"], "#868e96"))
     peak = info.get("peak_drop_deg")
     number = (
-        f"{fmt(peak)}°"
+        "–"
         if peak is None
         else f"{fmt(peak)}° <font size=11 color='#6c757d'>"
         f"± {fmt(info.get('uncertainty_deg'))}°</font>"
