@@ -89,3 +89,11 @@ def test_cli_compare_bad_input_one_line(tmp_path, capsys, args, message) -> None
     assert main(["compare", *(str(tmp_path / a) for a in args)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
+
+
+def test_top_level_compare_sessions_survives_submodule_import() -> None:
+    import hipdrop
+    import hipdrop.compare  # binds the submodule on the package
+
+    result = hipdrop.compare_sessions(_session(6.0, 2.0), _session(6.0, 2.0))
+    assert result.verdicts[0].endswith("no real change.")
