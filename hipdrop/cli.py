@@ -85,6 +85,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
             patient_name=args.patient_name,
             session_date=args.session_date,
             notes=args.notes,
+            mirror_pass=not args.no_mirror_pass,
             task=args.task,
         )
     finally:
@@ -180,6 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analyse.add_argument(
         "--jobs", type=_positive_int, metavar="N", help="pose processes (default: number of cores)"
+    )
+    analyse.add_argument(
+        "--no-mirror-pass",
+        action="store_true",
+        help="run pose once instead of also on the mirrored video: twice as fast, but keeps "
+        "the pose model's left/right bias (several degrees on some clips)",
     )
     analyse.add_argument("--force", action="store_true", help="replace an existing --out folder")
     _add_report_options(analyse)

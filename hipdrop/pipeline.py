@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +25,7 @@ from hipdrop.kinematics import (
 )
 from hipdrop.metrics import add_drop_columns, asymmetry_deg, phase_metrics, side_summary
 from hipdrop.pose import PoseSettings, estimate_pose
+from hipdrop.pose.mirror_pass import mirror_averaged
 from hipdrop.quality import MIN_HIP_WIDTH_PX, assess_quality
 from hipdrop.result import Analysis
 from hipdrop.session import session_fields
@@ -76,26 +77,63 @@ def frame_table(tracks: LandmarkTracks, labels: np.ndarray) -> pd.DataFrame:
     )
 
 
-def _track_clip(path: Path, settings: PoseSettings, jobs: int | None, progress) -> LandmarkTracks:
+def _track_clip(
+    path: Path,
+    settings: PoseSettings,
+    jobs: int | None,
+    progress: ProgressCallback | None,
+    mirror_pass: bool,
+    cleaning: CleaningParams,
+) -> LandmarkTracks:
+    """Pose for one clip: a normal pass, then - if asked for and the clip shows a person from
+    the front or behind - a mirrored pass averaged with it (see pose/mirror_pass.py)."""
     info = probe_video(path)
     tracks = estimate_pose(path, settings, jobs=jobs, progress=progress, info=info)
+    if mirror_pass and _worth_a_mirror_pass(tracks, cleaning):
+
+        def second_pass(done: int, total: int) -> None:  # one bar over both passes
+            progress(total + done, 2 * total)
+
+        flipped = estimate_pose(
+            path,
+            replace(settings, flip_input=True),
+            jobs=jobs,
+            progress=second_pass if progress else None,
+            info=info,
+        )
+        tracks = mirror_averaged(tracks, flipped)
     tracks.meta.update(video_sha256=info.sha256, video_name=path.name)
     return tracks
 
 
+def _worth_a_mirror_pass(tracks: LandmarkTracks, cleaning: CleaningParams) -> bool:
+    """False when the first pass already shows the clip will be refused (no person, side view)."""
+    if _hips_found_fraction(tracks) < MIN_POSE_FRACTION:
+        return False
+    return detect_view(clean_tracks(tracks, cleaning).tracks).view != "side"
+
+
+def _hips_found_fraction(tracks: LandmarkTracks) -> float:
+    return float(np.isfinite(tracks.xy_px[:, 23:25, 0]).all(axis=1).mean())
+
+
 def _check_person(tracks: LandmarkTracks, name: str) -> None:
-    hips_found = np.isfinite(tracks.xy_px[:, 23:25, 0]).all(axis=1)
-    if hips_found.mean() < MIN_POSE_FRACTION:
+    found = _hips_found_fraction(tracks)
+    if found < MIN_POSE_FRACTION:
         raise NoPersonError(
             f"{name}: no person was found in enough frames "
-            f"({hips_found.sum()} of {tracks.n_frames} frames show a body)"
+            f"({round(found * tracks.n_frames)} of {tracks.n_frames} frames show a body)"
         )
 
 
 def _clip_baseline(
-    path: Path, settings: PoseSettings, cleaning: CleaningParams, stance: SingleLegParams
+    path: Path,
+    settings: PoseSettings,
+    cleaning: CleaningParams,
+    stance: SingleLegParams,
+    mirror_pass: bool,
 ) -> Baseline:
-    tracks = _track_clip(path, settings, None, None)
+    tracks = _track_clip(path, settings, None, None, mirror_pass, cleaning)
     _check_person(tracks, path.name)
     cleaned = clean_tracks(tracks, cleaning).tracks
     labels, _ = detect_single_leg_stance(cleaned, stance)
@@ -224,13 +262,17 @@ def analyse_tracks(
         "asymmetry_deg": asymmetry_deg(sides),
         "baseline": baseline.as_dict() if baseline else None,
         "thresholds": asdict(thresholds),
-        "quality": quality.as_dict(),
+        "quality": {
+            **quality.as_dict(),
+            "pose_mirror_disagreement_deg": tracks.meta.get("mirror_disagreement_deg"),
+        },
         "height_cm": height_cm,
         "warnings": warnings,
         "session": session,
         "provenance": {
             "hipdrop_version": __version__,
             "pose": tracks.meta.get("pose"),
+            "mirror_pass": bool(tracks.meta.get("mirror_pass", False)),
             "input_sha256": tracks.meta.get("video_sha256"),
             "input_name": name,
             "parameters": {
@@ -266,12 +308,15 @@ def analyse(
     patient_name: str | None = None,
     session_date: str | None = None,
     notes: str | None = None,
+    mirror_pass: bool = True,
     task: str = "auto",
 ) -> Analysis:
     """Analyse one clip: pose (cached), then :func:`analyse_tracks`.
 
     ``baseline`` is an optional clip of quiet standing on both feet, filmed with the same
     camera; without it a still, double-leg stretch of the clip itself is used if there is one.
+    ``mirror_pass`` also runs pose on the mirrored frames and averages the two passes, which
+    cancels the model's left/right bias at twice the pose cost (see pose/mirror_pass.py).
     """
     path = Path(path)
     session_fields(patient_name, session_date, notes)  # bad input fails before pose runs
@@ -279,11 +324,12 @@ def analyse(
     settings = pose or PoseSettings()
     if height_cm is not None and not 50 <= height_cm <= 250:
         raise HipdropError(f"--height-cm {height_cm:g} is not a plausible body height (50-250)")
-    tracks = _track_clip(path, settings, jobs, progress)
+    cleaning = cleaning or CleaningParams()
+    tracks = _track_clip(path, settings, jobs, progress, mirror_pass, cleaning)
     reference = None
     if baseline is not None:
         reference = _clip_baseline(
-            Path(baseline), settings, cleaning or CleaningParams(), stance or SingleLegParams()
+            Path(baseline), settings, cleaning, stance or SingleLegParams(), mirror_pass
         )
     return analyse_tracks(
         tracks,
