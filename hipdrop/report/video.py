@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
+import pandas as pd
 
 from hipdrop.conventions import LANDMARK_INDEX, landmark
 from hipdrop.errors import HipdropError
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from hipdrop.result import Analysis
 
 #: Seconds either side of a peak-drop frame during which the peak is flagged on screen.
-PEAK_FLAG_S = 0.4
+PEAK_FLAG_S = 0.25
 _FACE_PARTS = ("eye_inner", "eye", "eye_outer", "ear")
 _LEG = [("hip", "knee"), ("knee", "ankle"), ("ankle", "heel"), ("heel", "foot_index"),
         ("ankle", "foot_index")]  # fmt: skip
@@ -137,14 +138,14 @@ class _Painter:
                 peaks.append((int(info["peak_drop_frame"]), side, float(info["peak_drop_deg"])))
         steps = getattr(analysis, "steps", None)
         if steps is not None and {"peak_drop_frame", "peak_drop_deg"} <= set(steps.columns):
-            peaks += [
-                (int(r["peak_drop_frame"]), r["stance_leg"], float(r["peak_drop_deg"]))
-                for r in steps.to_dict("records")
-                if r.get("included", True)
-                and np.isfinite(r["peak_drop_deg"])
-                and (int(r["peak_drop_frame"]), r["stance_leg"])
-                not in {(f, s) for f, s, _ in peaks}
-            ]
+            seen = {(frame, side) for frame, side, _ in peaks}
+            for row in steps.to_dict("records"):
+                usable = row.get("included", True) and pd.notna(row["peak_drop_frame"])
+                if not usable or not np.isfinite(row["peak_drop_deg"]):
+                    continue
+                key = (int(row["peak_drop_frame"]), row["stance_leg"])
+                if key not in seen:
+                    peaks.append((*key, float(row["peak_drop_deg"])))
         return sorted(peaks)
 
     def _timeline(self) -> np.ndarray:
