@@ -128,3 +128,17 @@ def test_every_axis_is_labelled_with_units(analysis) -> None:
         assert "(°)" in ax.get_ylabel()
         assert ax.get_xlabel() == "" or "(s)" in ax.get_xlabel() or ax.get_xticklabels()
         plt.close(fig)
+
+
+def test_cli_bad_session_date_is_one_line_before_any_work(tmp_path, capsys) -> None:
+    from hipdrop.cli import main
+
+    out = tmp_path / "out"
+    # The clip does not exist either: the date is checked first, before any video is opened.
+    code = main(
+        ["analyse", str(tmp_path / "clip.mp4"), "--out", str(out), "--session-date", "24/11/2026"]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1
+    assert len(err) == 1 and "YYYY-MM-DD" in err[0]
+    assert not out.exists()
