@@ -187,3 +187,21 @@ def test_single_person_plan_has_no_others() -> None:
         {f: [_person(f, 520, 650)] for f in range(0, 100, 20)}, (1080, 1920), "auto"
     )
     assert not plan.several_people
+
+
+def test_every_step_carries_its_uncertainty_and_it_grows_when_smaller() -> None:
+    from test_steps import walking_tracks
+
+    tracks = walking_tracks(6.0, 2.0)
+    centre = np.array(tracks.image_size_px) / 2
+    jitter = np.random.default_rng(0).normal(0.0, 1.0, tracks.xy_px.shape)  # 1 px either way
+    big = tracks.with_xy(tracks.xy_px + jitter)
+    small = tracks.with_xy(centre + (tracks.xy_px - centre) / 4 + jitter)
+    full, quarter = analyse_tracks(big).summary, analyse_tracks(small).summary
+    for summary in (full, quarter):
+        assert summary["steps"]
+        for step in summary["steps"]:
+            assert step["uncertainty_deg"] == summary["quality"]["uncertainty_deg"]
+    # Same pixel jitter on hips a quarter as far apart: about four times the angle noise.
+    ratio = quarter["quality"]["uncertainty_deg"] / full["quality"]["uncertainty_deg"]
+    assert 2.5 < ratio < 4.5
