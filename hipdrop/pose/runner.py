@@ -80,7 +80,7 @@ def _run_segment(
             if frame.index < segment.keep_start:
                 continue
             size = (frame.image_bgr.shape[1], frame.image_bgr.shape[0])
-            sampler.look(frame.index, frame.image_bgr, estimate)
+            sampler.look(frame.index, frame.image_bgr)
             times.append(frame.time_s)
             if estimate is None:
                 xys.append(np.full((N_LANDMARKS, 2), np.nan))

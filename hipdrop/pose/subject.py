@@ -8,10 +8,11 @@ and pose looks again, up to ``MAX_PEOPLE`` times. Detections are linked across t
 frames into candidates and one is chosen for the whole clip (:func:`plan_subject`: tracked
 longest, largest and most central, or the one a ``--person left|right|center`` hint names).
 
-This costs ``n_samples x people`` still-image pose calls (about 0.04 s each; the tracking
-pass's own pose stands in for the first look) and no extra decoding. Only when the ordinary
-pass followed someone other than the chosen subject does pose run a second time, on a fixed
-crop around the subject's path (:class:`SubjectFollower`; a fixed crop keeps MediaPipe's
+This costs ``n_samples x (people + 1)`` still-image pose calls (about 0.04 s each) and no
+extra decoding. The tracking pass's own pose is deliberately not reused as a detection: it would
+favour whoever the tracker locked onto, the very bias the search is there to undo. Only when the
+ordinary pass followed someone other than the chosen subject does pose run a second time, on a
+fixed crop around the subject's path (:class:`SubjectFollower`; a fixed crop keeps MediaPipe's
 landmark smoothing, which works in crop coordinates, undisturbed).
 """
 
@@ -129,20 +130,14 @@ def _person_box(estimate: PoseEstimate, min_visibility: float = 0.5) -> PersonBo
     return PersonBox(-1, (float(x0), float(y0), float(x1), float(y1)), (hip[0], hip[1]))
 
 
-def people_in_frame(
-    image_bgr: np.ndarray,
-    still_pose: PoseBackend,
-    frame: int,
-    tracked: PoseEstimate | None = None,
-) -> list[PersonBox]:
-    """Everyone still-image pose finds: find one, paint them out, look again. ``tracked``,
-    the tracking pass's pose of this frame, stands in for the first look (one call fewer)."""
+def people_in_frame(image_bgr: np.ndarray, still_pose: PoseBackend, frame: int) -> list[PersonBox]:
+    """Everyone still-image pose finds: find one, paint them out, look again."""
     height, width = image_bgr.shape[:2]
     masked = image_bgr.copy()
     painted = np.zeros((height, width), dtype=bool)
     people: list[PersonBox] = []
-    for look in range(MAX_PEOPLE):
-        estimate = tracked if look == 0 and tracked is not None else still_pose.estimate(masked)
+    for _ in range(MAX_PEOPLE):
+        estimate = still_pose.estimate(masked)
         if estimate is None:
             break
         xy = estimate.xy_px[estimate.visibility >= 0.5]
@@ -239,14 +234,14 @@ class PeopleSampler:
         self._still: PoseBackend | None = None
         self.detections: dict[int, list[PersonBox]] = {}
 
-    def look(self, index: int, image_bgr: np.ndarray, tracked: PoseEstimate | None) -> None:
+    def look(self, index: int, image_bgr: np.ndarray) -> None:
         if index not in self._frames:
             return
         if self._still is None:
             from hipdrop.pose.mediapipe_backend import MediaPipePose
 
             self._still = MediaPipePose(self._settings, still_image=True)
-        self.detections[index] = people_in_frame(image_bgr, self._still, index, tracked)
+        self.detections[index] = people_in_frame(image_bgr, self._still, index)
 
     def close(self) -> None:
         if self._still is not None:
