@@ -24,6 +24,7 @@ from hipdrop.kinematics import (
 )
 from hipdrop.metrics import add_drop_columns, asymmetry_deg, phase_metrics, side_summary
 from hipdrop.pose import PoseSettings, estimate_pose
+from hipdrop.pose.cache import sha256_memo_dir
 from hipdrop.quality import MIN_HIP_WIDTH_PX, assess_quality
 from hipdrop.result import Analysis
 from hipdrop.signal import CleaningParams, clean_tracks, rolling_outliers
@@ -62,9 +63,13 @@ def frame_table(tracks: LandmarkTracks, labels: np.ndarray) -> pd.DataFrame:
     )
 
 
-def _track_clip(path: Path, settings: PoseSettings, jobs: int | None, progress) -> LandmarkTracks:
-    info = probe_video(path)
-    tracks = estimate_pose(path, settings, jobs=jobs, progress=progress, info=info)
+def _track_clip(
+    path: Path, settings: PoseSettings, jobs: int | None, progress, in_process: bool = False
+) -> LandmarkTracks:
+    info = probe_video(path, sha256_memo_dir())
+    tracks = estimate_pose(
+        path, settings, jobs=jobs, progress=progress, info=info, in_process=in_process
+    )
     tracks.meta.update(video_sha256=info.sha256, video_name=path.name)
     return tracks
 
@@ -215,6 +220,7 @@ def analyse(
     cleaning: CleaningParams | None = None,
     stance: SingleLegParams | None = None,
     progress: ProgressCallback | None = None,
+    pose_in_process: bool = False,
 ) -> Analysis:
     """Analyse one clip: pose (cached), then :func:`analyse_tracks`.
 
@@ -225,7 +231,7 @@ def analyse(
     settings = pose or PoseSettings()
     if height_cm is not None and not 50 <= height_cm <= 250:
         raise HipdropError(f"--height-cm {height_cm:g} is not a plausible body height (50-250)")
-    tracks = _track_clip(path, settings, jobs, progress)
+    tracks = _track_clip(path, settings, jobs, progress, pose_in_process)
     reference = None
     if baseline is not None:
         reference = _clip_baseline(

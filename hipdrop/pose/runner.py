@@ -80,7 +80,7 @@ def _run_segment(
     )
 
 
-def _silence_native_stderr() -> None:
+def silence_native_stderr() -> None:
     """MediaPipe's C++ logging writes straight to file descriptor 2; send it nowhere."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
@@ -89,7 +89,7 @@ def _silence_native_stderr() -> None:
 
 def _segment_worker(path, settings, segment, results, progress) -> None:
     """Process entry point: report progress every few frames, then the whole result."""
-    _silence_native_stderr()
+    silence_native_stderr()
     count = 0
 
     def tick() -> None:
@@ -167,21 +167,34 @@ def estimate_pose(
     progress: ProgressCallback | None = None,
     use_cache: bool = True,
     info: VideoInfo | None = None,
+    in_process: bool = False,
 ) -> LandmarkTracks:
     """Landmark tracks for every decoded frame of a clip, from the cache when possible.
 
-    ``jobs`` defaults to the number of CPU cores; one process per segment. Pose always runs
-    in worker processes, which keeps MediaPipe's native log output off the user's terminal.
+    ``jobs`` defaults to the number of CPU cores; one process per segment. Pose runs in worker
+    processes, which keeps MediaPipe's native log output off the user's terminal, unless
+    ``in_process`` (one stream in this process: for batch workers, which load MediaPipe once
+    and keep their own stderr quiet).
     """
     settings = settings or PoseSettings()
-    info = info or probe_video(path)
+    info = info or probe_video(path, cache.sha256_memo_dir() if use_cache else None)
     if use_cache and (cached := cache.load_cached(info.sha256, settings)) is not None:
         return cached
     jobs = jobs or os.cpu_count() or 1
     progress = progress or (lambda done, total: None)
     warmup_frames = round(warmup_s * (info.nominal_fps or 30.0))
-    segments = plan_segments(info.frame_count, jobs, warmup_frames)
-    parts = _run_workers(info, settings, segments, progress)
+    if in_process:
+        done = 0
+
+        def tick() -> None:
+            nonlocal done
+            done += 1
+            progress(done, info.frame_count)
+
+        parts = [_run_segment(info.path, settings, _Segment(0, None, 0), tick)]
+    else:
+        segments = plan_segments(info.frame_count, jobs, warmup_frames)
+        parts = _run_workers(info, settings, segments, progress)
     sizes = [p.size_px for p in parts if p.size_px != (0, 0)]
     if not sizes:
         raise HipdropError(f"{info.path.name}: no frames could be decoded")
