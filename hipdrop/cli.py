@@ -63,6 +63,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
             height_cm=args.height_cm,
             jobs=args.jobs,
             progress=progress,
+            task=args.task,
         )
     finally:
         progress.close()
@@ -105,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     analyse = commands.add_parser("analyse", aliases=["analyze"], help="analyse one clip")
     analyse.add_argument("clip", type=Path, help="video file (mp4, mov, avi, ...)")
     analyse.add_argument("--out", type=Path, help="output folder (default: CLIP_hipdrop)")
+    analyse.add_argument(
+        "--task",
+        choices=("walk", "run", "stairs", "single-leg", "auto"),
+        default="auto",
+        help="what the clip shows (default: auto, read from the motion)",
+    )
     analyse.add_argument(
         "--baseline",
         type=Path,

@@ -9,6 +9,8 @@ tests check that against scipy.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 
@@ -41,19 +43,49 @@ def _steady_state(b: np.ndarray, a: np.ndarray) -> np.ndarray:
     return np.linalg.solve(np.eye(n - 1) - companion.T, rhs)
 
 
-def _iir(b: np.ndarray, a: np.ndarray, x: np.ndarray, state: np.ndarray) -> np.ndarray:
-    """Direct form II transposed along axis 0, all columns at once. ``state``: (order, columns)."""
-    y = np.empty_like(x)
-    z = state.copy()
+def _scalar_response(b: np.ndarray, a: np.ndarray, n: int, impulse: bool, state: list) -> list:
+    """Direct form II transposed on one scalar sequence: a unit impulse (or silence) from
+    ``state``. Plain floats: this runs once per filter, not per column."""
     order = len(a) - 1
-    for i in range(len(x)):
-        xi = x[i]
-        yi = b[0] * xi + z[0]
+    bs, as_ = [float(v) for v in b], [float(v) for v in a]
+    z = [float(v) for v in state]
+    out = []
+    for i in range(n):
+        xi = 1.0 if impulse and i == 0 else 0.0
+        yi = bs[0] * xi + z[0]
         for j in range(order - 1):
-            z[j] = b[j + 1] * xi + z[j + 1] - a[j + 1] * yi
-        z[order - 1] = b[order] * xi - a[order] * yi
-        y[i] = yi
-    return y
+            z[j] = bs[j + 1] * xi + z[j + 1] - as_[j + 1] * yi
+        z[order - 1] = bs[order] * xi - as_[order] * yi
+        out.append(yi)
+    return out
+
+
+@functools.lru_cache(maxsize=16)
+def _responses(b: tuple, a: tuple, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """Impulse response (n,) and decay of each unit initial state (n, order), for the filter.
+
+    Cached, with lengths rounded up to a power of two: a clip's many runs of different
+    lengths share one computation (a shorter run uses the start of the responses).
+    """
+    order = len(a) - 1
+    impulse = np.array(_scalar_response(b, a, n_samples, True, [0.0] * order))
+    decay = np.array([_scalar_response(b, a, n_samples, False, e) for e in np.eye(order)]).T
+    return impulse, decay
+
+
+def _iir(b: np.ndarray, a: np.ndarray, x: np.ndarray, state: np.ndarray) -> np.ndarray:
+    """``lfilter`` along axis 0 for all columns at once, from initial ``state`` (order, columns).
+
+    The filter is linear, so its output is the input convolved with the impulse response
+    (done by FFT, exact to rounding) plus the decay of the initial state; both responses are
+    as long as the input, so nothing is truncated.
+    """
+    n = len(x)
+    impulse, decay = _responses(tuple(b), tuple(a), 1 << (n - 1).bit_length())
+    size = 1 << (2 * n - 1).bit_length()
+    columns = np.ascontiguousarray(x.T)  # FFTs along the last, contiguous axis are faster
+    spectrum = np.fft.rfft(columns, size) * np.fft.rfft(impulse[:n], size)
+    return np.fft.irfft(spectrum, size)[:, :n].T + decay[:n] @ state
 
 
 def filtfilt(b: np.ndarray, a: np.ndarray, x: np.ndarray) -> np.ndarray:

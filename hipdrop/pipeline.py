@@ -12,6 +12,7 @@ import pandas as pd
 from hipdrop import __version__
 from hipdrop.baseline import Baseline, baseline_from_clip, find_quiet_standing
 from hipdrop.errors import HipdropError, NoPersonError
+from hipdrop.events.gait import detect_gait_events
 from hipdrop.events.single_leg import SingleLegParams, detect_single_leg_stance
 from hipdrop.io.video import probe_video
 from hipdrop.kinematics import (
@@ -28,6 +29,18 @@ from hipdrop.pose.cache import sha256_memo_dir
 from hipdrop.quality import MIN_HIP_WIDTH_PX, assess_quality
 from hipdrop.result import Analysis
 from hipdrop.signal import CleaningParams, clean_tracks, rolling_outliers
+from hipdrop.steps import (
+    empty_steps,
+    gait_labels,
+    gait_overview,
+    gait_side_summary,
+    gait_warnings,
+    step_phases,
+    step_table,
+    steps_for_summary,
+    stride_reference,
+)
+from hipdrop.task import GAIT_TASKS, check_task, choose_task
 from hipdrop.thresholds import load_thresholds
 from hipdrop.tracks import LandmarkTracks
 
@@ -107,18 +120,27 @@ def analyse_tracks(
     cleaning: CleaningParams | None = None,
     stance: SingleLegParams | None = None,
     source: dict | None = None,
+    task: str = "auto",
 ) -> Analysis:
-    """Everything after pose: cleaning, view, stance, baseline, metrics, classification."""
+    """Everything after pose: cleaning, view, task, stance or steps, baseline, metrics,
+    classification. ``task``: ``single-leg``, ``walk``, ``run``, ``stairs`` or ``auto``."""
     cleaning = cleaning or CleaningParams()
     stance = stance or SingleLegParams()
-    thresholds = load_thresholds("single-leg", thresholds_path)
     name = (source or {}).get("name", "tracks")
     _check_person(tracks, name)
     cleaned = clean_tracks(tracks, cleaning)
     view = detect_view(cleaned.tracks)
     warnings: list[str] = []
     labels, phases = detect_single_leg_stance(cleaned.tracks, stance)
+    events = detect_gait_events(cleaned.tracks.with_xy(cleaned.unfiltered_xy_px))
+    choice = choose_task(task, events, labels)
+    thresholds = load_thresholds(choice.task, thresholds_path)
+    gait = choice.task in GAIT_TASKS
+    if gait:
+        labels = gait_labels(events, tracks.n_frames)
     frames = frame_table(cleaned.tracks, labels)
+    if gait and baseline is None:
+        baseline = stride_reference(frames, events)
     if baseline is None:
         baseline = find_quiet_standing(
             labels,
@@ -146,8 +168,15 @@ def analyse_tracks(
     usable = view.view != "side"
     if not usable:
         phases = phases.iloc[0:0]
-    phase_table = phase_metrics(frames, phases, baseline, thresholds, px_per_cm)
-    sides = side_summary(phase_table, thresholds, quality.uncertainty_deg)
+        events = events.iloc[0:0]
+    steps = step_table(frames, events, cleaned.tracks, baseline) if gait else None
+    if gait:
+        phase_table = step_phases(steps)
+        sides = gait_side_summary(steps, thresholds, quality.uncertainty_deg, px_per_cm)
+        warnings += gait_warnings(steps) if usable else []
+    else:
+        phase_table = phase_metrics(frames, phases, baseline, thresholds, px_per_cm)
+        sides = side_summary(phase_table, thresholds, quality.uncertainty_deg)
     if view.view == "oblique":
         warnings.append(
             f"Oblique view ({view.reason}): the hip line is foreshortened, so angles are "
@@ -164,11 +193,12 @@ def analyse_tracks(
             f"frame(s) (pelvis) and {int(cleaned.legs_relabelled.sum())} frame(s) (legs); "
             "these were relabelled from their position in the image."
         )
-    if usable and phases.empty:
+    if usable and not gait and phases.empty:
         warnings.append("No single-leg stance phase was found in the clip.")
     summary = {
         "schema_version": SUMMARY_SCHEMA_VERSION,
-        "task": "single-leg",
+        "task": choice.task,
+        "task_reason": choice.reason,
         "view": view.view,
         "view_reason": view.reason,
         "usable": usable,
@@ -185,6 +215,8 @@ def analyse_tracks(
             for row in phase_table.to_dict("records")
         ],
         "sides": sides,
+        "steps": steps_for_summary(steps) if gait else [],
+        **({"gait": gait_overview(steps, events, tracks.time_s)} if gait else {}),
         "asymmetry_deg": asymmetry_deg(sides),
         "baseline": baseline.as_dict() if baseline else None,
         "thresholds": asdict(thresholds),
@@ -196,13 +228,19 @@ def analyse_tracks(
             "pose": tracks.meta.get("pose"),
             "input_sha256": tracks.meta.get("video_sha256"),
             "input_name": name,
-            "parameters": {"cleaning": asdict(cleaning), "stance": asdict(stance)},
+            "parameters": {
+                "task_requested": task,
+                "cleaning": asdict(cleaning),
+                "stance": asdict(stance),
+            },
         },
     }
     return Analysis(
         summary=summary,
         frames=frames,
         phases=phase_table,
+        steps=steps if gait else empty_steps(),
+        events=events,
         tracks=cleaned.tracks,
         raw_tracks=tracks,
         video_path=(source or {}).get("path"),
@@ -220,6 +258,7 @@ def analyse(
     cleaning: CleaningParams | None = None,
     stance: SingleLegParams | None = None,
     progress: ProgressCallback | None = None,
+    task: str = "auto",
     pose_in_process: bool = False,
 ) -> Analysis:
     """Analyse one clip: pose (cached), then :func:`analyse_tracks`.
@@ -228,6 +267,7 @@ def analyse(
     camera; without it a still, double-leg stretch of the clip itself is used if there is one.
     """
     path = Path(path)
+    check_task(task)
     settings = pose or PoseSettings()
     if height_cm is not None and not 50 <= height_cm <= 250:
         raise HipdropError(f"--height-cm {height_cm:g} is not a plausible body height (50-250)")
@@ -245,4 +285,5 @@ def analyse(
         cleaning=cleaning,
         stance=stance,
         source={"name": path.name, "path": path},
+        task=task,
     )

@@ -142,3 +142,53 @@ def plot_sides(analysis: Analysis, ax: Axes | None = None) -> Figure:
         ax.margins(y=0.25)
         ax.legend(loc="upper right", fontsize=8)
     return fig
+
+
+def plot_gait_cycle(analysis: Analysis, ax: Axes | None = None) -> Figure | None:
+    """Obliquity over 0-100% of the gait cycle: mean ± SD per side over the normal band.
+
+    None when the clip has no complete stride (single-leg tasks, short clips).
+    """
+    from hipdrop.gait_cycle import NORMAL_SOURCE, cycle_curves, foot_off_percent, normal_band
+
+    if analysis.steps.empty or not analysis.summary["usable"]:
+        return None
+    curves = cycle_curves(analysis.frames, analysis.steps)
+    if not any(len(c) for c in curves.values()):
+        return None
+    with plt.rc_context(STYLE):
+        fig, ax = _axes(ax, (6.4, 3.6))
+        percent = np.linspace(0, 100, next(c.shape[1] for c in curves.values()))
+        mean, sd = normal_band(percent)
+        ax.fill_between(percent, mean - sd, mean + sd, color="#adb5bd", alpha=0.35, lw=0)
+        ax.plot(percent, mean, color="#868e96", lw=1, ls=":")
+        handles = [Patch(color="#adb5bd", alpha=0.5, label="normal walking ± 1 SD")]
+        offs = foot_off_percent(analysis.steps)
+        for side, cycles in curves.items():
+            if not len(cycles):
+                continue
+            colour = SIDE_COLOURS[side]
+            centre, spread = cycles.mean(axis=0), cycles.std(axis=0)
+            ax.fill_between(percent, centre - spread, centre + spread, color=colour, alpha=0.2)
+            ax.plot(percent, centre, color=colour, lw=2)
+            if offs[side] is not None:
+                ax.axvline(offs[side], color=colour, ls="--", lw=1)
+            handles.append(
+                plt.Line2D([], [], color=colour, lw=2, label=f"{side} ({len(cycles)} cycles)")
+            )
+        ax.axhline(0, color="#495057", lw=0.8)
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("Gait cycle (%) from foot strike; dashed: foot off")
+        ax.set_ylabel("Pelvic obliquity (°)\n+ this side's hip higher")
+        ax.set_title("Pelvic obliquity over the gait cycle")
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
+        ax.text(
+            0.0,
+            -0.28,
+            f"Grey: {NORMAL_SOURCE}.",
+            transform=ax.transAxes,
+            fontsize=7,
+            color="#6c757d",
+            va="top",
+        )
+    return fig

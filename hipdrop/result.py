@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,7 +42,9 @@ def verdict_sentence(side: str, info: dict, threshold_deg: float) -> str:
 
 @dataclass
 class Analysis:
-    """One clip's analysis. DataFrames: ``frames`` (per frame), ``phases`` (per stance phase)."""
+    """One clip's analysis. DataFrames: ``frames`` (per frame), ``phases`` (per stance phase),
+    ``steps`` (per step in walking, running and stairs; empty for single-leg tasks) and
+    ``events`` (foot strikes and offs)."""
 
     summary: dict
     frames: pd.DataFrame
@@ -50,6 +52,8 @@ class Analysis:
     tracks: LandmarkTracks
     raw_tracks: LandmarkTracks
     video_path: Path | None = None
+    steps: pd.DataFrame = field(default_factory=pd.DataFrame)
+    events: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def verdicts(self) -> list[str]:
@@ -69,6 +73,13 @@ class Analysis:
         from hipdrop.plots import plot_sides
 
         return plot_sides(self, ax=ax)
+
+    def plot_gait_cycle(self, ax: Axes | None = None) -> Figure | None:
+        """Obliquity over 0-100% of the gait cycle, mean ± SD per side, over the normal band;
+        None when the clip has no complete gait cycle."""
+        from hipdrop.plots import plot_gait_cycle
+
+        return plot_gait_cycle(self, ax=ax)
 
     def plot_evidence(self, side: str) -> Figure | None:
         """The frame at this side's peak drop with the pelvis line; None without a peak."""

@@ -134,38 +134,49 @@ def lowpass(values: np.ndarray, time_s: np.ndarray, cutoff_hz: float, order: int
     return out
 
 
-def mask_collapsed_pelvis(xy_px: np.ndarray, min_width_fraction: float) -> np.ndarray:
+def mask_collapsed_pelvis(
+    xy_px: np.ndarray, time_s: np.ndarray, min_width_fraction: float, window_s: float = 2.0
+) -> np.ndarray:
     """Frames whose hip landmarks nearly coincide (a pose failure or the body seen edge-on).
 
+    The width is compared with its median over a ``window_s`` window, not the whole clip, so
+    a subject walking toward or away from the camera (growing or shrinking) is not masked.
     Their hip line has no usable direction, so the hips are set to NaN there.
     """
     left, right = landmark("left", "hip"), landmark("right", "hip")
     width = np.linalg.norm(xy_px[:, left] - xy_px[:, right], axis=1)
-    collapsed = width < min_width_fraction * np.nanmedian(width)
+    with np.errstate(invalid="ignore"):
+        collapsed = width < min_width_fraction * rolling_median(width, time_s, window_s)
     out = xy_px.copy()
     out[collapsed, left] = np.nan
     out[collapsed, right] = np.nan
     return out
 
 
-def rolling_outliers(
-    values: np.ndarray, time_s: np.ndarray, window_s: float, max_deviation: float
-) -> np.ndarray:
-    """Samples further than ``max_deviation`` from the median of a centred time window."""
+def rolling_median(values: np.ndarray, time_s: np.ndarray, window_s: float) -> np.ndarray:
+    """NaN-aware median of a centred window ``window_s`` long (NaN where it holds no value)."""
     rate_hz = 1.0 / float(np.median(np.diff(time_s))) if len(time_s) > 1 else 1.0
     half = max(1, round(0.5 * window_s * rate_hz))
     padded = np.pad(values.astype(float), half, constant_values=np.nan)
     windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
-    with np.errstate(all="ignore"):
-        median = np.nanmedian(windows, axis=1) if windows.size else values
-    return np.abs(values - median) > max_deviation
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows give NaN
+        return np.nanmedian(windows, axis=1) if windows.size else values.astype(float)
+
+
+def rolling_outliers(
+    values: np.ndarray, time_s: np.ndarray, window_s: float, max_deviation: float
+) -> np.ndarray:
+    """Samples further than ``max_deviation`` from the median of a centred time window."""
+    with np.errstate(invalid="ignore"):
+        return np.abs(values - rolling_median(values, time_s, window_s)) > max_deviation
 
 
 def clean_tracks(tracks: LandmarkTracks, params: CleaningParams | None = None) -> CleanedTracks:
     """Mask, relabel left/right by position, fill short gaps and low-pass the pixel tracks."""
     params = params or CleaningParams()
     xy = mask_low_visibility(tracks, params.min_visibility)
-    xy = mask_collapsed_pelvis(xy, params.min_hip_width_fraction)
+    xy = mask_collapsed_pelvis(xy, tracks.time_s, params.min_hip_width_fraction)
     masked = ~np.isfinite(xy[..., 0])
     xy, flipped, swapped = enforce_lateral_order(xy)
     repaired = fill_gaps(xy, tracks.time_s, params.max_gap_s)

@@ -42,6 +42,11 @@ def write_outputs(analysis: Analysis, out_dir: Path, force: bool = False) -> Pat
             analysis.phases.to_csv(staging / "phases.csv", index=False, float_format="%.4f")
             _save_figure(analysis.plot_obliquity(), staging / "obliquity.png")
             _save_figure(analysis.plot_sides(), staging / "sides.png")
+            if not analysis.steps.empty:
+                analysis.steps.to_csv(staging / "steps.csv", index=False, float_format="%.4f")
+            gait_cycle = analysis.plot_gait_cycle()
+            if gait_cycle is not None:
+                _save_figure(gait_cycle, staging / "gait_cycle.png")
             for side in ("left", "right"):
                 fig = analysis.plot_evidence(side)
                 if fig is not None:

@@ -1,0 +1,126 @@
+"""Which task a clip shows (single-leg stance, walking, running, stairs), and why.
+
+``auto`` reads the motion:
+
+- one foot held up (its ankle clearly above the other) for much of the clip, always the same
+  foot: ``single-leg`` (this includes hopping on one leg, whose landings look like steps);
+- alternating foot strikes of both feet: gait, ``run`` when each foot is on the ground for
+  less than half of its stride (flight phases), else ``walk``;
+- otherwise ``single-leg``, the task with no step structure.
+
+Stairs cannot be told from level walking in a frontal 2D view; ask for ``--task stairs``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hipdrop.conventions import SIDES
+from hipdrop.errors import HipdropError
+from hipdrop.events.gait import FOOT_OFF, FOOT_STRIKE
+
+TASKS = ("single-leg", "walk", "run", "stairs")
+GAIT_TASKS = ("walk", "run", "stairs")
+TASK_CHOICES = (*TASKS, "auto")
+
+
+@dataclass(frozen=True)
+class TaskRules:
+    min_strikes_per_side: int = 2
+    min_alternation: float = 0.75  # of consecutive strikes from opposite feet
+    running_duty_factor: float = 0.5  # stance shorter than this fraction of a stride: running
+    min_lifted_fraction: float = 0.3  # one foot up this much of the clip ...
+    min_one_side_fraction: float = 0.8  # ... nearly always the same foot: single-leg
+
+
+@dataclass(frozen=True)
+class TaskChoice:
+    task: str
+    reason: str
+
+
+def check_task(task: str) -> str:
+    """The task name, or a clear error for an unknown one."""
+    if task not in TASK_CHOICES:
+        raise HipdropError(f"unknown task {task!r}; choose one of {', '.join(TASK_CHOICES)}")
+    return task
+
+
+def alternation(events: pd.DataFrame) -> tuple[int, float]:
+    """Number of foot strikes and the fraction of consecutive ones from opposite feet."""
+    sides = events.loc[events["kind"] == FOOT_STRIKE].sort_values("frame")["side"].to_list()
+    if len(sides) < 2:
+        return len(sides), 0.0
+    changes = [a != b for a, b in itertools.pairwise(sides)]
+    return len(sides), float(np.mean(changes))
+
+
+def duty_factor(events: pd.DataFrame) -> float:
+    """Median stance time (strike to the same foot's off) over stride time (strike to strike)."""
+    fractions = []
+    for side in SIDES:
+        own = events[events["side"] == side]
+        strikes = np.sort(own.loc[own["kind"] == FOOT_STRIKE, "frame"].to_numpy())
+        offs = np.sort(own.loc[own["kind"] == FOOT_OFF, "frame"].to_numpy())
+        for start, stop in itertools.pairwise(strikes):
+            inside = offs[(offs > start) & (offs < stop)]
+            if len(inside):
+                fractions.append((inside[0] - start) / (stop - start))
+    return float(np.median(fractions)) if fractions else float("nan")
+
+
+def _held_up(single_leg_labels: np.ndarray) -> tuple[float, str | None, float]:
+    """Fraction of frames on one leg, the leg stood on most, and its share of those frames."""
+    on_one = np.isin(single_leg_labels, SIDES)
+    if not on_one.any():
+        return 0.0, None, 0.0
+    counts = {side: int((single_leg_labels == side).sum()) for side in SIDES}
+    leg = max(counts, key=counts.get)
+    return float(on_one.mean()), leg, counts[leg] / int(on_one.sum())
+
+
+def choose_task(
+    requested: str,
+    events: pd.DataFrame,
+    single_leg_labels: np.ndarray,
+    rules: TaskRules | None = None,
+) -> TaskChoice:
+    """The task to analyse: the requested one, or for ``auto`` one read from the motion."""
+    check_task(requested)
+    if requested != "auto":
+        return TaskChoice(requested, f"chosen by the user (task '{requested}')")
+    rules = rules or TaskRules()
+    n_strikes, alternating = alternation(events)
+    per_side = [int(((events["kind"] == FOOT_STRIKE) & (events["side"] == s)).sum()) for s in SIDES]
+    gait = min(per_side) >= rules.min_strikes_per_side and alternating >= rules.min_alternation
+    lifted, leg, share = _held_up(single_leg_labels)
+    if lifted >= rules.min_lifted_fraction and share >= rules.min_one_side_fraction:
+        other = "left" if leg == "right" else "right"
+        return TaskChoice(
+            "single-leg",
+            f"the {other} foot is held up in {100 * lifted:.0f}% of frames, always the same "
+            f"foot (standing or hopping on the {leg} leg)",
+        )
+    if gait:
+        duty = duty_factor(events)
+        steps = f"{n_strikes} foot strikes alternating between the feet ({100 * alternating:.0f}%)"
+        if np.isfinite(duty) and duty < rules.running_duty_factor:
+            return TaskChoice(
+                "run",
+                f"{steps}; each foot is down for {100 * duty:.0f}% of its stride "
+                f"(below {100 * rules.running_duty_factor:.0f}%: flight phases, running)",
+            )
+        stance = f"{100 * duty:.0f}%" if np.isfinite(duty) else "an unknown share"
+        return TaskChoice(
+            "walk",
+            f"{steps}; each foot is down for {stance} of its stride (no flight phase: walking)",
+        )
+    return TaskChoice(
+        "single-leg",
+        f"no alternating steps were found ({n_strikes} foot strikes); analysed as single-leg "
+        "stance",
+    )
