@@ -277,6 +277,7 @@ def _run_batch(args: argparse.Namespace) -> int:
         progress=_print_progress,
         thresholds=args.thresholds,
         height_cm=args.height_cm,
+        mirror_pass=not args.no_mirror_pass,
     )
     failed = table.loc[table["error"].notna()].drop_duplicates("clip")
     n_clips = table["clip"].nunique()
@@ -311,6 +312,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--thresholds", type=Path, metavar="FILE", help="threshold profile")
     parser.add_argument(
         "--height-cm", type=positive_float, metavar="N", help="body height (same for all clips)"
+    )
+    parser.add_argument(
+        "--no-mirror-pass",
+        action="store_true",
+        help="run pose once per clip instead of also on the mirrored video (twice as fast)",
     )
     parser.add_argument("--force", action="store_true", help="replace existing clip folders")
     parser.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)

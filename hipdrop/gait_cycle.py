@@ -17,10 +17,6 @@ from hipdrop.conventions import SIDES
 NORMAL_PEAK_DEG = 4.1
 NORMAL_PEAK_PERCENT = 16.0
 NORMAL_SD_DEG = 2.15
-NORMAL_SOURCE = (
-    "normal walking, Schwartz et al. 2008 (free speed): a sinusoid through the published "
-    "peaks, +4.1° at 16% and -4.1° at 66%, ± 2.15° SD"
-)
 
 #: A stride with more untracked samples than this is left out.
 MAX_MISSING_FRACTION = 0.2

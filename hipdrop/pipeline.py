@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,7 @@ from hipdrop.kinematics import (
 from hipdrop.metrics import add_drop_columns, asymmetry_deg, phase_metrics, side_summary
 from hipdrop.pose import PoseSettings, estimate_pose
 from hipdrop.pose.cache import sha256_memo_dir
+from hipdrop.pose.mirror_pass import mirror_averaged
 from hipdrop.quality import MIN_HIP_WIDTH_PX, assess_quality
 from hipdrop.result import Analysis
 from hipdrop.signal import CleaningParams, clean_tracks, rolling_outliers
@@ -77,29 +78,66 @@ def frame_table(tracks: LandmarkTracks, labels: np.ndarray) -> pd.DataFrame:
 
 
 def _track_clip(
-    path: Path, settings: PoseSettings, jobs: int | None, progress, in_process: bool = False
+    path: Path,
+    settings: PoseSettings,
+    jobs: int | None,
+    progress: ProgressCallback | None,
+    mirror_pass: bool,
+    cleaning: CleaningParams,
+    in_process: bool = False,
 ) -> LandmarkTracks:
+    """Pose for one clip: a normal pass, then - if asked for and the clip shows a person from
+    the front or behind - a mirrored pass averaged with it (see pose/mirror_pass.py)."""
     info = probe_video(path, sha256_memo_dir())
     tracks = estimate_pose(
         path, settings, jobs=jobs, progress=progress, info=info, in_process=in_process
     )
+    if mirror_pass and _worth_a_mirror_pass(tracks, cleaning):
+
+        def second_pass(done: int, total: int) -> None:  # one bar over both passes
+            progress(total + done, 2 * total)
+
+        flipped = estimate_pose(
+            path,
+            replace(settings, flip_input=True),
+            jobs=jobs,
+            progress=second_pass if progress else None,
+            info=info,
+            in_process=in_process,
+        )
+        tracks = mirror_averaged(tracks, flipped)
     tracks.meta.update(video_sha256=info.sha256, video_name=path.name)
     return tracks
 
 
+def _worth_a_mirror_pass(tracks: LandmarkTracks, cleaning: CleaningParams) -> bool:
+    """False when the first pass already shows the clip will be refused (no person, side view)."""
+    if _hips_found_fraction(tracks) < MIN_POSE_FRACTION:
+        return False
+    return detect_view(clean_tracks(tracks, cleaning).tracks).view != "side"
+
+
+def _hips_found_fraction(tracks: LandmarkTracks) -> float:
+    return float(np.isfinite(tracks.xy_px[:, 23:25, 0]).all(axis=1).mean())
+
+
 def _check_person(tracks: LandmarkTracks, name: str) -> None:
-    hips_found = np.isfinite(tracks.xy_px[:, 23:25, 0]).all(axis=1)
-    if hips_found.mean() < MIN_POSE_FRACTION:
+    found = _hips_found_fraction(tracks)
+    if found < MIN_POSE_FRACTION:
         raise NoPersonError(
             f"{name}: no person was found in enough frames "
-            f"({hips_found.sum()} of {tracks.n_frames} frames show a body)"
+            f"({round(found * tracks.n_frames)} of {tracks.n_frames} frames show a body)"
         )
 
 
 def _clip_baseline(
-    path: Path, settings: PoseSettings, cleaning: CleaningParams, stance: SingleLegParams
+    path: Path,
+    settings: PoseSettings,
+    cleaning: CleaningParams,
+    stance: SingleLegParams,
+    mirror_pass: bool,
 ) -> Baseline:
-    tracks = _track_clip(path, settings, None, None)
+    tracks = _track_clip(path, settings, None, None, mirror_pass, cleaning)
     _check_person(tracks, path.name)
     cleaned = clean_tracks(tracks, cleaning).tracks
     labels, _ = detect_single_leg_stance(cleaned, stance)
@@ -220,12 +258,16 @@ def analyse_tracks(
         "asymmetry_deg": asymmetry_deg(sides),
         "baseline": baseline.as_dict() if baseline else None,
         "thresholds": asdict(thresholds),
-        "quality": quality.as_dict(),
+        "quality": {
+            **quality.as_dict(),
+            "pose_mirror_disagreement_deg": tracks.meta.get("mirror_disagreement_deg"),
+        },
         "height_cm": height_cm,
         "warnings": warnings,
         "provenance": {
             "hipdrop_version": __version__,
             "pose": tracks.meta.get("pose"),
+            "mirror_pass": bool(tracks.meta.get("mirror_pass", False)),
             "input_sha256": tracks.meta.get("video_sha256"),
             "input_name": name,
             "parameters": {
@@ -258,6 +300,7 @@ def analyse(
     cleaning: CleaningParams | None = None,
     stance: SingleLegParams | None = None,
     progress: ProgressCallback | None = None,
+    mirror_pass: bool = True,
     task: str = "auto",
     pose_in_process: bool = False,
 ) -> Analysis:
@@ -265,17 +308,22 @@ def analyse(
 
     ``baseline`` is an optional clip of quiet standing on both feet, filmed with the same
     camera; without it a still, double-leg stretch of the clip itself is used if there is one.
+    ``mirror_pass`` also runs pose on the mirrored frames and averages the two passes, which
+    cancels the model's left/right bias at twice the pose cost (see pose/mirror_pass.py).
     """
     path = Path(path)
     check_task(task)
     settings = pose or PoseSettings()
     if height_cm is not None and not 50 <= height_cm <= 250:
         raise HipdropError(f"--height-cm {height_cm:g} is not a plausible body height (50-250)")
-    tracks = _track_clip(path, settings, jobs, progress, pose_in_process)
+    cleaning = cleaning or CleaningParams()
+    tracks = _track_clip(
+        path, settings, jobs, progress, mirror_pass, cleaning, in_process=pose_in_process
+    )
     reference = None
     if baseline is not None:
         reference = _clip_baseline(
-            Path(baseline), settings, cleaning or CleaningParams(), stance or SingleLegParams()
+            Path(baseline), settings, cleaning, stance or SingleLegParams(), mirror_pass
         )
     return analyse_tracks(
         tracks,

@@ -149,7 +149,7 @@ def plot_gait_cycle(analysis: Analysis, ax: Axes | None = None) -> Figure | None
 
     None when the clip has no complete stride (single-leg tasks, short clips).
     """
-    from hipdrop.gait_cycle import NORMAL_SOURCE, cycle_curves, foot_off_percent, normal_band
+    from hipdrop.gait_cycle import cycle_curves, foot_off_percent, normal_band
 
     if analysis.steps.empty or not analysis.summary["usable"]:
         return None
@@ -157,12 +157,12 @@ def plot_gait_cycle(analysis: Analysis, ax: Axes | None = None) -> Figure | None
     if not any(len(c) for c in curves.values()):
         return None
     with plt.rc_context(STYLE):
-        fig, ax = _axes(ax, (6.4, 3.6))
+        fig, ax = _axes(ax, (7.0, 3.8))
         percent = np.linspace(0, 100, next(c.shape[1] for c in curves.values()))
         mean, sd = normal_band(percent)
         ax.fill_between(percent, mean - sd, mean + sd, color="#adb5bd", alpha=0.35, lw=0)
         ax.plot(percent, mean, color="#868e96", lw=1, ls=":")
-        handles = [Patch(color="#adb5bd", alpha=0.5, label="normal walking ± 1 SD")]
+        handles = [Patch(color="#adb5bd", alpha=0.5, label="normal (Schwartz 2008) ± SD")]
         offs = foot_off_percent(analysis.steps)
         for side, cycles in curves.items():
             if not len(cycles):
@@ -181,14 +181,6 @@ def plot_gait_cycle(analysis: Analysis, ax: Axes | None = None) -> Figure | None
         ax.set_xlabel("Gait cycle (%) from foot strike; dashed: foot off")
         ax.set_ylabel("Pelvic obliquity (°)\n+ this side's hip higher")
         ax.set_title("Pelvic obliquity over the gait cycle")
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
-        ax.text(
-            0.0,
-            -0.28,
-            f"Grey: {NORMAL_SOURCE}.",
-            transform=ax.transAxes,
-            fontsize=7,
-            color="#6c757d",
-            va="top",
-        )
+        ax.legend(handles=handles, loc="lower left", fontsize=8, ncol=3)
+        ax.margins(y=0.3)
     return fig

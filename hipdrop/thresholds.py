@@ -12,9 +12,9 @@ from hipdrop.errors import HipdropError
 
 Classification = Literal["normal", "borderline", "excessive", "insufficient data"]
 
-DEFAULT_THRESHOLDS_FILE = (
-    Path(__file__).resolve().parent.parent / "data" / "thresholds_default.toml"
-)
+#: ``hipdrop/data`` links to the repository's top-level ``data/`` folder, so the profile ships
+#: inside wheels as package data and an editable install reads the repository's own copy.
+DEFAULT_THRESHOLDS_FILE = Path(__file__).parent / "data" / "thresholds_default.toml"
 
 
 @dataclass(frozen=True)

@@ -57,11 +57,15 @@ class LandmarkTracks:
         return replace(self, xy_px=xy_px)
 
     def mirrored(self) -> LandmarkTracks:
-        """The tracks a left-right mirrored video would give (x flipped, sides swapped)."""
+        """The tracks a left-right mirrored video would give (x flipped, sides swapped).
+
+        Pixel positions are continuous (MediaPipe's normalised x times the width), so the
+        mirror of x is ``width - x``.
+        """
         order = mirrored_index()
         width = self.image_size_px[0]
         xy = self.xy_px[:, order].copy()
-        xy[..., 0] = (width - 1) - xy[..., 0]
+        xy[..., 0] = width - xy[..., 0]
         world = None
         if self.world_m is not None:
             world = self.world_m[:, order].copy()

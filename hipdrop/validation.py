@@ -34,6 +34,9 @@ MARKER_CANDIDATES: dict[str, tuple[str, ...]] = {
 _SIDE_CODES = {"left": "L", "right": "R"}
 #: Events within this many frames of the reference count as found.
 TOLERANCE_FRAMES = 2
+#: A detection within this time of a reference event is that event's (early or late)
+#: detection, not a spurious one: well under a step (>= 0.25 s even in sprinting).
+MATCH_WINDOW_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -165,20 +168,24 @@ def _match(reference: list[int], detected: np.ndarray, tolerance: int) -> tuple[
     return hits, offsets
 
 
-def _spurious(reference: list[int], detected: np.ndarray, tolerance: int) -> int:
-    """Detections with no reference event within ``tolerance`` frames.
+def _spurious(reference: list[int], detected: np.ndarray, window: int) -> int:
+    """Detections that are no reference event's detection: not the nearest detection of any
+    reference event within ``window`` frames.
 
-    Only detections between the first and last reference event of the same foot and kind
-    count: labs label events on part of a trial only (for example where force plates are).
+    An early or late detection of a real event is a timing error (counted by the
+    within-tolerance score), not a spurious event. Only detections between the first and last
+    reference event of the same foot and kind count: labs label events on part of a trial
+    only (for example where force plates are).
     """
-    if not reference:
+    if not reference or not len(detected):
         return 0
-    first, last = min(reference) - tolerance, max(reference) + tolerance
-    return sum(
-        1
-        for frame in detected
-        if first <= frame <= last and min(abs(frame - r) for r in reference) > tolerance
-    )
+    matched = set()
+    for frame in reference:
+        nearest = int(np.argmin(np.abs(detected - frame)))
+        if abs(detected[nearest] - frame) <= window:
+            matched.add(nearest)
+    first, last = min(reference) - window, max(reference) + window
+    return sum(1 for i, frame in enumerate(detected) if first <= frame <= last and i not in matched)
 
 
 def marker_contact_frames(
@@ -219,6 +226,7 @@ def _obliquity_stats(estimate: np.ndarray, reference: np.ndarray | None) -> dict
 def _event_scores(trial: MocapTrial, markers: dict[str, str], events) -> dict:
     """Per event kind: reference count, detections within tolerance, offsets, spurious ones."""
     scores: dict = {}
+    match_window = max(TOLERANCE_FRAMES, round(MATCH_WINDOW_S * trial.rate_hz))
     for kind, label in ((FOOT_STRIKE, "foot_strikes"), (FOOT_OFF, "foot_offs")):
         hits, count, offsets, spurious = 0, 0, [], 0
         contact_hits, label_minus_contact = 0, []
@@ -230,7 +238,7 @@ def _event_scores(trial: MocapTrial, markers: dict[str, str], events) -> dict:
             hits += side_hits
             count += len(reference)
             offsets += side_offsets
-            spurious += _spurious(reference, detected, TOLERANCE_FRAMES)
+            spurious += _spurious(reference, detected, match_window)
             if kind == FOOT_STRIKE:
                 contact = marker_contact_frames(trial, markers, side, reference)
                 found = [c for c in contact if c is not None]

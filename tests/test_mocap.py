@@ -18,7 +18,7 @@ from hipdrop.io.mocap import (
     read_mocap,
     read_mot,
 )
-from hipdrop.validation import validate_mocap
+from hipdrop.validation import _spurious, validate_mocap
 
 FULLBODY = "mocap/walk_pig-fullbody_btkdata.c3d"
 CGM24 = "mocap/walk_pig-cgm24_c3dorg.c3d"
@@ -105,6 +105,13 @@ def test_read_opensim_trc_ik_and_grf() -> None:
 # --- validation against the lab -----------------------------------------------------------
 
 
+def test_a_late_detection_is_a_timing_error_not_a_spurious_event() -> None:
+    reference = [100, 200, 300]
+    assert _spurious(reference, np.array([95, 203, 300]), window=10) == 0
+    assert _spurious(reference, np.array([100, 150, 200, 300]), window=10) == 1  # an extra
+    assert _spurious(reference, np.array([100, 200, 300, 400]), window=10) == 0  # unlabelled
+
+
 @pytest.mark.realdata
 @pytest.mark.parametrize("name", [FULLBODY, CGM24])
 @pytest.mark.parametrize("camera", ["anterior", "posterior"])
@@ -120,6 +127,7 @@ def test_walking_obliquity_and_strikes(name: str, camera: str) -> None:
     # Every labelled strike has a detection nearby, and nothing else is detected.
     assert all(o is not None and abs(o) <= 6 for o in result["foot_strikes_offsets_frames"])
     assert result["foot_strikes_detected"] <= count + 1
+    assert result["spurious_foot_strikes"] <= 1
 
 
 @pytest.mark.realdata

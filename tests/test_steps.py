@@ -249,3 +249,24 @@ def test_gait_outputs_include_steps_and_cycle_figure(walk, tmp_path) -> None:
     assert (out / "gait_cycle.png").stat().st_size > 10_000
     summary = json.loads((out / "summary.json").read_text())
     assert summary["task"] == "walk" and len(summary["steps"]) == len(walk.steps)
+
+
+@pytest.mark.realdata
+def test_walk_toward_camera_clip(video) -> None:
+    """A man walks toward the camera (hips grow from ~30 to ~90 px): auto picks walk, the
+    steps alternate, and every step whose stance is complete in the clip has a drop."""
+    from hipdrop.pipeline import analyse
+
+    analysis = analyse(video("anterior_walk-toward-camera_vaila.mp4"))
+    summary = analysis.summary
+    assert summary["task"] == "walk", summary["task_reason"]
+    steps = analysis.steps
+    assert len(steps) >= 6  # 3.8 s of walking at ~1.9 steps/s, pose found from ~0.35 s
+    assert all(a != b for a, b in itertools.pairwise(steps["stance_leg"]))
+    complete = steps["foot_off_frame"].notna()
+    assert steps.loc[complete, "drop_deg"].notna().all()
+    assert steps["included"].sum() >= 4
+    assert 90 <= summary["gait"]["cadence_steps_per_min"] <= 140
+    assert any("at least 7 steps" in w for w in summary["warnings"])
+    # The hips grow about threefold; lateral shift stays a fraction of one hip width.
+    assert steps.loc[steps["included"], "lateral_shift_widths"].abs().max() < 0.5

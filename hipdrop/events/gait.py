@@ -232,7 +232,8 @@ def _off_before(foot: _Foot, start: int, swing: int, params: GaitEventParams) ->
         frame -= 1
     if frame - start >= 3:
         # Measure the rise from the toe's own drift while it stands (perspective, treadmill).
-        drift = float(np.nanmedian(rise[start:frame]))
+        standing = rise[start:frame]
+        drift = float(np.nanmedian(standing)) if np.isfinite(standing).any() else 0.0
         level = drift + params.off_fraction * (peak - drift)
         frame = peak_at
         while frame > start and rise[frame - 1] > level:

@@ -7,6 +7,8 @@ from typing import Protocol
 
 import numpy as np
 
+from hipdrop.conventions import mirrored_index
+
 
 @dataclass(frozen=True)
 class PoseSettings:
@@ -18,6 +20,9 @@ class PoseSettings:
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     smooth_landmarks: bool = True
+    #: Run the model on the left-right mirrored frame and map the landmarks back. The model
+    #: is not mirror-symmetric; averaging this pass with a normal one cancels its side bias.
+    flip_input: bool = False
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -30,6 +35,15 @@ class PoseEstimate:
     xy_px: np.ndarray
     visibility: np.ndarray
     world_m: np.ndarray
+
+    def unmirrored(self, width_px: int) -> PoseEstimate:
+        """This estimate of a mirrored frame, mapped back onto the original frame."""
+        order = mirrored_index()
+        xy = self.xy_px[order].copy()
+        xy[:, 0] = width_px - xy[:, 0]
+        world = self.world_m[order].copy()
+        world[:, 0] *= -1
+        return PoseEstimate(xy_px=xy, visibility=self.visibility[order], world_m=world)
 
 
 class PoseBackend(Protocol):

@@ -20,6 +20,7 @@ class MediaPipePose:
             )
         import mediapipe as mp
 
+        self._flip_input = settings.flip_input
         self._pose = mp.solutions.pose.Pose(
             static_image_mode=False,
             model_complexity=settings.model_complexity,
@@ -32,6 +33,8 @@ class MediaPipePose:
     def estimate(self, image_bgr: np.ndarray) -> PoseEstimate | None:
         height, width = image_bgr.shape[:2]
         rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+        if self._flip_input:
+            rgb = cv2.flip(rgb, 1)
         rgb.flags.writeable = False
         result = self._pose.process(rgb)
         if result.pose_landmarks is None:
@@ -45,7 +48,8 @@ class MediaPipePose:
                 [(p.x, p.y, p.z) for p in result.pose_world_landmarks.landmark], dtype=np.float64
             )
         xy_px = image_lm[:, :2] * np.array([width, height], dtype=np.float64)
-        return PoseEstimate(xy_px=xy_px, visibility=image_lm[:, 2], world_m=world)
+        estimate = PoseEstimate(xy_px=xy_px, visibility=image_lm[:, 2], world_m=world)
+        return estimate.unmirrored(width) if self._flip_input else estimate
 
     def close(self) -> None:
         self._pose.close()

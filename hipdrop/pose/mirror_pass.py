@@ -1,0 +1,61 @@
+"""Mirror averaging: pose run on each frame and on its mirror image, the two averaged.
+
+BlazePose is not mirror-symmetric. On anterior_single-leg-balance_pose2sim.mp4 the pelvic
+obliquity from the mirrored clip, mapped back, differs from the original's by 3.2° SD (up to
+6.8°), while a plain re-encode of the clip moves it by only 0.9° SD. Averaging the normal pass
+with a mirrored one cancels that side bias, so a clip and its mirror give the same numbers with
+the sides swapped, at twice the pose cost. How far the two passes' hip lines disagree is kept as
+a direct measure of how far the model disagrees with itself on this clip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from hipdrop.conventions import landmark
+from hipdrop.tracks import LandmarkTracks
+
+
+def mirror_averaged(normal: LandmarkTracks, flipped: LandmarkTracks) -> LandmarkTracks:
+    """Mean of a normal and a flipped-input pass (already mapped back) of the same clip.
+
+    A landmark found by only one pass keeps that pass's position. The median angle between
+    the two passes' hip lines goes to ``meta["mirror_disagreement_deg"]``.
+    """
+    if normal.n_frames != flipped.n_frames:
+        raise ValueError("the two pose passes decoded different numbers of frames")
+    found = np.isfinite(np.stack([normal.xy_px[..., 0], flipped.xy_px[..., 0]]))
+    xy = _mean_of_found(normal.xy_px, flipped.xy_px)
+    world = None
+    if normal.world_m is not None and flipped.world_m is not None:
+        world = _mean_of_found(normal.world_m, flipped.world_m)
+    visibility = np.where(
+        found.all(axis=0),
+        0.5 * (normal.visibility + flipped.visibility),
+        np.where(found[0], normal.visibility, flipped.visibility),
+    )
+    meta = {
+        **normal.meta,
+        "mirror_pass": True,
+        "mirror_disagreement_deg": _hip_line_disagreement_deg(normal, flipped),
+    }
+    return replace(normal, xy_px=xy, visibility=visibility, world_m=world, meta=meta)
+
+
+def _mean_of_found(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element-wise mean of two arrays, taking the finite one where the other is NaN."""
+    return np.where(np.isnan(a), b, np.where(np.isnan(b), a, 0.5 * (a + b)))
+
+
+def _hip_line_disagreement_deg(a: LandmarkTracks, b: LandmarkTracks) -> float | None:
+    """Median absolute angle between the hip lines of two passes (None if never both found)."""
+
+    def hip_line_deg(tracks: LandmarkTracks) -> np.ndarray:
+        d = tracks.xy_px[:, landmark("left", "hip")] - tracks.xy_px[:, landmark("right", "hip")]
+        return np.degrees(np.arctan2(d[:, 1], d[:, 0]))
+
+    difference = np.abs((hip_line_deg(a) - hip_line_deg(b) + 180.0) % 360.0 - 180.0)
+    difference = difference[np.isfinite(difference)]
+    return float(np.median(difference)) if difference.size else None
