@@ -20,6 +20,7 @@ Built clips are kept in --workdir and reused.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -32,6 +33,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE_CLIP = "anterior_single-leg-hops_vaila.mp4"
+ONE_PASS = "one pose pass (--no-mirror-pass)"
+DEFAULT = "default (normal + mirrored pass)"
 TARGETS = {
     "ratio": 0.65,
     "cached_s": 2.0,
@@ -141,6 +144,10 @@ def run_measured(command: list[str], env: dict[str, str]) -> Run:
     return Run(wall, peaks[0], peaks[1], proc.returncode, stdout)
 
 
+def fresh_dir(work: Path, prefix: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}-", dir=work))
+
+
 def hipdrop_env(cache_dir: Path) -> dict[str, str]:
     env = dict(os.environ, HIPDROP_CACHE_DIR=str(cache_dir))
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
@@ -162,7 +169,15 @@ def row(name: str, value: str, target: str = "", ok: bool | None = None) -> None
     print(f"  {name:<44} {value:>18}  {target:<14}{verdict}", flush=True)
 
 
-def bench_single_clip(work: Path, seconds: float) -> Run:
+def analyse_summary(clip: Path, out: Path, cache: Path, *extra: str) -> tuple[Run, dict]:
+    """``hipdrop analyse`` as a subprocess; its run and its summary.json."""
+    shutil.rmtree(out, ignore_errors=True)
+    run = check(run_measured([*analyse_command(clip, out), *extra], hipdrop_env(cache)), "analyse")
+    summary_path = out / "summary.json"
+    return run, json.loads(summary_path.read_text()) if summary_path.exists() else {}
+
+
+def bench_single_clip(work: Path, seconds: float) -> dict:
     clip = make_clip(
         work / f"hops_loop_{seconds:g}s.mp4", seconds, data_dir() / "video" / SOURCE_CLIP
     )
@@ -172,48 +187,49 @@ def bench_single_clip(work: Path, seconds: float) -> Run:
         "bare loop",
     )
     loop_s, frames = bare.stdout.split()
-    cache = Path(tempfile.mkdtemp(prefix="cache-", dir=work))
-    env = hipdrop_env(cache)
-    first = check(run_measured(analyse_command(clip, work / "out_first"), env), "analyse")
-    cached = check(run_measured(analyse_command(clip, work / "out_cached"), env), "cached analyse")
-    ratio = first.wall_s / bare.wall_s
     row("bare loop, whole process (s)", f"{bare.wall_s:.1f}")
     row("bare loop, decode+pose loop only (s)", f"{float(loop_s):.1f}  ({frames} frames)")
-    row("hipdrop analyse end to end (s)", f"{first.wall_s:.1f}")
-    row(
-        "ratio analyse / bare loop (whole process)",
-        f"{ratio:.2f}",
-        f"<= {TARGETS['ratio']}",
-        ratio <= TARGETS["ratio"],
-    )
-    row("ratio analyse / bare loop (loop only)", f"{first.wall_s / float(loop_s):.2f}")
-    row(
-        "cached re-analysis, whole command (s)",
-        f"{cached.wall_s:.2f}",
-        f"<= {TARGETS['cached_s']}",
-        cached.wall_s <= TARGETS["cached_s"],
-    )
     row("peak memory, bare loop (MB, RSS sum)", f"{bare.peak_rss_mb:.0f}")
-    row(
-        "peak memory, analyse (MB, RSS sum / PSS sum)",
-        f"{first.peak_rss_mb:.0f} / {first.peak_pss_mb:.0f}",
-        f"<= {TARGETS['peak_mb']:.0f}",
-        first.peak_rss_mb <= TARGETS["peak_mb"],
-    )
-    row("peak memory, cached re-analysis (MB, RSS)", f"{cached.peak_rss_mb:.0f}")
-    shutil.rmtree(cache, ignore_errors=True)
-    return first
+    runs = {}
+    for label, extra in ((ONE_PASS, ["--no-mirror-pass"]), (DEFAULT, [])):
+        cache = fresh_dir(work, "cache")
+        first, summary = analyse_summary(clip, work / "out_first", cache, *extra)
+        cached, _ = analyse_summary(clip, work / "out_cached", cache, *extra)
+        runs[label] = (first, summary)
+        ratio = first.wall_s / bare.wall_s
+        print(f"  hipdrop analyse, {label}:")
+        row("  end to end (s)", f"{first.wall_s:.1f}")
+        row(
+            "  ratio to bare loop (whole process)",
+            f"{ratio:.2f}",
+            f"<= {TARGETS['ratio']}",
+            ratio <= TARGETS["ratio"],
+        )
+        row("  ratio to bare loop (loop only)", f"{first.wall_s / float(loop_s):.2f}")
+        row(
+            "  cached re-analysis, whole command (s)",
+            f"{cached.wall_s:.2f}",
+            f"<= {TARGETS['cached_s']}",
+            cached.wall_s <= TARGETS["cached_s"],
+        )
+        row(
+            "  peak memory (MB, RSS sum / PSS sum)",
+            f"{first.peak_rss_mb:.0f} / {first.peak_pss_mb:.0f}",
+            f"<= {TARGETS['peak_mb']:.0f}",
+            first.peak_rss_mb <= TARGETS["peak_mb"],
+        )
+        row("  peak memory, cached (MB, RSS sum)", f"{cached.peak_rss_mb:.0f}")
+        shutil.rmtree(cache, ignore_errors=True)
+    return {"clip": clip, "runs": runs}
 
 
 def bench_long_clip(work: Path, minutes: float, one_minute: Run) -> None:
     clip = make_clip(
         work / f"hops_loop_{minutes:g}min.mp4", 60 * minutes, data_dir() / "video" / SOURCE_CLIP
     )
-    print(f"\nLong clip: {clip.name} ({minutes:g} min)", flush=True)
-    cache = Path(tempfile.mkdtemp(prefix="cache-", dir=work))
-    long = check(
-        run_measured(analyse_command(clip, work / "out_long"), hipdrop_env(cache)), "long analyse"
-    )
+    print(f"\nLong clip: {clip.name} ({minutes:g} min), one pose pass", flush=True)
+    cache = fresh_dir(work, "cache")
+    long, _ = analyse_summary(clip, work / "out_long", cache, "--no-mirror-pass")
     growth = long.peak_rss_mb / one_minute.peak_rss_mb - 1
     row("hipdrop analyse end to end (s)", f"{long.wall_s:.1f}")
     row(
@@ -223,12 +239,40 @@ def bench_long_clip(work: Path, minutes: float, one_minute: Run) -> None:
         long.peak_rss_mb <= TARGETS["peak_mb"],
     )
     row(
-        "peak memory growth over the short clip",
+        "growth over the 1-minute clip (RSS sum)",
         f"{100 * growth:+.1f}%",
         f"<= {100 * TARGETS['long_growth']:.0f}%",
         growth <= TARGETS["long_growth"],
     )
     shutil.rmtree(cache, ignore_errors=True)
+
+
+def bench_jobs_agree(work: Path, clips: list[Path], known: dict[Path, dict]) -> None:
+    """Per-side peak drop with --jobs 2 against --jobs 1 (default settings, fresh caches)."""
+    from hipdrop.io.video import probe_video
+    from hipdrop.pose.runner import plan_segments
+
+    print("\nResults unchanged: peak drop (deg) per stance side, --jobs 1 vs --jobs 2", flush=True)
+    worst = 0.0
+    for clip in clips:
+        info = probe_video(clip)
+        n_segments = len(plan_segments(info.frame_count, 2, round(info.nominal_fps or 30)))
+        drops = []
+        for jobs in ("1", "2"):
+            if jobs == "2" and clip in known:
+                summary = known[clip]
+            else:
+                cache = fresh_dir(work, "cache")
+                _, summary = analyse_summary(clip, work / "out_jobs", cache, "--jobs", jobs)
+                shutil.rmtree(cache, ignore_errors=True)
+            sides = summary.get("sides", {})
+            drops.append([sides.get(s, {}).get("peak_drop_deg") for s in ("left", "right")])
+        diffs = [abs(a - b) for a, b in zip(*drops, strict=True) if a is not None and b is not None]
+        same_missing = [a is None for a in drops[0]] == [b is None for b in drops[1]]
+        worst = max([worst, *diffs]) if same_missing else float("inf")
+        shown = " ".join("  -  " if v is None else f"{v:5.2f}" for v in drops[0] + drops[1])
+        print(f"  {clip.name[:44]:<44} {n_segments} seg  j1 L R / j2 L R: {shown}", flush=True)
+    row("largest |jobs 2 - jobs 1| over clips and sides", f"{worst:.3f}", "<= 0.3", worst <= 0.3)
 
 
 def bench_batch(work: Path, n_clips: int) -> None:
@@ -239,7 +283,7 @@ def bench_batch(work: Path, n_clips: int) -> None:
         if not (folder / clip.name).exists():
             (folder / clip.name).symlink_to(clip)
     print(f"\nBatch: {len(clips)} clips from {data_dir() / 'video'}", flush=True)
-    cache = Path(tempfile.mkdtemp(prefix="cache-", dir=work))
+    cache = fresh_dir(work, "cache")
     start = time.perf_counter()
     for clip in clips:
         check(
@@ -251,7 +295,7 @@ def bench_batch(work: Path, n_clips: int) -> None:
         )
     serial_s = time.perf_counter() - start
     shutil.rmtree(cache, ignore_errors=True)
-    cache = Path(tempfile.mkdtemp(prefix="cache-", dir=work))
+    cache = fresh_dir(work, "cache")
     batch = run_measured(
         [
             sys.executable,
@@ -295,7 +339,7 @@ def main() -> int:
         "--skip",
         nargs="*",
         default=[],
-        choices=["clip", "long", "batch"],
+        choices=["clip", "long", "jobs", "batch"],
         help="parts to leave out",
     )
     parser.add_argument("--batch-clips", type=int, help="clips in the batch benchmark (default 8)")
@@ -304,11 +348,12 @@ def main() -> int:
     )
     parser.add_argument("--bare-loop", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    sys.path.insert(0, str(REPO))  # this checkout's hipdrop, also in this process
     if args.bare_loop:
         bare_loop(args.bare_loop)
         return 0
     seconds = args.seconds or (15.0 if args.quick else 60.0)
-    skip = set(args.skip) | ({"long"} if args.quick else set())
+    skip = set(args.skip) | ({"long", "jobs"} if args.quick else set())
     n_batch = args.batch_clips or (2 if args.quick else 8)
     if not (data_dir() / "video" / SOURCE_CLIP).exists():
         raise SystemExit(f"{data_dir() / 'video' / SOURCE_CLIP} not found; set HIPDROP_DATA_DIR")
@@ -318,7 +363,14 @@ def main() -> int:
     if "clip" not in skip:
         one = bench_single_clip(args.workdir, seconds)
     if "long" not in skip and one is not None:
-        bench_long_clip(args.workdir, args.long_minutes, one)
+        bench_long_clip(args.workdir, args.long_minutes, one["runs"][ONE_PASS][0])
+    if "jobs" not in skip:
+        clips = sorted((data_dir() / "video").glob("*.mp4"))
+        known = {}
+        if one is not None:
+            clips.append(one["clip"])
+            known[one["clip"]] = one["runs"][DEFAULT][1]
+        bench_jobs_agree(args.workdir, clips, known)
     if "batch" not in skip:
         bench_batch(args.workdir, n_batch)
     return 0
