@@ -18,4 +18,14 @@ def analyse(*args, **kwargs):
     return _analyse(*args, **kwargs)
 
 
-__all__ = ["__version__", "analyse"]
+def compare_sessions(*sessions):
+    """Compare analysed sessions; see :func:`hipdrop.compare.compare`.
+
+    (Not ``hipdrop.compare``: that name is the module.)
+    """
+    from hipdrop.compare import compare as _compare
+
+    return _compare(*sessions)
+
+
+__all__ = ["__version__", "analyse", "compare_sessions"]

@@ -63,12 +63,21 @@ def cmd_analyse(args: argparse.Namespace) -> int:
             height_cm=args.height_cm,
             jobs=args.jobs,
             progress=progress,
+            patient_name=args.patient_name,
+            session_date=args.session_date,
+            notes=args.notes,
             mirror_pass=not args.no_mirror_pass,
             task=args.task,
         )
     finally:
         progress.close()
-    analysis.save(out_dir, force=args.force)
+    analysis.save(
+        out_dir,
+        force=args.force,
+        pdf=args.pdf,
+        video=(args.video or args.blur_faces) and analysis.summary["usable"],
+        blur_faces=args.blur_faces,
+    )
     if not analysis.summary["usable"]:
         print(
             f"hipdrop: refused: {analysis.summary['reason']} (details in {out_dir})",
@@ -94,6 +103,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     analysis.save(out_dir, force=True)
     _report_done(analysis, out_dir)
     return 0
+
+
+def _add_report_options(parser: argparse.ArgumentParser) -> None:
+    """Patient and session fields, and the opt-in outputs (PDF, annotated video)."""
+    fields = parser.add_argument_group("patient and session (shown as plain text in the report)")
+    fields.add_argument("--patient-name", metavar="TEXT", help="patient name or identifier")
+    fields.add_argument("--session-date", metavar="YYYY-MM-DD", help="date of the recording")
+    fields.add_argument("--notes", metavar="TEXT", help="free-text notes for the report")
+    extra = parser.add_argument_group("extra outputs")
+    extra.add_argument("--pdf", action="store_true", help="also write report.pdf (A4)")
+    extra.add_argument(
+        "--video",
+        action="store_true",
+        help="also write annotated.mp4: skeleton, pelvis line, live angle, stance leg",
+    )
+    extra.add_argument(
+        "--blur-faces",
+        action="store_true",
+        help="blur faces in the annotated video (implies --video)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the pose model's left/right bias (several degrees on some clips)",
     )
     analyse.add_argument("--force", action="store_true", help="replace an existing --out folder")
+    _add_report_options(analyse)
     analyse.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)
     analyse.set_defaults(func=cmd_analyse)
 
@@ -155,8 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
 
     from hipdrop.batch import add_parser as add_batch
+    from hipdrop.compare import add_parser as add_compare
 
     add_batch(commands)
+    add_compare(commands)
     try:
         from hipdrop.validation import add_parser as add_validate_mocap
     except ImportError:

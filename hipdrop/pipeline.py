@@ -29,6 +29,7 @@ from hipdrop.pose.cache import sha256_memo_dir
 from hipdrop.pose.mirror_pass import mirror_averaged
 from hipdrop.quality import MIN_HIP_WIDTH_PX, assess_quality
 from hipdrop.result import Analysis
+from hipdrop.session import session_fields
 from hipdrop.signal import CleaningParams, clean_tracks, rolling_outliers
 from hipdrop.steps import (
     empty_steps,
@@ -159,9 +160,17 @@ def analyse_tracks(
     stance: SingleLegParams | None = None,
     source: dict | None = None,
     task: str = "auto",
+    patient_name: str | None = None,
+    session_date: str | None = None,
+    notes: str | None = None,
 ) -> Analysis:
     """Everything after pose: cleaning, view, task, stance or steps, baseline, metrics,
-    classification. ``task``: ``single-leg``, ``walk``, ``run``, ``stairs`` or ``auto``."""
+    classification. ``task``: ``single-leg``, ``walk``, ``run``, ``stairs`` or ``auto``.
+
+    ``patient_name``, ``session_date`` (YYYY-MM-DD) and ``notes`` are carried into
+    summary.json and the report as plain text.
+    """
+    session = session_fields(patient_name, session_date, notes)
     cleaning = cleaning or CleaningParams()
     stance = stance or SingleLegParams()
     name = (source or {}).get("name", "tracks")
@@ -264,6 +273,7 @@ def analyse_tracks(
         },
         "height_cm": height_cm,
         "warnings": warnings,
+        "session": session,
         "provenance": {
             "hipdrop_version": __version__,
             "pose": tracks.meta.get("pose"),
@@ -300,6 +310,9 @@ def analyse(
     cleaning: CleaningParams | None = None,
     stance: SingleLegParams | None = None,
     progress: ProgressCallback | None = None,
+    patient_name: str | None = None,
+    session_date: str | None = None,
+    notes: str | None = None,
     mirror_pass: bool = True,
     task: str = "auto",
     pose_in_process: bool = False,
@@ -312,6 +325,7 @@ def analyse(
     cancels the model's left/right bias at twice the pose cost (see pose/mirror_pass.py).
     """
     path = Path(path)
+    session_fields(patient_name, session_date, notes)  # bad input fails before pose runs
     check_task(task)
     settings = pose or PoseSettings()
     if height_cm is not None and not 50 <= height_cm <= 250:
@@ -333,5 +347,8 @@ def analyse(
         cleaning=cleaning,
         stance=stance,
         source={"name": path.name, "path": path},
+        patient_name=patient_name,
+        session_date=session_date,
+        notes=notes,
         task=task,
     )

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 if TYPE_CHECKING:
+    from hipdrop.compare import Comparison
     from hipdrop.result import Analysis
 
 #: Stance-leg colours used in every figure and the report.
@@ -141,6 +142,47 @@ def plot_sides(analysis: Analysis, ax: Axes | None = None) -> Figure:
         ax.set_title("Peak drop by stance leg")
         ax.margins(y=0.25)
         ax.legend(loc="upper right", fontsize=8)
+    return fig
+
+
+def plot_progress(comparison: Comparison, ax: Axes | None = None) -> Figure:
+    """Peak drop per stance leg across sessions (by date when all have one), with threshold."""
+    with plt.rc_context(STYLE):
+        fig, ax = _axes(ax, (6.4, 3.4))
+        table = comparison.table
+        first = comparison.sessions[0].summary["thresholds"]
+        threshold, band = first["threshold_deg"], first["sdd_deg"] / 2
+        ax.axhspan(threshold - band, threshold + band, color="#e8a200", alpha=0.15, lw=0)
+        ax.axhline(threshold, color="#495057", ls="--", lw=1)
+        for offset, side in ((-0.06, "left"), (0.06, "right")):
+            mine = table[table["stance_leg"] == side]
+            mine = mine[mine["peak_drop_deg"].notna()]
+            ax.errorbar(
+                mine["order"] + offset,
+                mine["peak_drop_deg"].astype(float),
+                yerr=mine["uncertainty_deg"].astype(float),
+                color=SIDE_COLOURS[side],
+                marker="o",
+                ms=7,
+                lw=2,
+                capsize=4,
+                label=f"{side} stance ({'right' if side == 'left' else 'left'} side drops)",
+            )
+        ax.axhline(0, color="#495057", lw=0.8)
+        labels = [s.label for s in comparison.sessions]
+        ax.set_xticks(range(len(labels)), labels, rotation=20 if len(labels) > 4 else 0)
+        ax.set_xlim(-0.4, len(labels) - 0.6)
+        ax.set_xlabel("Session" + (" date" if comparison.by_date else " (order given)"))
+        ax.set_ylabel("Peak pelvic drop (°)")
+        ax.set_title("Peak drop across sessions")
+        handles, names = ax.get_legend_handles_labels()
+        handles += [
+            plt.Line2D([], [], color="#495057", ls="--"),
+            Patch(color="#e8a200", alpha=0.3),
+        ]
+        names += [f"threshold {threshold:g}°", f"borderline band ±{band:g}°"]
+        ax.legend(handles, names, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8.5)
+        ax.margins(y=0.2)
     return fig
 
 

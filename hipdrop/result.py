@@ -96,11 +96,36 @@ class Analysis:
             image = read_frame(self.video_path, frame, time_s)[..., ::-1]
         return evidence_figure(self.tracks, frame, side, info["peak_drop_deg"], image)
 
-    def save(self, out_dir: Path | str, force: bool = False) -> Path:
-        """Write the output folder (tables, summary.json, figures, report.html) atomically."""
+    def save(
+        self,
+        out_dir: Path | str,
+        force: bool = False,
+        pdf: bool = False,
+        video: bool = False,
+        blur_faces: bool = False,
+    ) -> Path:
+        """Write the output folder (tables, summary.json, figures, report.html) atomically.
+
+        ``pdf`` adds report.pdf, ``video`` an annotated copy of the clip (annotated.mp4),
+        with faces blurred when ``blur_faces``.
+        """
         from hipdrop.report.writer import write_outputs
 
-        return write_outputs(self, Path(out_dir), force=force)
+        return write_outputs(
+            self, Path(out_dir), force=force, pdf=pdf, video=video, blur_faces=blur_faces
+        )
+
+    def to_pdf(self, path: Path | str) -> Path:
+        """Write the report alone as an A4 PDF (written whole or not at all)."""
+        from hipdrop.report.pdf import save_pdf
+
+        return save_pdf(self, Path(path))
+
+    def to_video(self, path: Path | str, blur_faces: bool = False) -> Path:
+        """Write the clip annotated with skeleton, pelvis line, live angle and stance leg."""
+        from hipdrop.report.video import save_annotated_video
+
+        return save_annotated_video(self, Path(path), blur_faces=blur_faces)
 
     def _repr_html_(self) -> str:
         from hipdrop.report.html import summary_card_html

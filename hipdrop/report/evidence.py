@@ -51,8 +51,9 @@ def evidence_figure(
     width, height = tracks.image_size_px
     x0, y0, x1, y1 = _crop_box(xy, width, height)
     with plt.rc_context(STYLE):
+        inches_per_px = min(4.2 / max(1, x1 - x0), 4.6 / max(1, y1 - y0))
         fig, ax = plt.subplots(
-            figsize=(3.6, 3.6 * (y1 - y0) / max(1, x1 - x0)), layout="constrained"
+            figsize=((x1 - x0) * inches_per_px, (y1 - y0) * inches_per_px), layout="constrained"
         )
         if image_rgb is not None:
             ax.imshow(image_rgb[y0:y1, x0:x1], extent=(x0, x1, y1, y0))

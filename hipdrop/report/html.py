@@ -10,6 +10,19 @@ from typing import TYPE_CHECKING
 import jinja2
 
 from hipdrop.plots import CLASS_COLOURS, SIDE_COLOURS
+from hipdrop.report.content import (
+    DISCLAIMER,
+    PHASE_REPORT_COLUMNS,
+    STEP_REPORT_COLUMNS,
+    fmt,
+    key_numbers,
+    method_items,
+    session_rows,
+    steps_of,
+    table,
+    task_title,
+)
+from hipdrop.report.figures import FIGURE_NAMES
 
 if TYPE_CHECKING:
     from hipdrop.result import Analysis
@@ -21,15 +34,12 @@ _ENV = jinja2.Environment(
 )
 
 
-def _fmt(value, digits: int = 1, unit: str = "") -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float) and value != value:
-        return "–"
-    return f"{value:.{digits}f}{unit}"
+_ENV.filters["fmt"] = fmt
 
 
-_ENV.filters["fmt"] = _fmt
+def environment() -> jinja2.Environment:
+    """The report templates (autoescaped: every value is shown as text)."""
+    return _ENV
 
 
 def _data_uri(path: Path) -> str | None:
@@ -42,15 +52,26 @@ def _context(analysis: Analysis, figures_dir: Path | None) -> dict:
     summary = analysis.summary
     figures = {}
     if figures_dir is not None:
-        for name in ("obliquity", "sides", "evidence_left", "evidence_right"):
+        for name in FIGURE_NAMES:
             figures[name] = _data_uri(figures_dir / f"{name}.png")
+    usable = summary["usable"]
     return {
         "s": summary,
+        "title": task_title(summary.get("task")),
+        "session": session_rows(summary),
+        "key_numbers": {
+            side: key_numbers(summary["sides"][side], summary) for side in ("left", "right")
+        }
+        if usable
+        else {},
+        "phase_table": table(analysis.phases, PHASE_REPORT_COLUMNS) if usable else ([], []),
+        "step_table": table(steps_of(analysis), STEP_REPORT_COLUMNS) if usable else ([], []),
+        "method": method_items(summary),
+        "disclaimer": DISCLAIMER,
         "verdicts": dict(zip(("left", "right"), analysis.verdicts, strict=False))
         if summary["usable"]
         else {},
         "refusal": None if summary["usable"] else summary["reason"],
-        "phases": analysis.phases.to_dict("records") if summary["usable"] else [],
         "figures": figures,
         "side_colours": SIDE_COLOURS,
         "class_colours": CLASS_COLOURS,

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
-
 from hipdrop.io.outputs import atomic_output_dir, write_json
+from hipdrop.report.figures import write_figures
 from hipdrop.report.html import render_report
 
 if TYPE_CHECKING:
@@ -26,13 +25,18 @@ FRAME_COLUMNS = [
 ]
 
 
-def _save_figure(fig, path: Path) -> None:
-    fig.savefig(path)
-    plt.close(fig)
+def write_outputs(
+    analysis: Analysis,
+    out_dir: Path,
+    force: bool = False,
+    pdf: bool = False,
+    video: bool = False,
+    blur_faces: bool = False,
+) -> Path:
+    """frames.csv, phases.csv, summary.json, PNG figures and report.html, all or nothing.
 
-
-def write_outputs(analysis: Analysis, out_dir: Path, force: bool = False) -> Path:
-    """frames.csv, phases.csv, summary.json, PNG figures and report.html, all or nothing."""
+    ``pdf`` adds report.pdf; ``video`` adds annotated.mp4 (``blur_faces`` blurs the face).
+    """
     with atomic_output_dir(out_dir, force=force) as staging:
         write_json(analysis.summary, staging / "summary.json")
         if analysis.summary["usable"]:
@@ -40,16 +44,17 @@ def write_outputs(analysis: Analysis, out_dir: Path, force: bool = False) -> Pat
                 staging / "frames.csv", index=False, float_format="%.4f"
             )
             analysis.phases.to_csv(staging / "phases.csv", index=False, float_format="%.4f")
-            _save_figure(analysis.plot_obliquity(), staging / "obliquity.png")
-            _save_figure(analysis.plot_sides(), staging / "sides.png")
-            if not analysis.steps.empty:
-                analysis.steps.to_csv(staging / "steps.csv", index=False, float_format="%.4f")
-            gait_cycle = analysis.plot_gait_cycle()
-            if gait_cycle is not None:
-                _save_figure(gait_cycle, staging / "gait_cycle.png")
-            for side in ("left", "right"):
-                fig = analysis.plot_evidence(side)
-                if fig is not None:
-                    _save_figure(fig, staging / f"evidence_{side}.png")
+            steps = getattr(analysis, "steps", None)
+            if steps is not None and not steps.empty:
+                steps.to_csv(staging / "steps.csv", index=False, float_format="%.4f")
+        write_figures(analysis, staging)
         (staging / "report.html").write_text(render_report(analysis, staging), encoding="utf-8")
+        if pdf:
+            from hipdrop.report.pdf import write_pdf
+
+            write_pdf(analysis, staging / "report.pdf", staging)
+        if video:
+            from hipdrop.report.video import write_annotated_video
+
+            write_annotated_video(analysis, staging / "annotated.mp4", blur_faces=blur_faces)
     return out_dir

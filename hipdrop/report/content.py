@@ -1,0 +1,182 @@
+"""What the report says, apart from how it looks: one source for the HTML and the PDF."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from hipdrop.result import Analysis
+
+#: Column, heading, decimals (None: text) of the per-phase table.
+PHASE_REPORT_COLUMNS = [
+    ("stance_leg", "Stance leg", None),
+    ("start_s", "Start (s)", 2),
+    ("end_s", "End (s)", 2),
+    ("duration_s", "Duration (s)", 2),
+    ("peak_drop_deg", "Peak drop (°)", 1),
+    ("mean_drop_deg", "Mean drop (°)", 1),
+    ("peak_hike_deg", "Hike (°)", 1),
+    ("max_lateral_shift_widths", "Shift (pelvis widths)", 2),
+    ("trunk_lean_at_peak_deg", "Trunk lean (°)", 1),
+    ("hold_s", "Held level (s)", 2),
+]
+#: The same for the per-step table of gait tasks (columns shown only when present).
+STEP_REPORT_COLUMNS = [
+    ("stance_leg", "Stance leg", None),
+    ("foot_strike_s", "Foot strike (s)", 2),
+    ("foot_off_s", "Foot off (s)", 2),
+    ("step_time_s", "Step time (s)", 2),
+    ("drop_deg", "Drop at midstance (°)", 1),
+    ("peak_drop_deg", "Peak drop (°)", 1),
+    ("peak_hike_deg", "Hike (°)", 1),
+    ("lateral_shift_widths", "Shift (pelvis widths)", 2),
+    ("trunk_lean_deg", "Trunk lean (°)", 1),
+    ("included", "Used", None),
+    ("excluded_reason", "Left out because", None),
+]
+
+
+TASK_TITLES = {
+    "single-leg": "Single-leg stance",
+    "walk": "Walking",
+    "walking": "Walking",
+    "run": "Running",
+    "running": "Running",
+    "stairs": "Stairs",
+}
+
+
+def task_title(task: str | None) -> str:
+    """The task in words for a report heading."""
+    return TASK_TITLES.get(task or "", (task or "unknown task").replace("-", " ").capitalize())
+
+
+def fmt(value, digits: int = 1, unit: str = "") -> str:
+    """A number for reading: fixed decimals, a dash for missing."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if isinstance(value, str):
+        return value
+    return f"{value:.{digits}f}{unit}"
+
+
+def table(frame: pd.DataFrame | None, columns: list) -> tuple[list[str], list[list[str]]]:
+    """Headings and formatted cells of the listed columns that ``frame`` has."""
+    if frame is None or frame.empty:
+        return [], []
+    present = [c for c in columns if c[0] in frame.columns]
+    rows = [
+        [
+            fmt(row[key], digits) if digits is not None else _text(row[key])
+            for key, _, digits in present
+        ]
+        for row in frame.to_dict("records")
+    ]
+    return [heading for _, heading, _ in present], rows
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return ""
+    return str(value)
+
+
+def steps_of(analysis: Analysis) -> pd.DataFrame | None:
+    """The per-step table of a gait task, None for tasks without steps."""
+    steps = getattr(analysis, "steps", None)
+    return steps if isinstance(steps, pd.DataFrame) and not steps.empty else None
+
+
+def key_numbers(info: dict, summary: dict) -> list[tuple[str, str]]:
+    """The rows under a side's verdict: threshold, uncertainty, then the supporting numbers."""
+    thr = summary["thresholds"]
+    rows = [
+        (
+            "Threshold (borderline band)",
+            f"{thr['threshold_deg']:g}° (± {thr['sdd_deg'] / 2:g}°)",
+        ),
+        ("Uncertainty of one reading", f"± {fmt(info.get('uncertainty_deg'))}°"),
+    ]
+    if info.get("peak_drop_deg") is None:
+        return rows
+    shift = f"{fmt(info.get('max_lateral_shift_widths'), 2)} pelvis widths"
+    if info.get("max_lateral_shift_cm") is not None:
+        shift += f" ({fmt(info['max_lateral_shift_cm'])} cm)"
+    held = []
+    if info.get("hold_s") is not None:  # single-leg holds only; steps have no hold time
+        fell = "" if info.get("pelvis_fell") else " (no fall)"
+        held = [("Pelvis held level for", f"{fmt(info['hold_s'])} s{fell}")]
+    return [
+        *rows,
+        ("Mean drop during stance", f"{fmt(info.get('mean_drop_deg'))}°"),
+        ("Peak hip hike", f"{fmt(info.get('peak_hike_deg'))}°"),
+        ("Trunk lean toward stance leg at peak", f"{fmt(info.get('trunk_lean_at_peak_deg'))}°"),
+        ("Max lateral pelvic shift toward stance leg", shift),
+        *held,
+        (
+            "Stance phases / total time",
+            f"{info.get('n_phases', 0)} / {fmt(info.get('stance_s'))} s",
+        ),
+    ]
+
+
+def session_rows(summary: dict) -> list[tuple[str, str]]:
+    """Patient and session fields that were given (plain text, escaped by the renderer)."""
+    session = summary.get("session") or {}
+    labels = (("patient_name", "Patient"), ("session_date", "Session date"), ("notes", "Notes"))
+    return [(label, session[key]) for key, label in labels if session.get(key)]
+
+
+def method_items(summary: dict) -> list[tuple[str, str]]:
+    """Method and provenance, as term and description pairs."""
+    prov, thr, quality = summary["provenance"], summary["thresholds"], summary["quality"]
+    pose = (
+        f"MediaPipe BlazePose ({prov['pose'].get('model', 'unknown')})"
+        if prov.get("pose")
+        else "none, landmark tracks were given directly"
+    )
+    if summary.get("baseline"):
+        base = summary["baseline"]
+        against = (
+            f"the quiet-standing baseline ({base['source']}, obliquity "
+            f"{fmt(base['obliquity_deg'])}°)"
+        )
+    else:
+        against = "the image horizontal (no baseline)"
+    return [
+        (
+            "Measurement",
+            f"Pose: {pose}; landmarks in pixels, cleaned (visibility "
+            "mask, left/right repair, gap fill, zero-lag low-pass). Pelvic drop is the angle of "
+            f"the hip line against {against}, attributed to the stance leg: positive when the "
+            "swing side is lower.",
+        ),
+        ("Threshold", f"{thr['threshold_deg']:g}° – {thr['threshold_source']}"),
+        ("Detectable difference", f"{thr['sdd_deg']:g}° – {thr['sdd_source']}"),
+        (
+            "Uncertainty",
+            f"± {fmt(quality.get('uncertainty_deg'))}° per reading from landmark jitter "
+            f"({fmt(quality.get('jitter_px'), 2)} px) over hip width "
+            f"({fmt(quality.get('hip_width_px'), 0)} px); frame rate "
+            f"{fmt(quality.get('frame_rate_hz'), 0)} Hz; "
+            f"{fmt(100 * quality.get('usable_fraction', float('nan')), 0)}% of frames usable.",
+        ),
+        (
+            "Provenance",
+            f"hipdrop {prov['hipdrop_version']} · threshold profile “{thr['profile_name']}” · "
+            f"input SHA-256 {prov.get('input_sha256') or 'n/a'}",
+        ),
+    ]
+
+
+DISCLAIMER = (
+    "2D video estimates frontal-plane pelvic motion; agreement with 3D motion capture varies "
+    "between studies (Hensley et al. 2022, Phys Ther Sport 58:16-33). Treat categories as more "
+    "reliable than exact angles, and a change smaller than the detectable difference as no "
+    "change."
+)

@@ -1,0 +1,139 @@
+"""Clinician outputs on real clips: PDF and annotated video from the CLI, session comparison."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+from videotools import identity, mirror, transform_video
+
+from hipdrop.cli import main
+from hipdrop.compare import compare
+
+BALANCE = "anterior_single-leg-balance_pose2sim.mp4"
+HOPS = "anterior_single-leg-hops_vaila.mp4"
+
+pytestmark = pytest.mark.realdata
+
+
+def _decoded_frames(path) -> list[np.ndarray]:
+    cap = cv2.VideoCapture(str(path))
+    frames = []
+    while True:
+        ok, image = cap.read()
+        if not ok:
+            break
+        frames.append(image[::8, ::8].copy())  # thumbnails: enough to compare, little memory
+    cap.release()
+    return frames
+
+
+@pytest.fixture(scope="module")
+def balance_out(video, tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "balance"
+    code = main(
+        [
+            "analyse",
+            str(video(BALANCE)),
+            "--out",
+            str(out),
+            "--pdf",
+            "--blur-faces",
+            "--patient-name",
+            "<script>alert(1)</script>",
+            "--session-date",
+            "2026-11-24",
+        ]
+    )
+    assert code == 0
+    return out
+
+
+def test_cli_pdf_and_session_fields(balance_out) -> None:
+    summary = json.loads((balance_out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["session"]["patient_name"] == "<script>alert(1)</script>"
+    assert summary["session"]["session_date"] == "2026-11-24"
+    assert (balance_out / "report.pdf").read_bytes().startswith(b"%PDF")
+    html = (balance_out / "report.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script" not in html
+    assert not list(balance_out.parent.glob(".*partial*"))  # nothing half-written left over
+
+
+def test_annotated_video_has_every_frame(balance_out, video) -> None:
+    source = _decoded_frames(video(BALANCE))
+    annotated = _decoded_frames(balance_out / "annotated.mp4")
+    assert len(source) == 100
+    assert len(annotated) == len(source)
+    assert annotated[0].shape == source[0].shape
+    # Drawn on, not a plain copy: every frame differs visibly from the source somewhere.
+    differs = [
+        np.abs(a.astype(int) - s.astype(int)).max() > 60
+        for a, s in zip(annotated, source, strict=True)
+    ]
+    assert all(differs)
+
+
+def test_face_is_blurred_in_annotated_video(balance_out, video) -> None:
+    """Above the nose the face box loses its detail (Laplacian energy) against the original."""
+    from hipdrop.pipeline import analyse
+    from hipdrop.report.video import face_boxes
+
+    analysis = analyse(video(BALANCE))
+    boxes = face_boxes(analysis)
+    nose = analysis.raw_tracks.xy_px[:, 0]
+    source = cv2.VideoCapture(str(video(BALANCE)))
+    annotated = cv2.VideoCapture(str(balance_out / "annotated.mp4"))
+    ratios = []
+    for index in range(100):
+        _, original = source.read()
+        _, drawn = annotated.read()
+        if index % 10:
+            continue
+        x0, y0, x1, _ = (int(v) for v in boxes[index])
+        assert x0 < nose[index, 0] < x1  # the box is on the face
+        # Skeleton lines stay below the nose, so this region holds only the (blurred) face.
+        region = np.s_[max(0, y0) : int(nose[index, 1]), max(0, x0) : x1]
+
+        def detail(image, region=region):
+            grey = cv2.cvtColor(image[region], cv2.COLOR_BGR2GRAY)
+            return float(cv2.Laplacian(grey, cv2.CV_64F).var())
+
+        ratios.append(detail(drawn) / detail(original))
+    source.release()
+    annotated.release()
+    assert len(ratios) == 10
+    assert np.median(ratios) < 0.4
+
+
+@pytest.fixture(scope="module")
+def compared(video, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("compare")
+    outs = {}
+    clips = {
+        "balance": video(BALANCE),
+        "balance_copy": transform_video(video(BALANCE), folder / "b_copy.mp4", identity),
+        "hops": video(HOPS),
+        "hops_mirror": transform_video(video(HOPS), folder / "h_mirror.mp4", mirror),
+    }
+    for name, clip in clips.items():
+        outs[name] = folder / name
+        assert main(["analyse", str(clip), "--out", str(outs[name])]) == 0
+    return outs
+
+
+def test_compare_reencoded_clip_no_real_change(compared, capsys) -> None:
+    assert main(["compare", str(compared["balance"]), str(compared["balance_copy"])]) == 0
+    printed = capsys.readouterr().out
+    assert "balance → balance_copy: no real change." in printed
+    assert "swapped" not in printed
+
+
+def test_compare_mirrored_clip_sides_swapped(compared, capsys) -> None:
+    result = compare(compared["hops"], compared["hops_mirror"] / "summary.json")
+    (pair,) = result.pairs
+    assert pair.swapped
+    assert not any(c.real for c in pair.crossed.values())
+    assert main(["compare", str(compared["hops"]), str(compared["hops_mirror"])]) == 0
+    assert "sides swapped" in capsys.readouterr().out
