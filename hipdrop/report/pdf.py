@@ -350,9 +350,14 @@ def _data_table(headings: list[str], rows: list[list[str]]) -> Table:
     )
 
 
-def _figure(title: str, path: Path, max_width: float, max_height: float) -> KeepTogether:
-    """A heading and its figure, never split across pages."""
-    return KeepTogether([_para(title, "h2"), _image(path, max_width, max_height)])
+def _figure(
+    title: str, path: Path, max_width: float, max_height: float, section: str | None = None
+) -> KeepTogether:
+    """A heading and its figure, never split across pages (``section`` tags the heading)."""
+    heading = _para(title, "h2")
+    if section is not None:
+        _tagged(heading, section)
+    return KeepTogether([heading, _image(path, max_width, max_height)])
 
 
 def _detail(analysis: Analysis, figures: dict[str, Path]) -> list[Flowable]:
@@ -360,17 +365,14 @@ def _detail(analysis: Analysis, figures: dict[str, Path]) -> list[Flowable]:
     flow: list[Flowable] = []
     if "obliquity" in figures:
         flow.append(
-            _tagged(
-                _figure("Pelvic obliquity over time", figures["obliquity"], CONTENT_WIDTH, 95 * mm),
-                "detail",
+            _figure(
+                "Pelvic obliquity over time", figures["obliquity"], CONTENT_WIDTH, 95 * mm, "detail"
             )
         )
     if "sides" in figures:
         flow.append(_figure("Peak drop by stance leg", figures["sides"], 110 * mm, 80 * mm))
     if "gait_cycle" in figures:
-        flow.append(
-            _tagged(_figure("Gait cycle", figures["gait_cycle"], 150 * mm, 90 * mm), "gait_cycle")
-        )
+        flow.append(_figure("Gait cycle", figures["gait_cycle"], 150 * mm, 90 * mm, "gait_cycle"))
     step_headings, step_rows = table(steps_of(analysis), STEP_REPORT_COLUMNS)
     if step_rows:
         flow += [_para("Steps", "h2"), _tagged(_data_table(step_headings, step_rows), "steps")]
