@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from hipdrop.errors import HipdropError
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -206,6 +205,8 @@ class Comparison:
     @property
     def table(self) -> pd.DataFrame:
         """One row per session and stance side (tidy)."""
+        import pandas as pd
+
         rows = []
         for order, session in enumerate(self.sessions):
             for side in SIDES:
@@ -227,6 +228,8 @@ class Comparison:
     @property
     def changes(self) -> pd.DataFrame:
         """One row per compared pair and side: before, after, change, real, swapped."""
+        import pandas as pd
+
         pairs = list(self.pairs)
         if len(self.sessions) > 2:
             pairs.append(self.overall)
@@ -361,6 +364,8 @@ def _plain(value):
 
 
 def _text_table(comparison: Comparison) -> str:
+    import pandas as pd
+
     table = comparison.table.pivot(
         index=["order", "session"], columns="stance_leg", values="peak_drop_deg"
     )
