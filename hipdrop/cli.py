@@ -100,7 +100,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     analysis = analyse_tracks(synthetic_single_leg(trial), source={"name": "synthetic demo"})
     out_dir = args.out
-    analysis.save(out_dir, force=True)
+    analysis.save(out_dir, force=True, pdf=args.pdf)
     _report_done(analysis, out_dir)
     return 0
 
@@ -181,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("hipdrop_demo"),
         help="output folder (default: ./hipdrop_demo, replaced if present)",
     )
+    demo.add_argument("--pdf", action="store_true", help="also write report.pdf (A4)")
     demo.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)
     demo.set_defaults(func=cmd_demo)
 
