@@ -19,7 +19,9 @@ from hipdrop.pose.subject import plan_subject, sample_frame_indices
 
 def timed_pass(path: Path, samples: frozenset[int]) -> tuple[float, dict]:
     start = time.perf_counter()
-    result = _run_segment(path, PoseSettings(), _Segment(0, None, 0), lambda: None, None, samples)
+    result = _run_segment(
+        path, PoseSettings(), _Segment(0, None, 0), lambda: None, sample_frames=samples
+    )
     return time.perf_counter() - start, result.people
 
 

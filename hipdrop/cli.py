@@ -8,6 +8,7 @@ import traceback
 from pathlib import Path
 
 from hipdrop import __version__
+from hipdrop.argtypes import positive_float, positive_int
 from hipdrop.conventions import PERSON_HINTS
 from hipdrop.errors import HipdropError
 
@@ -38,26 +39,6 @@ class _Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
-    return value
 
 
 def _report_done(analysis, out_dir: Path) -> None:
@@ -121,7 +102,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     analysis = analyse_tracks(synthetic_single_leg(trial), source={"name": "synthetic demo"})
     out_dir = args.out
-    analysis.save(out_dir, force=True)
+    analysis.save(out_dir, force=True, pdf=args.pdf)
     _report_done(analysis, out_dir)
     return 0
 
@@ -177,12 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analyse.add_argument(
         "--height-cm",
-        type=_positive_float,
+        type=positive_float,
         metavar="N",
         help="body height, to report lateral shift in cm",
     )
     analyse.add_argument(
-        "--jobs", type=_positive_int, metavar="N", help="pose processes (default: number of cores)"
+        "--jobs", type=positive_int, metavar="N", help="pose processes (default: number of cores)"
     )
     analyse.add_argument(
         "--person",
@@ -209,11 +190,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("hipdrop_demo"),
         help="output folder (default: ./hipdrop_demo, replaced if present)",
     )
+    demo.add_argument("--pdf", action="store_true", help="also write report.pdf (A4)")
     demo.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)
     demo.set_defaults(func=cmd_demo)
 
+    from hipdrop.batch import add_parser as add_batch
     from hipdrop.compare import add_parser as add_compare
 
+    add_batch(commands)
     add_compare(commands)
     try:
         from hipdrop.validation import add_parser as add_validate_mocap

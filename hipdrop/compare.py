@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from hipdrop.errors import HipdropError
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -148,7 +147,10 @@ class PairComparison:
                 "Compared crosswise:"
             ]
             return lines + [f"  {c.words()}" for c in self.crossed.values()]
-        summary_word = "real change" if self.real_change else "no real change"
+        if all(c.change_deg is None for c in self.changes.values()):
+            summary_word = "nothing to compare (no side measured in both sessions)"
+        else:
+            summary_word = "real change" if self.real_change else "no real change"
         return [f"{head} {summary_word}."] + [f"  {c.words()}" for c in self.changes.values()]
 
 
@@ -203,6 +205,8 @@ class Comparison:
     @property
     def table(self) -> pd.DataFrame:
         """One row per session and stance side (tidy)."""
+        import pandas as pd
+
         rows = []
         for order, session in enumerate(self.sessions):
             for side in SIDES:
@@ -224,6 +228,8 @@ class Comparison:
     @property
     def changes(self) -> pd.DataFrame:
         """One row per compared pair and side: before, after, change, real, swapped."""
+        import pandas as pd
+
         pairs = list(self.pairs)
         if len(self.sessions) > 2:
             pairs.append(self.overall)
@@ -262,8 +268,8 @@ class Comparison:
         return {
             "schema_version": "1.0",
             "ordered_by": "session date" if self.by_date else "order given",
-            "sessions": self.table.to_dict("records"),
-            "changes": self.changes.to_dict("records"),
+            "sessions": _records(self.table),
+            "changes": _records(self.changes),
             "sides_swapped": [
                 {"before": p.before.label, "after": p.after.label} for p in self.pairs if p.swapped
             ],
@@ -294,7 +300,7 @@ def compare(*sources: Path | str | dict | Analysis) -> Comparison:
         sources = tuple(sources[0])
     if len(sources) < 2:
         raise HipdropError("compare needs at least two sessions")
-    sessions = [load_session(s) for s in sources]
+    sessions = _unique_labels([load_session(s) for s in sources])
     notes = _consistency_notes(sessions)
     by_date = all(s.date for s in sessions)
     if by_date:
@@ -303,6 +309,23 @@ def compare(*sources: Path | str | dict | Analysis) -> Comparison:
         notes.append("Not every session has a date: sessions are kept in the order given.")
     pairs = [compare_pair(a, b) for a, b in itertools.pairwise(sessions)]
     return Comparison(sessions, pairs, notes, by_date)
+
+
+def _unique_labels(sessions: list[Session]) -> list[Session]:
+    """Number repeated labels ("2026-11-24 (2)") so that every session can be told apart."""
+    seen: dict[str, int] = {}
+    unique = []
+    for session in sessions:
+        seen[session.label] = seen.get(session.label, 0) + 1
+        count = seen[session.label]
+        label = session.label if count == 1 else f"{session.label} ({count})"
+        unique.append(Session(label, session.summary, session.source))
+    return unique
+
+
+def _records(table: pd.DataFrame) -> list[dict]:
+    """Rows for JSON: missing numbers become None (JSON null), not NaN."""
+    return table.astype(object).where(table.notna(), None).to_dict("records")
 
 
 def _consistency_notes(sessions: list[Session]) -> list[str]:
@@ -341,6 +364,8 @@ def _plain(value):
 
 
 def _text_table(comparison: Comparison) -> str:
+    import pandas as pd
+
     table = comparison.table.pivot(
         index=["order", "session"], columns="stance_leg", values="peak_drop_deg"
     )

@@ -97,3 +97,29 @@ def test_top_level_compare_sessions_survives_submodule_import() -> None:
 
     result = hipdrop.compare_sessions(_session(6.0, 2.0), _session(6.0, 2.0))
     assert result.verdicts[0].endswith("no real change.")
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"not JSON: {name}")
+
+
+def test_cli_json_is_strict_json_with_nulls(tmp_path, capsys) -> None:
+    """A side without a measurement is null, never NaN (which JSON does not have)."""
+    a = _session(7.0, 2.0).summary
+    b = {**a, "usable": False, "reason": "Side view: no frontal plane."}
+    paths = []
+    for name, summary in (("a", a), ("b", b)):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(summary, default=str), encoding="utf-8")
+        paths.append(str(path))
+    assert main(["compare", *paths, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out, parse_constant=_reject_constant)
+    later = [row for row in data["sessions"] if row["order"] == 1]
+    assert [row["peak_drop_deg"] for row in later] == [None, None]
+    assert "nothing to compare" in data["verdicts"][0]
+    assert any("no numbers" in note for note in data["notes"])
+
+
+def test_repeated_labels_are_numbered() -> None:
+    result = compare(_session(7.0, 2.0, "2026-11-24"), _session(7.0, 2.0, "2026-11-24"))
+    assert [s.label for s in result.sessions] == ["2026-11-24", "2026-11-24 (2)"]

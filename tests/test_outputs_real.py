@@ -137,3 +137,23 @@ def test_compare_mirrored_clip_sides_swapped(compared, capsys) -> None:
     assert not any(c.real for c in pair.crossed.values())
     assert main(["compare", str(compared["hops"]), str(compared["hops_mirror"])]) == 0
     assert "sides swapped" in capsys.readouterr().out
+
+
+def test_walking_report_has_steps_and_gait_cycle(video, tmp_path) -> None:
+    """Gait tasks add the per-step table and the gait-cycle curves to the HTML and the PDF."""
+    from hipdrop.pipeline import analyse
+    from hipdrop.report.pdf import write_pdf
+
+    analysis = analyse(video("anterior_walk-toward-camera_vaila.mp4"))
+    assert analysis.summary["task"] == "walk"
+    out = analysis.save(tmp_path / "walk")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    steps_section = html[html.index("<h2>Steps</h2>") : html.index("<h2>Stance phases</h2>")]
+    assert steps_section.count("<tr>") == len(analysis.steps) + 1  # heading row + one per step
+    assert 'alt="pelvic obliquity over the gait cycle"' in html
+    layout = write_pdf(analysis, tmp_path / "walk.pdf", out)
+    assert layout.sections["detail"] == 2
+    assert (
+        layout.sections["gait_cycle"] >= 2
+        and layout.sections["steps"] >= layout.sections["gait_cycle"]
+    )

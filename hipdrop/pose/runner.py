@@ -2,8 +2,9 @@
 
 A clip is split into ``jobs`` consecutive segments, each run in its own process. A segment
 starts decoding ``warmup_s`` before its first frame so the tracker and MediaPipe's landmark
-smoothing settle before any frame that is kept; the warm-up output is thrown away, so the
-stitched tracks carry no seam.
+smoothing settle before any frame that is kept; the warm-up output is thrown away. The segment
+before it runs on past the boundary until the two streams agree (:mod:`hipdrop.pose.seams`),
+so the stitched tracks carry no seam even where a cold start goes wrong.
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ from hipdrop.identity import frames_nearer_another
 from hipdrop.io.video import VideoInfo, iter_frames_threaded, probe_video
 from hipdrop.pose import cache
 from hipdrop.pose.backend import PoseSettings, create_backend
+from hipdrop.pose.seams import (
+    END_OF_STREAM,
+    HandoverWatch,
+    SuccessorStream,
+    joined_ranges,
+    seam_points,
+)
 from hipdrop.pose.subject import (
     PeopleSampler,
     PersonBox,
@@ -54,7 +62,11 @@ class _SegmentResult:
     visibility: np.ndarray
     world_m: np.ndarray
     size_px: tuple[int, int]
-    people: dict[int, list[PersonBox]]
+    people: dict[int, list[PersonBox]]  # people found in the sampled frames
+
+
+#: Seam points are sent to the previous segment's process in chunks of this many frames.
+_CHUNK_FRAMES = 10
 
 
 def _run_segment(
@@ -62,19 +74,30 @@ def _run_segment(
     settings: PoseSettings,
     segment: _Segment,
     on_frame: Callable[[], None],
+    successor=None,
+    predecessor=None,
     crop_px: tuple[int, int, int, int] | None = None,
     sample_frames: frozenset[int] = frozenset(),
     queue_frames: int = 8,
 ) -> _SegmentResult:
+    """Pose over one segment. ``successor``: queue of the next segment's seam points (this
+    segment then runs past its planned end until the next one agrees, see :mod:`seams`);
+    ``predecessor``: queue to which this segment's seam points go. ``crop_px``: look only
+    there (:class:`SubjectFollower`); ``sample_frames``: search these for people."""
     backend = create_backend(settings)
     if crop_px is not None:
         backend = SubjectFollower(backend, crop_px)
     sampler = PeopleSampler(settings, sample_frames)
+    watch = HandoverWatch(
+        SuccessorStream(successor) if successor is not None else None, segment.stop
+    )
     times, xys, vis, worlds = [], [], [], []
+    chunk: dict = {}
     size = (0, 0)
+    stop = None if successor is not None else segment.stop
     try:
         for frame in iter_frames_threaded(
-            path, segment.decode_start, segment.stop, queue_size=queue_frames
+            path, segment.decode_start, stop, queue_size=queue_frames
         ):
             estimate = backend.estimate(frame.image_bgr)
             if frame.index < segment.keep_start:
@@ -82,6 +105,7 @@ def _run_segment(
             size = (frame.image_bgr.shape[1], frame.image_bgr.shape[0])
             sampler.look(frame.index, frame.image_bgr)
             times.append(frame.time_s)
+            xy = None if estimate is None else estimate.xy_px
             if estimate is None:
                 xys.append(np.full((N_LANDMARKS, 2), np.nan))
                 vis.append(np.zeros(N_LANDMARKS))
@@ -91,7 +115,17 @@ def _run_segment(
                 vis.append(estimate.visibility)
                 worlds.append(estimate.world_m)
             on_frame()
+            if predecessor is not None:
+                chunk[frame.index] = seam_points(xy)
+                if len(chunk) >= _CHUNK_FRAMES:
+                    predecessor.put(chunk)
+                    chunk = {}
+            if watch.done_after(frame.index, xy):
+                break
     finally:
+        if predecessor is not None:
+            predecessor.put(chunk)
+            predecessor.put(END_OF_STREAM)
         backend.close()
         sampler.close()
     n = len(times)
@@ -105,16 +139,16 @@ def _run_segment(
     )
 
 
-def _silence_native_stderr() -> None:
+def silence_native_stderr() -> None:
     """MediaPipe's C++ logging writes straight to file descriptor 2; send it nowhere."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
 
 
-def _segment_worker(path, settings, segment, results, progress, crop_px, samples, queue) -> None:
+def _segment_worker(path, settings, segment, results, progress, seams, subject) -> None:
     """Process entry point: report progress every few frames, then the whole result."""
-    _silence_native_stderr()
+    silence_native_stderr()
     count = 0
 
     def tick() -> None:
@@ -124,18 +158,11 @@ def _segment_worker(path, settings, segment, results, progress, crop_px, samples
             progress.put(10)
 
     try:
-        result = _run_segment(path, settings, segment, tick, crop_px, samples, queue)
+        result = _run_segment(path, settings, segment, tick, *seams, *subject)
         progress.put(count % 10)
         results.put((segment.keep_start, result))
     except BaseException as exc:  # reported to the parent as text
         results.put((segment.keep_start, f"{type(exc).__name__}: {exc}"))
-
-
-def decode_queue_frames(info: VideoInfo) -> int:
-    """Decoded frames a worker may hold ahead of pose: 8, fewer for huge frames, so that
-    memory stays near ``MAX_QUEUE_BYTES`` per worker whatever the resolution."""
-    frame_bytes = max(1, info.width_px * info.height_px * 3)
-    return int(np.clip(MAX_QUEUE_BYTES // frame_bytes, 1, 8))
 
 
 def plan_segments(frame_count: int, jobs: int, warmup_frames: int) -> list[_Segment]:
@@ -150,16 +177,25 @@ def plan_segments(frame_count: int, jobs: int, warmup_frames: int) -> list[_Segm
     return segments
 
 
+def decode_queue_frames(info: VideoInfo) -> int:
+    """Decoded frames a worker may hold ahead of pose: 8, fewer for huge frames, so that
+    memory stays near ``MAX_QUEUE_BYTES`` per worker whatever the resolution."""
+    frame_bytes = max(1, info.width_px * info.height_px * 3)
+    return int(np.clip(MAX_QUEUE_BYTES // frame_bytes, 1, 8))
+
+
 def _run_workers(
     info: VideoInfo,
     settings: PoseSettings,
     segments: list[_Segment],
     progress: ProgressCallback,
-    crop_px: tuple[int, int, int, int] | None = None,
-    sample_frames: frozenset[int] = frozenset(),
+    subject: tuple = (None, frozenset()),
 ) -> list[_SegmentResult]:
+    """One process per segment; ``subject``: (crop, sampled frames) for :func:`_run_segment`."""
     ctx = mp.get_context("spawn")
     results_q, progress_q = ctx.Queue(), ctx.Queue()
+    # seams[k] carries segment k+1's seam points to segment k.
+    seams = [ctx.Queue() for _ in segments[1:]]
     procs = [
         ctx.Process(
             target=_segment_worker,
@@ -169,13 +205,12 @@ def _run_workers(
                 seg,
                 results_q,
                 progress_q,
-                crop_px,
-                sample_frames,
-                decode_queue_frames(info),
+                (seams[k] if k < len(seams) else None, seams[k - 1] if k > 0 else None),
+                (*subject, decode_queue_frames(info)),
             ),
             daemon=True,
         )
-        for seg in segments
+        for k, seg in enumerate(segments)
     ]
     for proc in procs:
         proc.start()
@@ -205,20 +240,6 @@ def _run_workers(
     return [collected[seg.keep_start] for seg in segments]
 
 
-def _stitch(info: VideoInfo, settings: PoseSettings, parts: list[_SegmentResult]) -> LandmarkTracks:
-    sizes = [p.size_px for p in parts if p.size_px != (0, 0)]
-    if not sizes:
-        raise HipdropError(f"{info.path.name}: no frames could be decoded")
-    return LandmarkTracks(
-        time_s=np.concatenate([p.time_s for p in parts]),
-        xy_px=np.concatenate([p.xy_px for p in parts]),
-        visibility=np.concatenate([p.visibility for p in parts]),
-        world_m=np.concatenate([p.world_m for p in parts]),
-        image_size_px=sizes[0],
-        meta={"video_sha256": info.sha256, "pose": settings.as_dict()},
-    )
-
-
 def estimate_pose(
     path: Path | str,
     settings: PoseSettings | None = None,
@@ -227,35 +248,87 @@ def estimate_pose(
     progress: ProgressCallback | None = None,
     use_cache: bool = True,
     info: VideoInfo | None = None,
+    in_process: bool = False,
 ) -> LandmarkTracks:
     """Landmark tracks for every decoded frame of a clip, from the cache when possible.
 
-    ``jobs`` defaults to the number of CPU cores; one process per segment. Pose always runs
-    in worker processes, which keeps MediaPipe's native log output off the user's terminal.
+    ``jobs`` defaults to the number of CPU cores; one process per segment. Pose runs in worker
+    processes, which keeps MediaPipe's native log output off the user's terminal, unless
+    ``in_process`` (one stream in this process: for batch workers, which load MediaPipe once
+    and keep their own stderr quiet).
     """
     settings = settings or PoseSettings()
-    info = info or probe_video(path)
+    info = info or probe_video(path, cache.sha256_memo_dir() if use_cache else None)
     if use_cache and (cached := cache.load_cached(info.sha256, settings)) is not None:
         return cached
     jobs = jobs or os.cpu_count() or 1
     progress = progress or (lambda done, total: None)
     warmup_frames = round(warmup_s * (info.nominal_fps or 30.0))
-    segments = plan_segments(info.frame_count, jobs, warmup_frames)
-    parts = _run_workers(
-        info, settings, segments, progress, sample_frames=sample_frame_indices(info)
-    )
-    tracks = _stitch(info, settings, parts)
+    segments = plan_segments(info.frame_count, 1 if in_process else jobs, warmup_frames)
+    samples = sample_frame_indices(info)
+    tracks, parts = _pose_pass(info, settings, segments, progress, in_process, (None, samples))
     detections = {k: v for part in parts for k, v in part.people.items()}
     plan = plan_subject(detections, tracks.image_size_px, settings.person)
     hips = tracks.xy_px[:, [landmark("left", "hip"), landmark("right", "hip")]].mean(axis=1)
     refollowed = bool(frames_nearer_another(hips, plan.describe()).any())
     if refollowed:  # pose followed someone else somewhere: again, looking only at the subject
-        parts = _run_workers(
-            info, settings, segments, lambda d, t: progress(t + d, 2 * t), crop_px=plan.crop_px
-        )
-        tracks = _stitch(info, settings, parts)
+
+        def second_pass(done: int, total: int) -> None:
+            progress(total + done, 2 * total)
+
+        subject = (plan.crop_px, frozenset())
+        tracks, _ = _pose_pass(info, settings, segments, second_pass, in_process, subject)
     tracks.meta["subject"] = {**plan.describe(), "refollowed": refollowed}
     tracks.meta["frames_expected"] = info.frame_count
     if use_cache:
         cache.store(info.sha256, settings, tracks)
     return tracks
+
+
+def _pose_pass(
+    info: VideoInfo,
+    settings: PoseSettings,
+    segments: list[_Segment],
+    progress: ProgressCallback,
+    in_process: bool,
+    subject: tuple,
+) -> tuple[LandmarkTracks, list[_SegmentResult]]:
+    """One pose pass over the clip, its segments joined at their seams."""
+    if in_process:
+        done = 0
+
+        def tick() -> None:
+            nonlocal done
+            done += 1
+            progress(done, info.frame_count)
+
+        parts = [
+            _run_segment(
+                info.path, settings, segments[0], tick, None, None, *subject,
+                decode_queue_frames(info),
+            )
+        ]  # fmt: skip
+    else:
+        parts = _run_workers(info, settings, segments, progress, subject)
+    sizes = [p.size_px for p in parts if p.size_px != (0, 0)]
+    if not sizes:
+        raise HipdropError(f"{info.path.name}: no frames could be decoded")
+    try:
+        ranges = joined_ranges([s.keep_start for s in segments], [len(p.time_s) for p in parts])
+    except ValueError as exc:
+        raise HipdropError(f"{info.path.name}: {exc}") from None
+
+    def joined(field: str) -> np.ndarray:
+        return np.concatenate(
+            [getattr(p, field)[o : o + n] for p, (o, n) in zip(parts, ranges, strict=True)]
+        )
+
+    tracks = LandmarkTracks(
+        time_s=joined("time_s"),
+        xy_px=joined("xy_px"),
+        visibility=joined("visibility"),
+        world_m=joined("world_m"),
+        image_size_px=sizes[0],
+        meta={"video_sha256": info.sha256, "pose": settings.as_dict()},
+    )
+    return tracks, parts

@@ -24,6 +24,7 @@ from reportlab.platypus import (
     Flowable,
     Image,
     KeepInFrame,
+    KeepTogether,
     PageBreak,
     Paragraph,
     SimpleDocTemplate,
@@ -314,20 +315,34 @@ def _first_page(analysis: Analysis, figures: dict[str, Path]) -> list[Flowable]:
 
 
 def _data_table(headings: list[str], rows: list[list[str]]) -> Table:
-    """A numeric table across the page; headings wrap so that any number of columns fits."""
-    regular, bold = _fonts()
-    heading_style = ParagraphStyle("th", _styles()["cell"], fontName=bold, fontSize=7.5, leading=9)
-    first = 22 * mm
-    rest = (CONTENT_WIDTH - first) / max(1, len(headings) - 1)
+    """A table across the page; columns as wide as their longest word or value, cells wrap."""
+    bold = _fonts()[1]
+    heading = ParagraphStyle("th", _styles()["cell"], fontName=bold, fontSize=7.5, leading=9)
+    text = ParagraphStyle("td", _styles()["cell"], fontSize=8, leading=9.5)
+    number = ParagraphStyle("tdr", text, alignment=TA_RIGHT)
+    chars = [
+        max([len(max(h.split(), key=len))] + [len(row[i]) for row in rows])
+        for i, h in enumerate(headings)
+    ]
+    weights = [min(max(c, 7), 30) for c in chars]
+    widths = [CONTENT_WIDTH * w / sum(weights) for w in weights]
+
+    def cell(value: str, column: int) -> Paragraph:
+        numeric = column > 0 and (value == "–" or value.lstrip("-").replace(".", "", 1).isdigit())
+        return Paragraph(escape(value), number if numeric else text)
+
     return _grid(
-        [[Paragraph(escape(h), heading_style) for h in headings], *rows],
-        [first] + [rest] * (len(headings) - 1),
         [
-            ("FONT", (0, 1), (-1, -1), regular, 8),
+            [Paragraph(escape(h), heading) for h in headings],
+            *[[cell(v, i) for i, v in enumerate(row)] for row in rows],
+        ],
+        widths,
+        [
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f1f3f5")),
             ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
             ("LINEBELOW", (0, 0), (-1, -1), 0.25, LINE),
-            ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
             ("TOPPADDING", (0, 0), (-1, -1), 1.5),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
         ],
@@ -335,24 +350,29 @@ def _data_table(headings: list[str], rows: list[list[str]]) -> Table:
     )
 
 
+def _figure(
+    title: str, path: Path, max_width: float, max_height: float, section: str | None = None
+) -> KeepTogether:
+    """A heading and its figure, never split across pages (``section`` tags the heading)."""
+    heading = _para(title, "h2")
+    if section is not None:
+        _tagged(heading, section)
+    return KeepTogether([heading, _image(path, max_width, max_height)])
+
+
 def _detail(analysis: Analysis, figures: dict[str, Path]) -> list[Flowable]:
     summary = analysis.summary
     flow: list[Flowable] = []
     if "obliquity" in figures:
-        flow += [
-            _tagged(_para("Pelvic obliquity over time", "h2"), "detail"),
-            _image(figures["obliquity"], CONTENT_WIDTH, 95 * mm),
-        ]
+        flow.append(
+            _figure(
+                "Pelvic obliquity over time", figures["obliquity"], CONTENT_WIDTH, 95 * mm, "detail"
+            )
+        )
     if "sides" in figures:
-        flow += [
-            _para("Peak drop by stance leg", "h2"),
-            _image(figures["sides"], 110 * mm, 80 * mm),
-        ]
+        flow.append(_figure("Peak drop by stance leg", figures["sides"], 110 * mm, 80 * mm))
     if "gait_cycle" in figures:
-        flow += [
-            _para("Gait cycle", "h2"),
-            _tagged(_image(figures["gait_cycle"], 140 * mm, 90 * mm), "gait_cycle"),
-        ]
+        flow.append(_figure("Gait cycle", figures["gait_cycle"], 150 * mm, 90 * mm, "gait_cycle"))
     step_headings, step_rows = table(steps_of(analysis), STEP_REPORT_COLUMNS)
     if step_rows:
         flow += [_para("Steps", "h2"), _tagged(_data_table(step_headings, step_rows), "steps")]
