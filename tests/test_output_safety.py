@@ -152,7 +152,9 @@ def test_ctrl_c_during_pose_leaves_nothing(tmp_path: Path, video) -> None:
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert lines == ["hipdrop: interrupted; nothing was written"]
     assert sorted(p.name for p in tmp_path.iterdir()) in (["cache"], [])
-    assert not [p for p in cache.rglob("*") if p.is_file()]  # no half-written cache entry
+    # No pose result was stored, and nothing half-written is left in the cache.
+    assert not list((cache / "pose").glob("*"))
+    assert not [p for p in cache.rglob("*") if p.suffix == ".tmp" or ".partial" in p.name]
     # No pose worker left running (multiprocessing's helper may take a moment to exit).
     for _ in range(50):
         group = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True)
