@@ -145,8 +145,13 @@ def assess_frames(tracks: LandmarkTracks, min_visibility: float = 0.5) -> FrameU
     hip_px = np.where(hips_seen[:, None], tracks.xy_px[:, _HIPS].mean(axis=1), np.nan)
     size_px = body_size_px(tracks, found)
     other = frames_nearer_another(hip_px, tracks.meta.get("subject"))
-    hip_px[other] = np.nan
-    jumps = discontinuous_frames(hip_px, size_px, tracks.time_s)
+    # Hips outside the picture: the subject walked out of view, not a cut; such frames are
+    # left to the task's own rules (a step leaving the frame is excluded there).
+    width, height = tracks.image_size_px
+    outside = ~((hip_px >= 0) & (hip_px <= [width, height])).all(axis=1) & hips_seen
+    jumps = discontinuous_frames(
+        np.where((other | outside)[:, None], np.nan, hip_px), size_px, tracks.time_s
+    )
     reason = np.full(n, "", dtype=object)
     checks = [
         ("feet_not_visible", ~found[:, _ANKLES].any(axis=1)),
