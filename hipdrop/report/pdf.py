@@ -445,6 +445,7 @@ def write_pdf(analysis: Analysis, path: Path, figures_dir: Path) -> PdfLayout:
         )
         if x
     )
+    footer = footer if len(footer) <= 110 else footer[:109] + "…"
 
     def draw_footer(canvas, doc) -> None:
         canvas.saveState()
