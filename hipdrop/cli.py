@@ -8,6 +8,7 @@ import traceback
 from pathlib import Path
 
 from hipdrop import __version__
+from hipdrop.argtypes import positive_float, positive_int
 from hipdrop.errors import HipdropError
 
 
@@ -37,26 +38,6 @@ class _Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
-    return value
 
 
 def _report_done(analysis, out_dir: Path) -> None:
@@ -175,12 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analyse.add_argument(
         "--height-cm",
-        type=_positive_float,
+        type=positive_float,
         metavar="N",
         help="body height, to report lateral shift in cm",
     )
     analyse.add_argument(
-        "--jobs", type=_positive_int, metavar="N", help="pose processes (default: number of cores)"
+        "--jobs", type=positive_int, metavar="N", help="pose processes (default: number of cores)"
     )
     analyse.add_argument(
         "--no-mirror-pass",
@@ -204,8 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)
     demo.set_defaults(func=cmd_demo)
 
+    from hipdrop.batch import add_parser as add_batch
     from hipdrop.compare import add_parser as add_compare
 
+    add_batch(commands)
     add_compare(commands)
     try:
         from hipdrop.validation import add_parser as add_validate_mocap

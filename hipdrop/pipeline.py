@@ -25,6 +25,7 @@ from hipdrop.kinematics import (
 )
 from hipdrop.metrics import add_drop_columns, asymmetry_deg, phase_metrics, side_summary
 from hipdrop.pose import PoseSettings, estimate_pose
+from hipdrop.pose.cache import sha256_memo_dir
 from hipdrop.pose.mirror_pass import mirror_averaged
 from hipdrop.quality import MIN_HIP_WIDTH_PX, assess_quality
 from hipdrop.result import Analysis
@@ -84,11 +85,14 @@ def _track_clip(
     progress: ProgressCallback | None,
     mirror_pass: bool,
     cleaning: CleaningParams,
+    in_process: bool = False,
 ) -> LandmarkTracks:
     """Pose for one clip: a normal pass, then - if asked for and the clip shows a person from
     the front or behind - a mirrored pass averaged with it (see pose/mirror_pass.py)."""
-    info = probe_video(path)
-    tracks = estimate_pose(path, settings, jobs=jobs, progress=progress, info=info)
+    info = probe_video(path, sha256_memo_dir())
+    tracks = estimate_pose(
+        path, settings, jobs=jobs, progress=progress, info=info, in_process=in_process
+    )
     if mirror_pass and _worth_a_mirror_pass(tracks, cleaning):
 
         def second_pass(done: int, total: int) -> None:  # one bar over both passes
@@ -100,6 +104,7 @@ def _track_clip(
             jobs=jobs,
             progress=second_pass if progress else None,
             info=info,
+            in_process=in_process,
         )
         tracks = mirror_averaged(tracks, flipped)
     tracks.meta.update(video_sha256=info.sha256, video_name=path.name)
@@ -310,6 +315,7 @@ def analyse(
     notes: str | None = None,
     mirror_pass: bool = True,
     task: str = "auto",
+    pose_in_process: bool = False,
 ) -> Analysis:
     """Analyse one clip: pose (cached), then :func:`analyse_tracks`.
 
@@ -325,7 +331,9 @@ def analyse(
     if height_cm is not None and not 50 <= height_cm <= 250:
         raise HipdropError(f"--height-cm {height_cm:g} is not a plausible body height (50-250)")
     cleaning = cleaning or CleaningParams()
-    tracks = _track_clip(path, settings, jobs, progress, mirror_pass, cleaning)
+    tracks = _track_clip(
+        path, settings, jobs, progress, mirror_pass, cleaning, in_process=pose_in_process
+    )
     reference = None
     if baseline is not None:
         reference = _clip_baseline(

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from hipdrop.tracks import LandmarkTracks
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 
 def verdict_sentence(side: str, info: dict, threshold_deg: float) -> str:
@@ -89,7 +92,8 @@ class Analysis:
         frame = info["peak_drop_frame"]
         image = None
         if self.video_path is not None and Path(self.video_path).exists():
-            image = read_frame(self.video_path, frame)[..., ::-1]
+            time_s = float(self.tracks.time_s[frame])
+            image = read_frame(self.video_path, frame, time_s)[..., ::-1]
         baseline = self.summary.get("baseline")
         level_deg = baseline["obliquity_deg"] if baseline else None
         return evidence_figure(self.tracks, frame, side, info["peak_drop_deg"], image, level_deg)

@@ -6,9 +6,9 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import butter, filtfilt
 
 from hipdrop.conventions import LEG_SEGMENT, landmark
+from hipdrop.filters import butter_lowpass, filtfilt
 from hipdrop.tracks import LandmarkTracks
 
 _LEFT_LEG = [landmark("left", part) for part in LEG_SEGMENT]
@@ -112,21 +112,25 @@ def lowpass(values: np.ndarray, time_s: np.ndarray, cutoff_hz: float, order: int
     """Zero-lag Butterworth low-pass (forward-backward) along time, run by run between gaps.
 
     Runs too short for the filter's padding are left unfiltered. A cutoff at or above the
-    Nyquist frequency of the clip leaves the data unchanged.
+    Nyquist frequency of the clip leaves the data unchanged. Columns that share the same finite
+    run are filtered together in one pass.
     """
     if len(time_s) < 2:
         return values.copy()
     rate_hz = 1.0 / float(np.median(np.diff(time_s)))
     if cutoff_hz >= 0.5 * rate_hz:
         return values.copy()
-    b, a = butter(order, cutoff_hz / (0.5 * rate_hz))
+    b, a = butter_lowpass(order, cutoff_hz / (0.5 * rate_hz))
     padlen = 3 * max(len(a), len(b))
     out = values.copy()
     flat = out.reshape(len(out), -1)
-    for column in flat.T:
-        for start, end in _finite_runs(np.isfinite(column)):
+    columns_by_run: dict[tuple[int, int], list[int]] = {}
+    for column in range(flat.shape[1]):
+        for start, end in _finite_runs(np.isfinite(flat[:, column])):
             if end - start > padlen:
-                column[start:end] = filtfilt(b, a, column[start:end])
+                columns_by_run.setdefault((start, end), []).append(column)
+    for (start, end), columns in columns_by_run.items():
+        flat[start:end, columns] = filtfilt(b, a, flat[start:end, columns])
     return out
 
 

@@ -33,11 +33,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.signal import find_peaks
 
 from hipdrop.conventions import SIDES, Side, landmark, other_side
 from hipdrop.events.phases import PHASE_COLUMNS, end_time_s
 from hipdrop.kinematics import subject_left_sign
+from hipdrop.peaks import find_peaks
 from hipdrop.signal import fill_gaps, lowpass
 from hipdrop.tracks import LandmarkTracks
 

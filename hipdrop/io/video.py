@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import queue
 import threading
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ import cv2
 import numpy as np
 
 from hipdrop.errors import VideoError
+from hipdrop.io.content_hash import remembered_sha256
 
 #: Fewer decodable frames than this is not a clip that can be analysed.
 MIN_FRAMES = 5
@@ -37,15 +37,6 @@ class Frame:
     image_bgr: np.ndarray
 
 
-def file_sha256(path: Path, chunk_bytes: int = 1 << 20) -> str:
-    """Content hash of a file, the key for caches and provenance."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(chunk_bytes):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _open(path: Path) -> cv2.VideoCapture:
     if not path.exists():
         raise VideoError(f"{path}: no such file")
@@ -60,8 +51,11 @@ def _open(path: Path) -> cv2.VideoCapture:
     return cap
 
 
-def probe_video(path: Path | str) -> VideoInfo:
-    """Open a clip, decode its first frames and describe it; raise ``VideoError`` if unusable."""
+def probe_video(path: Path | str, sha256_memo_dir: Path | None = None) -> VideoInfo:
+    """Open a clip, decode its first frames and describe it; raise ``VideoError`` if unusable.
+
+    The content hash is remembered in ``sha256_memo_dir`` (see :mod:`hipdrop.io.content_hash`).
+    """
     path = Path(path)
     cap = _open(path)
     try:
@@ -83,7 +77,14 @@ def probe_video(path: Path | str) -> VideoInfo:
         count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
     finally:
         cap.release()
-    return VideoInfo(path, int(width), int(height), fps, max(count, MIN_FRAMES), file_sha256(path))
+    return VideoInfo(
+        path,
+        int(width),
+        int(height),
+        fps,
+        max(count, MIN_FRAMES),
+        remembered_sha256(path, sha256_memo_dir),
+    )
 
 
 def iter_frames(path: Path | str, start: int = 0, stop: int | None = None) -> Iterator[Frame]:
@@ -162,8 +163,43 @@ def iter_frames_threaded(
         worker.join(timeout=5)
 
 
-def read_frame(path: Path | str, index: int) -> np.ndarray:
-    """One decoded frame (BGR) by index, for evidence pictures."""
+#: Seeking to an evidence frame starts this long before it (to land on a key frame before it).
+SEEK_MARGIN_S = 1.0
+
+
+def _seek_frame(path: Path, time_s: float) -> np.ndarray | None:
+    """The frame whose decoder time is ``time_s``, found by seeking; None if not matched.
+
+    Only a frame whose own timestamp matches is returned, so a container that seeks
+    inexactly falls back to sequential decoding rather than giving the wrong frame.
+    """
+    cap = _open(path)
+    try:
+        tolerance_s = 0.25 / (cap.get(cv2.CAP_PROP_FPS) or 30.0)
+        cap.set(cv2.CAP_PROP_POS_MSEC, max(0.0, time_s - SEEK_MARGIN_S) * 1000.0)
+        while cap.grab():
+            now_s = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            if abs(now_s - time_s) <= tolerance_s:
+                ok, image = cap.retrieve()
+                return image if ok else None
+            if now_s > time_s:
+                return None
+        return None
+    finally:
+        cap.release()
+
+
+def read_frame(path: Path | str, index: int, time_s: float | None = None) -> np.ndarray:
+    """One decoded frame (BGR) by index, for evidence pictures.
+
+    With the frame's decoder time (``LandmarkTracks.time_s``) the video is sought near it
+    instead of decoded from the start, which matters deep into long clips.
+    """
+    path = Path(path)
+    if time_s is not None and time_s > SEEK_MARGIN_S:
+        image = _seek_frame(path, time_s)
+        if image is not None:
+            return image
     for frame in iter_frames(path, start=index, stop=index + 1):
         return frame.image_bgr
-    raise VideoError(f"{Path(path).name}: frame {index} could not be decoded")
+    raise VideoError(f"{path.name}: frame {index} could not be decoded")

@@ -25,6 +25,11 @@ def cache_dir() -> Path:
     return Path(configured) if configured else Path(platformdirs.user_cache_dir("hipdrop"))
 
 
+def sha256_memo_dir() -> Path:
+    """Where clip hashes are remembered by file identity (see :mod:`hipdrop.io.content_hash`)."""
+    return cache_dir() / "sha256"
+
+
 def cache_key(video_sha256: str, settings: PoseSettings) -> str:
     payload = json.dumps(
         {"video": video_sha256, "pose": settings.as_dict(), "version": POSE_CACHE_VERSION},

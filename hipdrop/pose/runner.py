@@ -2,8 +2,9 @@
 
 A clip is split into ``jobs`` consecutive segments, each run in its own process. A segment
 starts decoding ``warmup_s`` before its first frame so the tracker and MediaPipe's landmark
-smoothing settle before any frame that is kept; the warm-up output is thrown away, so the
-stitched tracks carry no seam.
+smoothing settle before any frame that is kept; the warm-up output is thrown away. The segment
+before it runs on past the boundary until the two streams agree (:mod:`hipdrop.pose.seams`),
+so the stitched tracks carry no seam even where a cold start goes wrong.
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ from hipdrop.errors import HipdropError
 from hipdrop.io.video import VideoInfo, iter_frames_threaded, probe_video
 from hipdrop.pose import cache
 from hipdrop.pose.backend import PoseSettings, create_backend
+from hipdrop.pose.seams import (
+    END_OF_STREAM,
+    HandoverWatch,
+    SuccessorStream,
+    joined_ranges,
+    seam_points,
+)
 from hipdrop.tracks import LandmarkTracks
 
 ProgressCallback = Callable[[int, int], None]  # (frames done, frames expected)
@@ -46,19 +54,37 @@ class _SegmentResult:
     size_px: tuple[int, int]
 
 
+#: Seam points are sent to the previous segment's process in chunks of this many frames.
+_CHUNK_FRAMES = 10
+
+
 def _run_segment(
-    path: Path, settings: PoseSettings, segment: _Segment, on_frame: Callable[[], None]
+    path: Path,
+    settings: PoseSettings,
+    segment: _Segment,
+    on_frame: Callable[[], None],
+    successor=None,
+    predecessor=None,
 ) -> _SegmentResult:
+    """Pose over one segment. ``successor``: queue of the next segment's seam points (this
+    segment then runs past its planned end until the next one agrees, see :mod:`seams`);
+    ``predecessor``: queue to which this segment's seam points go."""
     backend = create_backend(settings)
+    watch = HandoverWatch(
+        SuccessorStream(successor) if successor is not None else None, segment.stop
+    )
     times, xys, vis, worlds = [], [], [], []
+    chunk: dict = {}
     size = (0, 0)
+    stop = None if successor is not None else segment.stop
     try:
-        for frame in iter_frames_threaded(path, segment.decode_start, segment.stop):
+        for frame in iter_frames_threaded(path, segment.decode_start, stop):
             estimate = backend.estimate(frame.image_bgr)
             if frame.index < segment.keep_start:
                 continue
             size = (frame.image_bgr.shape[1], frame.image_bgr.shape[0])
             times.append(frame.time_s)
+            xy = None if estimate is None else estimate.xy_px
             if estimate is None:
                 xys.append(np.full((N_LANDMARKS, 2), np.nan))
                 vis.append(np.zeros(N_LANDMARKS))
@@ -68,7 +94,17 @@ def _run_segment(
                 vis.append(estimate.visibility)
                 worlds.append(estimate.world_m)
             on_frame()
+            if predecessor is not None:
+                chunk[frame.index] = seam_points(xy)
+                if len(chunk) >= _CHUNK_FRAMES:
+                    predecessor.put(chunk)
+                    chunk = {}
+            if watch.done_after(frame.index, xy):
+                break
     finally:
+        if predecessor is not None:
+            predecessor.put(chunk)
+            predecessor.put(END_OF_STREAM)
         backend.close()
     n = len(times)
     return _SegmentResult(
@@ -80,16 +116,16 @@ def _run_segment(
     )
 
 
-def _silence_native_stderr() -> None:
+def silence_native_stderr() -> None:
     """MediaPipe's C++ logging writes straight to file descriptor 2; send it nowhere."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
 
 
-def _segment_worker(path, settings, segment, results, progress) -> None:
+def _segment_worker(path, settings, segment, results, progress, successor, predecessor) -> None:
     """Process entry point: report progress every few frames, then the whole result."""
-    _silence_native_stderr()
+    silence_native_stderr()
     count = 0
 
     def tick() -> None:
@@ -99,7 +135,7 @@ def _segment_worker(path, settings, segment, results, progress) -> None:
             progress.put(10)
 
     try:
-        result = _run_segment(path, settings, segment, tick)
+        result = _run_segment(path, settings, segment, tick, successor, predecessor)
         progress.put(count % 10)
         results.put((segment.keep_start, result))
     except BaseException as exc:  # reported to the parent as text
@@ -123,13 +159,23 @@ def _run_workers(
 ) -> list[_SegmentResult]:
     ctx = mp.get_context("spawn")
     results_q, progress_q = ctx.Queue(), ctx.Queue()
+    # seams[k] carries segment k+1's seam points to segment k.
+    seams = [ctx.Queue() for _ in segments[1:]]
     procs = [
         ctx.Process(
             target=_segment_worker,
-            args=(info.path, settings, seg, results_q, progress_q),
+            args=(
+                info.path,
+                settings,
+                seg,
+                results_q,
+                progress_q,
+                seams[k] if k < len(seams) else None,
+                seams[k - 1] if k > 0 else None,
+            ),
             daemon=True,
         )
-        for seg in segments
+        for k, seg in enumerate(segments)
     ]
     for proc in procs:
         proc.start()
@@ -167,29 +213,52 @@ def estimate_pose(
     progress: ProgressCallback | None = None,
     use_cache: bool = True,
     info: VideoInfo | None = None,
+    in_process: bool = False,
 ) -> LandmarkTracks:
     """Landmark tracks for every decoded frame of a clip, from the cache when possible.
 
-    ``jobs`` defaults to the number of CPU cores; one process per segment. Pose always runs
-    in worker processes, which keeps MediaPipe's native log output off the user's terminal.
+    ``jobs`` defaults to the number of CPU cores; one process per segment. Pose runs in worker
+    processes, which keeps MediaPipe's native log output off the user's terminal, unless
+    ``in_process`` (one stream in this process: for batch workers, which load MediaPipe once
+    and keep their own stderr quiet).
     """
     settings = settings or PoseSettings()
-    info = info or probe_video(path)
+    info = info or probe_video(path, cache.sha256_memo_dir() if use_cache else None)
     if use_cache and (cached := cache.load_cached(info.sha256, settings)) is not None:
         return cached
     jobs = jobs or os.cpu_count() or 1
     progress = progress or (lambda done, total: None)
     warmup_frames = round(warmup_s * (info.nominal_fps or 30.0))
-    segments = plan_segments(info.frame_count, jobs, warmup_frames)
-    parts = _run_workers(info, settings, segments, progress)
+    segments = plan_segments(info.frame_count, 1 if in_process else jobs, warmup_frames)
+    if in_process:
+        done = 0
+
+        def tick() -> None:
+            nonlocal done
+            done += 1
+            progress(done, info.frame_count)
+
+        parts = [_run_segment(info.path, settings, segments[0], tick)]
+    else:
+        parts = _run_workers(info, settings, segments, progress)
     sizes = [p.size_px for p in parts if p.size_px != (0, 0)]
     if not sizes:
         raise HipdropError(f"{info.path.name}: no frames could be decoded")
+    try:
+        ranges = joined_ranges([s.keep_start for s in segments], [len(p.time_s) for p in parts])
+    except ValueError as exc:
+        raise HipdropError(f"{info.path.name}: {exc}") from None
+
+    def joined(field: str) -> np.ndarray:
+        return np.concatenate(
+            [getattr(p, field)[o : o + n] for p, (o, n) in zip(parts, ranges, strict=True)]
+        )
+
     tracks = LandmarkTracks(
-        time_s=np.concatenate([p.time_s for p in parts]),
-        xy_px=np.concatenate([p.xy_px for p in parts]),
-        visibility=np.concatenate([p.visibility for p in parts]),
-        world_m=np.concatenate([p.world_m for p in parts]),
+        time_s=joined("time_s"),
+        xy_px=joined("xy_px"),
+        visibility=joined("visibility"),
+        world_m=joined("world_m"),
         image_size_px=sizes[0],
         meta={"video_sha256": info.sha256, "pose": settings.as_dict()},
     )

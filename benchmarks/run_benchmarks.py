@@ -1,0 +1,380 @@
+"""Speed and memory of hipdrop against a bare decode-and-pose loop, side by side from one run.
+
+    python3.11 benchmarks/run_benchmarks.py            # everything (about 15 min on 2 cores)
+    python3.11 benchmarks/run_benchmarks.py --quick    # 15 s clip, 2 batch clips, no long clip
+
+Measured, each in a fresh process with a fresh pose cache unless said otherwise:
+- bare loop: decode every frame with OpenCV and run MediaPipe BlazePose full on it, nothing else
+  (the whole process, start to exit, and the loop alone);
+- ``hipdrop analyse`` end to end (report on, annotated video off), and its ratio to the bare loop;
+- cached re-analysis: the same command again, pose from the cache;
+- peak memory of the whole process tree (sum over processes, sampled every 50 ms) for a
+  1-minute and a 10-minute clip;
+- ``hipdrop batch`` over 8 clips against ``hipdrop analyse`` run on them one after another.
+
+The test clip is built from ../shared/data/video (or $HIPDROP_DATA_DIR): the 1920x1080 hops clip
+played forwards and backwards (so the motion stays continuous) until it lasts long enough.
+Built clips are kept in --workdir and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SOURCE_CLIP = "anterior_single-leg-hops_vaila.mp4"
+ONE_PASS = "one pose pass (--no-mirror-pass)"
+DEFAULT = "default (normal + mirrored pass)"
+TARGETS = {
+    "ratio": 0.65,
+    "cached_s": 2.0,
+    "peak_mb": 800.0,
+    "long_growth": 0.10,
+    "batch_speedup": 1.7,
+}
+
+
+def data_dir() -> Path:
+    configured = os.environ.get("HIPDROP_DATA_DIR")
+    return Path(configured) if configured else REPO.parent / "shared" / "data"
+
+
+def make_clip(dest: Path, seconds: float, source: Path) -> Path:
+    """A clip of ``seconds`` from ``source`` played back and forth (kept as JPEG in memory)."""
+    import cv2
+
+    if dest.exists():
+        return dest
+    cap = cv2.VideoCapture(str(source))
+    fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+    encoded = []
+    while True:
+        ok, image = cap.read()
+        if not ok:
+            break
+        encoded.append(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 92])[1])
+    cap.release()
+    height, width = cv2.imdecode(encoded[0], cv2.IMREAD_COLOR).shape[:2]
+    order = list(range(len(encoded))) + list(range(len(encoded) - 2, 0, -1))
+    n_frames = round(seconds * fps)
+    partial = dest.with_suffix(".partial.mp4")
+    writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+    for i in range(n_frames):
+        writer.write(cv2.imdecode(encoded[order[i % len(order)]], cv2.IMREAD_COLOR))
+    writer.release()
+    partial.rename(dest)
+    return dest
+
+
+def bare_loop(clip: Path) -> None:
+    """Decode every frame and run MediaPipe on it, nothing else; print the loop's seconds."""
+    import cv2
+    import mediapipe as mp
+
+    pose = mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1)
+    start = time.perf_counter()
+    cap = cv2.VideoCapture(str(clip))
+    frames = 0
+    while True:
+        ok, image = cap.read()
+        if not ok:
+            break
+        pose.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+        frames += 1
+    print(f"{time.perf_counter() - start:.3f} {frames}")
+
+
+@dataclass
+class Run:
+    wall_s: float
+    peak_rss_mb: float
+    peak_pss_mb: float
+    returncode: int
+    stdout: str
+
+
+def _tree_memory_mb(root) -> tuple[float, float]:
+    import psutil
+
+    rss = pss = 0.0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            info = proc.memory_full_info()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        rss += info.rss
+        pss += getattr(info, "pss", info.rss)
+    return rss / 2**20, pss / 2**20
+
+
+def run_measured(command: list[str], env: dict[str, str]) -> Run:
+    """Run a command; wall time and peak memory of its whole process tree."""
+    import psutil
+
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    root = psutil.Process(proc.pid)
+    peaks = [0.0, 0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            rss, pss = _tree_memory_mb(root)
+            peaks[0], peaks[1] = max(peaks[0], rss), max(peaks[1], pss)
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, _ = proc.communicate()
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    return Run(wall, peaks[0], peaks[1], proc.returncode, stdout)
+
+
+def fresh_dir(work: Path, prefix: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}-", dir=work))
+
+
+def hipdrop_env(cache_dir: Path) -> dict[str, str]:
+    env = dict(os.environ, HIPDROP_CACHE_DIR=str(cache_dir))
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def analyse_command(clip: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "hipdrop.cli", "analyse", str(clip), "--out", str(out), "--force"]
+
+
+def check(run: Run, what: str) -> Run:
+    if run.returncode not in (0, 1):
+        raise SystemExit(f"{what} failed with exit code {run.returncode}")
+    return run
+
+
+def row(name: str, value: str, target: str = "", ok: bool | None = None) -> None:
+    verdict = "" if ok is None else ("  ok" if ok else "  MISSED")
+    print(f"  {name:<44} {value:>18}  {target:<14}{verdict}", flush=True)
+
+
+def analyse_summary(clip: Path, out: Path, cache: Path, *extra: str) -> tuple[Run, dict]:
+    """``hipdrop analyse`` as a subprocess; its run and its summary.json."""
+    shutil.rmtree(out, ignore_errors=True)
+    run = check(run_measured([*analyse_command(clip, out), *extra], hipdrop_env(cache)), "analyse")
+    summary_path = out / "summary.json"
+    return run, json.loads(summary_path.read_text()) if summary_path.exists() else {}
+
+
+def bench_single_clip(work: Path, seconds: float) -> dict:
+    clip = make_clip(
+        work / f"hops_loop_{seconds:g}s.mp4", seconds, data_dir() / "video" / SOURCE_CLIP
+    )
+    print(f"\nOne clip: {clip.name} ({seconds:g} s, 1920x1080)", flush=True)
+    bare = check(
+        run_measured([sys.executable, __file__, "--bare-loop", str(clip)], os.environ.copy()),
+        "bare loop",
+    )
+    loop_s, frames = bare.stdout.split()
+    row("bare loop, whole process (s)", f"{bare.wall_s:.1f}")
+    row("bare loop, decode+pose loop only (s)", f"{float(loop_s):.1f}  ({frames} frames)")
+    row("peak memory, bare loop (MB, RSS sum)", f"{bare.peak_rss_mb:.0f}")
+    runs = {}
+    for label, extra in ((ONE_PASS, ["--no-mirror-pass"]), (DEFAULT, [])):
+        cache = fresh_dir(work, "cache")
+        first, summary = analyse_summary(clip, work / "out_first", cache, *extra)
+        cached, _ = analyse_summary(clip, work / "out_cached", cache, *extra)
+        runs[label] = (first, summary)
+        ratio = first.wall_s / bare.wall_s
+        print(f"  hipdrop analyse, {label}:")
+        row("  end to end (s)", f"{first.wall_s:.1f}")
+        row(
+            "  ratio to bare loop (whole process)",
+            f"{ratio:.2f}",
+            f"<= {TARGETS['ratio']}",
+            ratio <= TARGETS["ratio"],
+        )
+        row("  ratio to bare loop (loop only)", f"{first.wall_s / float(loop_s):.2f}")
+        row(
+            "  cached re-analysis, whole command (s)",
+            f"{cached.wall_s:.2f}",
+            f"<= {TARGETS['cached_s']}",
+            cached.wall_s <= TARGETS["cached_s"],
+        )
+        row(
+            "  peak memory (MB, RSS sum / PSS sum)",
+            f"{first.peak_rss_mb:.0f} / {first.peak_pss_mb:.0f}",
+            f"<= {TARGETS['peak_mb']:.0f}",
+            first.peak_rss_mb <= TARGETS["peak_mb"],
+        )
+        row("  peak memory, cached (MB, RSS sum)", f"{cached.peak_rss_mb:.0f}")
+        shutil.rmtree(cache, ignore_errors=True)
+    return {"clip": clip, "runs": runs}
+
+
+def bench_long_clip(work: Path, minutes: float, one_minute: Run) -> None:
+    clip = make_clip(
+        work / f"hops_loop_{minutes:g}min.mp4", 60 * minutes, data_dir() / "video" / SOURCE_CLIP
+    )
+    print(f"\nLong clip: {clip.name} ({minutes:g} min), one pose pass", flush=True)
+    cache = fresh_dir(work, "cache")
+    long, _ = analyse_summary(clip, work / "out_long", cache, "--no-mirror-pass")
+    growth = long.peak_rss_mb / one_minute.peak_rss_mb - 1
+    row("hipdrop analyse end to end (s)", f"{long.wall_s:.1f}")
+    row(
+        "peak memory (MB, RSS sum / PSS sum)",
+        f"{long.peak_rss_mb:.0f} / {long.peak_pss_mb:.0f}",
+        f"<= {TARGETS['peak_mb']:.0f}",
+        long.peak_rss_mb <= TARGETS["peak_mb"],
+    )
+    row(
+        "growth over the 1-minute clip (RSS sum)",
+        f"{100 * growth:+.1f}%",
+        f"<= {100 * TARGETS['long_growth']:.0f}%",
+        growth <= TARGETS["long_growth"],
+    )
+    shutil.rmtree(cache, ignore_errors=True)
+
+
+def bench_jobs_agree(work: Path, clips: list[Path], known: dict[Path, dict]) -> None:
+    """Per-side peak drop with --jobs 2 against --jobs 1 (default settings, fresh caches)."""
+    from hipdrop.io.video import probe_video
+    from hipdrop.pose.runner import plan_segments
+
+    print("\nResults unchanged: peak drop (deg) per stance side, --jobs 1 vs --jobs 2", flush=True)
+    worst = 0.0
+    for clip in clips:
+        info = probe_video(clip)
+        n_segments = len(plan_segments(info.frame_count, 2, round(info.nominal_fps or 30)))
+        drops = []
+        for jobs in ("1", "2"):
+            if jobs == "2" and clip in known:
+                summary = known[clip]
+            else:
+                cache = fresh_dir(work, "cache")
+                _, summary = analyse_summary(clip, work / "out_jobs", cache, "--jobs", jobs)
+                shutil.rmtree(cache, ignore_errors=True)
+            sides = summary.get("sides", {})
+            drops.append([sides.get(s, {}).get("peak_drop_deg") for s in ("left", "right")])
+        diffs = [abs(a - b) for a, b in zip(*drops, strict=True) if a is not None and b is not None]
+        same_missing = [a is None for a in drops[0]] == [b is None for b in drops[1]]
+        worst = max([worst, *diffs]) if same_missing else float("inf")
+        shown = " ".join("  -  " if v is None else f"{v:5.2f}" for v in drops[0] + drops[1])
+        print(f"  {clip.name[:44]:<44} {n_segments} seg  j1 L R / j2 L R: {shown}", flush=True)
+    row("largest |jobs 2 - jobs 1| over clips and sides", f"{worst:.3f}", "<= 0.3", worst <= 0.3)
+
+
+def bench_batch(work: Path, n_clips: int) -> None:
+    clips = sorted((data_dir() / "video").glob("*.mp4"))[:n_clips]
+    folder = work / f"batch_{n_clips}"
+    folder.mkdir(exist_ok=True)
+    for clip in clips:
+        if not (folder / clip.name).exists():
+            (folder / clip.name).symlink_to(clip)
+    print(f"\nBatch: {len(clips)} clips from {data_dir() / 'video'}", flush=True)
+    cache = fresh_dir(work, "cache")
+    start = time.perf_counter()
+    for clip in clips:
+        check(
+            run_measured(
+                analyse_command(folder / clip.name, work / "out_serial" / clip.stem),
+                hipdrop_env(cache),
+            ),
+            "serial analyse",
+        )
+    serial_s = time.perf_counter() - start
+    shutil.rmtree(cache, ignore_errors=True)
+    cache = fresh_dir(work, "cache")
+    batch = run_measured(
+        [
+            sys.executable,
+            "-m",
+            "hipdrop.cli",
+            "batch",
+            str(folder),
+            "--out",
+            str(work / "out_batch"),
+            "--force",
+        ],
+        hipdrop_env(cache),
+    )
+    check(batch, "batch")
+    speedup = serial_s / batch.wall_s
+    row("one after another (hipdrop analyse each) (s)", f"{serial_s:.1f}")
+    row("hipdrop batch (s)", f"{batch.wall_s:.1f}")
+    row(
+        "throughput, batch / one after another",
+        f"{speedup:.2f}x",
+        f">= {TARGETS['batch_speedup']}x",
+        speedup >= TARGETS["batch_speedup"],
+    )
+    row(
+        "peak memory, batch (MB, RSS sum / PSS sum)",
+        f"{batch.peak_rss_mb:.0f} / {batch.peak_pss_mb:.0f}",
+    )
+    shutil.rmtree(cache, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="15 s clip, 2 batch clips, no long clip"
+    )
+    parser.add_argument(
+        "--seconds", type=float, help="length of the one-clip benchmark (default 60)"
+    )
+    parser.add_argument("--long-minutes", type=float, default=10.0, help="length of the long clip")
+    parser.add_argument(
+        "--skip",
+        nargs="*",
+        default=[],
+        choices=["clip", "long", "jobs", "batch"],
+        help="parts to leave out",
+    )
+    parser.add_argument("--batch-clips", type=int, help="clips in the batch benchmark (default 8)")
+    parser.add_argument(
+        "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "hipdrop-bench"
+    )
+    parser.add_argument("--bare-loop", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    sys.path.insert(0, str(REPO))  # this checkout's hipdrop, also in this process
+    if args.bare_loop:
+        bare_loop(args.bare_loop)
+        return 0
+    seconds = args.seconds or (15.0 if args.quick else 60.0)
+    skip = set(args.skip) | ({"long", "jobs"} if args.quick else set())
+    n_batch = args.batch_clips or (2 if args.quick else 8)
+    if not (data_dir() / "video" / SOURCE_CLIP).exists():
+        raise SystemExit(f"{data_dir() / 'video' / SOURCE_CLIP} not found; set HIPDROP_DATA_DIR")
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    print(f"hipdrop benchmarks on {os.cpu_count()} cores; work folder {args.workdir}")
+    one = None
+    if "clip" not in skip:
+        one = bench_single_clip(args.workdir, seconds)
+    if "long" not in skip and one is not None:
+        bench_long_clip(args.workdir, args.long_minutes, one["runs"][ONE_PASS][0])
+    if "jobs" not in skip:
+        clips = sorted((data_dir() / "video").glob("*.mp4"))
+        known = {}
+        if one is not None:
+            clips.append(one["clip"])
+            known[one["clip"]] = one["runs"][DEFAULT][1]
+        bench_jobs_agree(args.workdir, clips, known)
+    if "batch" not in skip:
+        bench_batch(args.workdir, n_batch)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
