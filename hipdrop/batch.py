@@ -234,7 +234,8 @@ def analyse_folder(
         ClipJob(
             clip, out_dir / names[clip], options, pose_jobs, in_worker and pose_jobs == 1, force
         )
-        for clip in clips
+        # Biggest files first: the long clips do not end up alone at the end of the run.
+        for clip in sorted(clips, key=lambda c: c.stat().st_size, reverse=True)
     ]
     rows: list[dict] = []
 
