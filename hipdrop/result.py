@@ -94,7 +94,9 @@ class Analysis:
         if self.video_path is not None and Path(self.video_path).exists():
             time_s = float(self.tracks.time_s[frame])
             image = read_frame(self.video_path, frame, time_s)[..., ::-1]
-        return evidence_figure(self.tracks, frame, side, info["peak_drop_deg"], image)
+        baseline = self.summary.get("baseline")
+        level_deg = baseline["obliquity_deg"] if baseline else None
+        return evidence_figure(self.tracks, frame, side, info["peak_drop_deg"], image, level_deg)
 
     def save(
         self,

@@ -142,3 +142,29 @@ def test_cli_bad_session_date_is_one_line_before_any_work(tmp_path, capsys) -> N
     assert code == 1
     assert len(err) == 1 and "YYYY-MM-DD" in err[0]
     assert not out.exists()
+
+
+@pytest.mark.parametrize("roll_deg", [0.0, 8.0])
+def test_evidence_lines_show_the_reported_drop(roll_deg: float) -> None:
+    """The angle between the drawn pelvis line and the drawn level line is the peak drop."""
+    result = analyse_tracks(
+        synthetic_single_leg(SyntheticTrial(roll_deg=roll_deg, left_drop_deg=7.0))
+    )
+    for side in ("left", "right"):
+        fig = result.plot_evidence(side)
+        lines = {line.get_label(): line for line in fig.axes[0].lines}
+        assert "baseline level" in lines  # the synthetic trial stands still first: a baseline
+        pelvis = np.array(lines["pelvis"].get_xydata())
+        level = np.array(lines["baseline level"].get_xydata())
+        stance_to_swing = pelvis[1] - pelvis[0]
+        along_level = level[1] - level[0]
+        cosine = along_level @ stance_to_swing / np.linalg.norm(along_level)
+        angle = np.degrees(np.arccos(np.clip(cosine / np.linalg.norm(stance_to_swing), -1, 1)))
+        # Image y points down: the swing hip below the level line is a positive drop.
+        slope = along_level[1] / along_level[0]
+        level_y_at_swing = pelvis[0][1] + slope * (pelvis[1][0] - pelvis[0][0])
+        swing_lower = pelvis[1][1] > level_y_at_swing
+        drop = result.summary["sides"][side]["peak_drop_deg"]
+        assert angle == pytest.approx(abs(drop), abs=0.01)
+        assert swing_lower == (drop > 0)
+        plt.close(fig)

@@ -125,6 +125,19 @@ def key_numbers(info: dict, summary: dict) -> list[tuple[str, str]]:
     ]
 
 
+def evidence_caption(side: str, summary: dict) -> str:
+    """What the evidence frame shows, naming the reference the drop is measured against."""
+    reference = (
+        "the quiet-standing baseline level (dashed)"
+        if summary.get("baseline")
+        else "the image horizontal (dashed)"
+    )
+    return (
+        f"{side.capitalize()} stance at peak drop: pelvis line (yellow) against {reference} "
+        "through the stance hip."
+    )
+
+
 def session_rows(summary: dict) -> list[tuple[str, str]]:
     """Patient and session fields that were given (plain text, escaped by the renderer)."""
     session = summary.get("session") or {}

@@ -22,6 +22,16 @@ _BONES = [
 ]
 
 
+def level_direction(left_hip: np.ndarray, right_hip: np.ndarray, level_deg: float) -> np.ndarray:
+    """Unit vector (image pixels) toward the left hip along a line of obliquity ``level_deg``.
+
+    Same convention as ``pelvic_obliquity_deg``: positive when the left end is higher.
+    """
+    side = np.sign(left_hip[0] - right_hip[0]) or 1.0
+    toward_left = np.array([side, -np.tan(np.radians(level_deg))])
+    return toward_left / np.linalg.norm(toward_left)
+
+
 def _crop_box(xy: np.ndarray, width: int, height: int) -> tuple[int, int, int, int]:
     """A box around the subject (landmarks plus margin), clipped to the image."""
     pts = xy[np.isfinite(xy).all(axis=1)]
@@ -42,11 +52,15 @@ def evidence_figure(
     stance_leg: str,
     drop_deg: float,
     image_rgb: np.ndarray | None = None,
+    level_deg: float | None = None,
 ) -> Figure:
     """The subject at one frame: skeleton, hip line, a level line through the stance hip.
 
-    Without a video frame (landmark-only input) the skeleton is drawn on a plain background.
+    ``level_deg`` is the reference the drop is measured against (the baseline's obliquity);
+    None draws the image horizontal. The angle between the two lines is then the reported
+    drop. Without a video frame the skeleton is drawn on a plain background.
     """
+    level_name = "level" if level_deg is None else "baseline level"
     xy = tracks.xy_px[frame_index]
     width, height = tracks.image_size_px
     x0, y0, x1, y1 = _crop_box(xy, width, height)
@@ -65,23 +79,14 @@ def evidence_figure(
                 ax.plot([p[0], q[0]], [p[1], q[1]], color=SIDE_COLOURS[side], lw=2, alpha=0.85)
         stance_hip = xy[landmark(stance_leg, "hip")]
         swing_hip = xy[landmark("right" if stance_leg == "left" else "left", "hip")]
-        span = 1.6 * abs(swing_hip[0] - stance_hip[0])
-        direction = np.sign(swing_hip[0] - stance_hip[0]) or 1.0
-        ax.plot(
-            [stance_hip[0] - 0.3 * span * direction, stance_hip[0] + span * direction],
-            [stance_hip[1]] * 2,
-            color="white",
-            lw=2.5,
-            ls="--",
-        )
-        ax.plot(
-            [stance_hip[0] - 0.3 * span * direction, stance_hip[0] + span * direction],
-            [stance_hip[1]] * 2,
-            color="#212529",
-            lw=1.2,
-            ls="--",
-            label="level",
-        )
+        toward_left = level_direction(xy[landmark("left", "hip")], xy[landmark("right", "hip")],
+                                      level_deg or 0.0)  # fmt: skip
+        toward_swing = toward_left if stance_leg == "right" else -toward_left
+        span = 1.6 * float(np.linalg.norm(swing_hip - stance_hip))
+        start, end = stance_hip - 0.3 * span * toward_swing, stance_hip + span * toward_swing
+        for colour, lw, label in (("white", 2.5, None), ("#212529", 1.2, level_name)):
+            ax.plot([start[0], end[0]], [start[1], end[1]], color=colour, lw=lw, ls="--",
+                    label=label)  # fmt: skip
         ax.plot(
             [stance_hip[0], swing_hip[0]],
             [stance_hip[1], swing_hip[1]],

@@ -14,6 +14,7 @@ from hipdrop.report.content import (
     DISCLAIMER,
     PHASE_REPORT_COLUMNS,
     STEP_REPORT_COLUMNS,
+    evidence_caption,
     fmt,
     key_numbers,
     method_items,
@@ -67,6 +68,7 @@ def _context(analysis: Analysis, figures_dir: Path | None) -> dict:
         "phase_table": table(analysis.phases, PHASE_REPORT_COLUMNS) if usable else ([], []),
         "step_table": table(steps_of(analysis), STEP_REPORT_COLUMNS) if usable else ([], []),
         "method": method_items(summary),
+        "captions": {side: evidence_caption(side, summary) for side in ("left", "right")},
         "disclaimer": DISCLAIMER,
         "verdicts": dict(zip(("left", "right"), analysis.verdicts, strict=False))
         if summary["usable"]

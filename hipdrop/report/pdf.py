@@ -38,6 +38,7 @@ from hipdrop.report.content import (
     DISCLAIMER,
     PHASE_REPORT_COLUMNS,
     STEP_REPORT_COLUMNS,
+    evidence_caption,
     fmt,
     key_numbers,
     method_items,
@@ -238,7 +239,7 @@ def _verdict_cards(analysis: Analysis) -> Table:
     )
 
 
-def _evidence(figures: dict[str, Path]) -> Table:
+def _evidence(figures: dict[str, Path], summary: dict) -> Table:
     col = CONTENT_WIDTH / 2
     cells = []
     for side in ("left", "right"):
@@ -250,8 +251,7 @@ def _evidence(figures: dict[str, Path]) -> Table:
             [
                 _image(path, col - 6 * mm, 82 * mm),
                 _para(
-                    f"{side.capitalize()} stance at peak drop: pelvis line (yellow) against a "
-                    "level line through the stance hip.",
+                    evidence_caption(side, summary),
                     "small",
                 ),
             ]
@@ -307,7 +307,7 @@ def _first_page(analysis: Analysis, figures: dict[str, Path]) -> list[Flowable]:
                 "muted",
             ),
             Spacer(1, 2 * mm),
-            _tagged(_evidence(figures), "evidence"),
+            _tagged(_evidence(figures, summary), "evidence"),
         ]
     if summary["warnings"]:
         flow += [Spacer(1, 3 * mm), _tagged(_warnings(summary), "warnings")]
@@ -445,6 +445,7 @@ def write_pdf(analysis: Analysis, path: Path, figures_dir: Path) -> PdfLayout:
         )
         if x
     )
+    footer = footer if len(footer) <= 110 else footer[:109] + "…"
 
     def draw_footer(canvas, doc) -> None:
         canvas.saveState()

@@ -19,6 +19,7 @@ from hipdrop.conventions import LANDMARK_INDEX, landmark
 from hipdrop.errors import HipdropError
 from hipdrop.io.video import iter_frames_threaded
 from hipdrop.plots import SIDE_COLOURS
+from hipdrop.report.evidence import level_direction
 
 if TYPE_CHECKING:
     from hipdrop.result import Analysis
@@ -195,10 +196,7 @@ class _Painter:
         width = float(np.linalg.norm(left - right))
         pivot = {"left": left, "right": right}.get(stance, 0.5 * (left + right))
         # Direction toward the left hip along a line whose obliquity is the reference level.
-        toward_left = np.array(
-            [np.sign(left[0] - right[0]) or 1.0, -np.tan(np.radians(self.level_deg))]
-        )
-        toward_left /= np.linalg.norm(toward_left)
+        toward_left = level_direction(left, right, self.level_deg)
         reach = 1.5 * width
         start, end = pivot - reach * toward_left, pivot + reach * toward_left
         dash_px = 16 * self.unit
