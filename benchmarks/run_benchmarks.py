@@ -108,7 +108,11 @@ def _tree_memory_mb(root) -> tuple[float, float]:
     import psutil
 
     rss = pss = 0.0
-    for proc in [root, *root.children(recursive=True)]:
+    try:
+        tree = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:  # the command has just exited
+        return 0.0, 0.0
+    for proc in tree:
         try:
             info = proc.memory_full_info()
         except (psutil.NoSuchProcess, psutil.AccessDenied):
