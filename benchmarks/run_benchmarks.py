@@ -97,6 +97,7 @@ def bare_loop(clip: Path) -> None:
 @dataclass
 class Run:
     wall_s: float
+    cpu_s: float
     peak_rss_mb: float
     peak_pss_mb: float
     returncode: int
@@ -107,7 +108,11 @@ def _tree_memory_mb(root) -> tuple[float, float]:
     import psutil
 
     rss = pss = 0.0
-    for proc in [root, *root.children(recursive=True)]:
+    try:
+        tree = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:  # the command has just exited
+        return 0.0, 0.0
+    for proc in tree:
         try:
             info = proc.memory_full_info()
         except (psutil.NoSuchProcess, psutil.AccessDenied):
@@ -118,9 +123,15 @@ def _tree_memory_mb(root) -> tuple[float, float]:
 
 
 def run_measured(command: list[str], env: dict[str, str]) -> Run:
-    """Run a command; wall time and peak memory of its whole process tree."""
+    """Run a command; wall time, CPU time and peak memory of its whole process tree.
+
+    CPU seconds (user + system, all descendants) say what the work costs even when other
+    programs share the cores and wall times are noisy."""
+    import resource
+
     import psutil
 
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(
         command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
@@ -141,7 +152,9 @@ def run_measured(command: list[str], env: dict[str, str]) -> Run:
     wall = time.perf_counter() - start
     done.set()
     sampler.join()
-    return Run(wall, peaks[0], peaks[1], proc.returncode, stdout)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return Run(wall, cpu, peaks[0], peaks[1], proc.returncode, stdout)
 
 
 def fresh_dir(work: Path, prefix: str) -> Path:
@@ -189,6 +202,7 @@ def bench_single_clip(work: Path, seconds: float) -> dict:
     loop_s, frames = bare.stdout.split()
     row("bare loop, whole process (s)", f"{bare.wall_s:.1f}")
     row("bare loop, decode+pose loop only (s)", f"{float(loop_s):.1f}  ({frames} frames)")
+    row("bare loop, CPU (s, user + system)", f"{bare.cpu_s:.1f}")
     row("peak memory, bare loop (MB, RSS sum)", f"{bare.peak_rss_mb:.0f}")
     runs = {}
     for label, extra in ((ONE_PASS, ["--no-mirror-pass"]), (DEFAULT, [])):
@@ -206,6 +220,10 @@ def bench_single_clip(work: Path, seconds: float) -> dict:
             ratio <= TARGETS["ratio"],
         )
         row("  ratio to bare loop (loop only)", f"{first.wall_s / float(loop_s):.2f}")
+        row(
+            "  CPU (s), and ratio to the bare loop's",
+            f"{first.cpu_s:.1f}  {first.cpu_s / bare.cpu_s:.2f}",
+        )
         row(
             "  cached re-analysis, whole command (s)",
             f"{cached.wall_s:.2f}",
@@ -285,14 +303,10 @@ def bench_batch(work: Path, n_clips: int) -> None:
     print(f"\nBatch: {len(clips)} clips from {data_dir() / 'video'}", flush=True)
     cache = fresh_dir(work, "cache")
     start = time.perf_counter()
+    serial_cpu_s = 0.0
     for clip in clips:
-        check(
-            run_measured(
-                analyse_command(folder / clip.name, work / "out_serial" / clip.stem),
-                hipdrop_env(cache),
-            ),
-            "serial analyse",
-        )
+        command = analyse_command(folder / clip.name, work / "out_serial" / clip.stem)
+        serial_cpu_s += check(run_measured(command, hipdrop_env(cache)), "serial").cpu_s
     serial_s = time.perf_counter() - start
     shutil.rmtree(cache, ignore_errors=True)
     cache = fresh_dir(work, "cache")
@@ -313,6 +327,7 @@ def bench_batch(work: Path, n_clips: int) -> None:
     speedup = serial_s / batch.wall_s
     row("one after another (hipdrop analyse each) (s)", f"{serial_s:.1f}")
     row("hipdrop batch (s)", f"{batch.wall_s:.1f}")
+    row("CPU (s): one after another, batch", f"{serial_cpu_s:.1f}  {batch.cpu_s:.1f}")
     row(
         "throughput, batch / one after another",
         f"{speedup:.2f}x",

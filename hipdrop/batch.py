@@ -21,7 +21,6 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -144,13 +143,14 @@ def plan_workers(n_clips: int, workers: int | None, cores: int) -> tuple[int, in
 
 def _quiet_worker() -> None:
     """Pool processes run pose in-process: keep MediaPipe's native log off the terminal."""
-    from hipdrop.pose.runner import silence_native_stderr
+    from hipdrop.pose.runner import prepare_pose_process
 
-    silence_native_stderr()
+    prepare_pose_process()
 
 
 def _run_local(jobs: list[ClipJob], workers: int, on_done: Callable[[list[dict]], None]) -> None:
     import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     ctx = mp.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_quiet_worker) as pool:
@@ -234,7 +234,8 @@ def analyse_folder(
         ClipJob(
             clip, out_dir / names[clip], options, pose_jobs, in_worker and pose_jobs == 1, force
         )
-        for clip in clips
+        # Biggest files first: the long clips do not end up alone at the end of the run.
+        for clip in sorted(clips, key=lambda c: c.stat().st_size, reverse=True)
     ]
     rows: list[dict] = []
 

@@ -139,8 +139,13 @@ def _run_segment(
     )
 
 
-def silence_native_stderr() -> None:
-    """MediaPipe's C++ logging writes straight to file descriptor 2; send it nowhere."""
+def prepare_pose_process() -> None:
+    """For a process that runs pose while others do too: one OpenCV thread (the processes
+    already fill the cores; more threads only contend), and MediaPipe's C++ logging, which
+    writes straight to file descriptor 2, sent nowhere."""
+    import cv2
+
+    cv2.setNumThreads(1)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
@@ -148,7 +153,7 @@ def silence_native_stderr() -> None:
 
 def _segment_worker(path, settings, segment, results, progress, seams, subject) -> None:
     """Process entry point: report progress every few frames, then the whole result."""
-    silence_native_stderr()
+    prepare_pose_process()
     count = 0
 
     def tick() -> None:
