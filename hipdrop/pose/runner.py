@@ -78,7 +78,7 @@ def _run_segment(
     predecessor=None,
     crop_px: tuple[int, int, int, int] | None = None,
     sample_frames: frozenset[int] = frozenset(),
-    queue_frames: int = 8,
+    queue_frames: int = 3,
 ) -> _SegmentResult:
     """Pose over one segment. ``successor``: queue of the next segment's seam points (this
     segment then runs past its planned end until the next one agrees, see :mod:`seams`);
@@ -183,10 +183,10 @@ def plan_segments(frame_count: int, jobs: int, warmup_frames: int) -> list[_Segm
 
 
 def decode_queue_frames(info: VideoInfo) -> int:
-    """Decoded frames a worker may hold ahead of pose: 8, fewer for huge frames, so that
-    memory stays near ``MAX_QUEUE_BYTES`` per worker whatever the resolution."""
+    """Decoded frames a worker may hold ahead of pose: 3, fewer for huge frames (4K: 2, 8K: 1),
+    so that memory stays near ``MAX_QUEUE_BYTES`` per worker whatever the resolution."""
     frame_bytes = max(1, info.width_px * info.height_px * 3)
-    return int(np.clip(MAX_QUEUE_BYTES // frame_bytes, 1, 8))
+    return int(np.clip(MAX_QUEUE_BYTES // frame_bytes, 1, 3))
 
 
 def _run_workers(
