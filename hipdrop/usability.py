@@ -145,10 +145,15 @@ def assess_frames(tracks: LandmarkTracks, min_visibility: float = 0.5) -> FrameU
     hip_px = np.where(hips_seen[:, None], tracks.xy_px[:, _HIPS].mean(axis=1), np.nan)
     size_px = body_size_px(tracks, found)
     other = frames_nearer_another(hip_px, tracks.meta.get("subject"))
-    # Hips outside the picture: the subject walked out of view, not a cut; such frames are
-    # left to the task's own rules (a step leaving the frame is excluded there).
+    # Hips outside the picture at the start or end of the clip: the subject walked into or out
+    # of view, not a cut; such frames are left to the task's own rules (a step leaving the
+    # frame is excluded there). Outside the picture in mid-clip (a close-up) stays a cut.
     width, height = tracks.image_size_px
-    outside = ~((hip_px >= 0) & (hip_px <= [width, height])).all(axis=1) & hips_seen
+    inside = np.flatnonzero(((hip_px >= 0) & (hip_px <= [width, height])).all(axis=1))
+    outside = np.zeros(n, dtype=bool)
+    if inside.size:
+        outside[: inside[0]] = outside[inside[-1] + 1 :] = True
+    outside &= hips_seen
     jumps = discontinuous_frames(
         np.where((other | outside)[:, None], np.nan, hip_px), size_px, tracks.time_s
     )

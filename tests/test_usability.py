@@ -44,11 +44,11 @@ def _black(frames: slice):
     return edit
 
 
-def _close_up(frames: slice, zoom: float = 3.0):
+def _close_up(frames: slice, zoom: float = 3.0, centre_px=(540.0, 300.0)):
     """The camera zooms on the knees: a body three times larger, centred elsewhere."""
 
     def edit(xy, vis):
-        centre = np.array([540.0, 300.0])
+        centre = np.asarray(centre_px)
         xy[frames] = centre + zoom * (xy[frames] - np.nanmean(xy[frames, HIPS], axis=1)[:, None])
 
     return edit
@@ -205,3 +205,11 @@ def test_every_step_carries_its_uncertainty_and_it_grows_when_smaller() -> None:
     # Same pixel jitter on hips a quarter as far apart: about four times the angle noise.
     ratio = quarter["quality"]["uncertainty_deg"] / full["quality"]["uncertainty_deg"]
     assert 2.5 < ratio < 4.5
+
+
+def test_close_up_with_hips_above_the_picture_is_excluded(clean) -> None:
+    """Pose often puts the hips of a zoomed-in body above the image: still a close-up."""
+    damaged = _damaged(clean, [_close_up(slice(40, 52), centre_px=(600.0, -100.0))])
+    counts = assess_frames(damaged).counts()
+    assert counts["close_up"] + counts["scene_cut"] == 12
+    assert sum(counts.values()) == 12
