@@ -62,6 +62,10 @@ MIN_POSE_FRACTION = 0.3
 OUTLIER_WINDOW_S = 0.5
 OUTLIER_DEG = 10.0
 
+#: Heuristic: about five times the normal ±4° walking range (Schwartz et al. 2008); hip-line
+#: tilts beyond it come from pose errors or from leg and trunk motion, not from the pelvis.
+PLAUSIBLE_PELVIC_TILT_DEG = 20.0
+
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -84,6 +88,21 @@ def frame_table(tracks: LandmarkTracks, labels: np.ndarray) -> pd.DataFrame:
             "pelvis_left_px": pelvis_x * left_sign,
         }
     )
+
+
+def implausible_tilt_warnings(sides: dict[str, dict]) -> list[str]:
+    """A warning per stance side whose drop or hike exceeds what a pelvis plausibly does."""
+    warnings = []
+    for side, info in sides.items():
+        tilt = max(abs(info.get("peak_drop_deg") or 0.0), info.get("peak_hike_deg") or 0.0)
+        if tilt > PLAUSIBLE_PELVIC_TILT_DEG:
+            warnings.append(
+                f"During {side} stance the hip line tilts up to {tilt:.1f}°, beyond the "
+                f"{PLAUSIBLE_PELVIC_TILT_DEG:g}° a pelvis plausibly tilts in the frontal plane: "
+                "the pose model's hip points probably followed the thighs or trunk (large leg "
+                "or trunk movement, a turned body). Check the evidence frame before using it."
+            )
+    return warnings
 
 
 def _track_clip(
@@ -260,6 +279,7 @@ def analyse_tracks(
         )
     if usable and not gait and phases.empty:
         warnings.append("No single-leg stance phase was found in the clip.")
+    warnings += implausible_tilt_warnings(sides)
     summary = {
         "schema_version": SUMMARY_SCHEMA_VERSION,
         "task": choice.task,

@@ -96,7 +96,9 @@ class Analysis:
             image = read_frame(self.video_path, frame, time_s)[..., ::-1]
         baseline = self.summary.get("baseline")
         level_deg = baseline["obliquity_deg"] if baseline else None
-        return evidence_figure(self.tracks, frame, side, info["peak_drop_deg"], image, level_deg)
+        # Gait tasks classify the mean of the steps' peaks but show the largest step's frame.
+        shown_deg = info.get("largest_step_peak_drop_deg", info["peak_drop_deg"])
+        return evidence_figure(self.tracks, frame, side, shown_deg, image, level_deg)
 
     def save(
         self,

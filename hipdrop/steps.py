@@ -334,6 +334,7 @@ def gait_side_summary(
             "drop_at_midstance_deg": mid,
             "drop_at_midstance_sd_deg": mid_sd,
             "mean_drop_deg": mid,
+            "largest_step_peak_drop_deg": float(worst["peak_drop_deg"]),
             "peak_drop_frame": int(worst["peak_drop_frame"]),
             "peak_drop_s": float(worst["peak_drop_s"]),
             "peak_hike_deg": float(used["peak_hike_deg"].max()),

@@ -112,3 +112,14 @@ def test_side_view_is_refused() -> None:
     assert summary["view"] == "side"
     assert summary["usable"] is False and "Side view" in summary["reason"]
     assert summary["phases"] == []
+
+
+@pytest.mark.parametrize(("left_drop_deg", "warned"), [(7.0, False), (25.0, True)])
+def test_implausible_hip_line_tilt_is_flagged(left_drop_deg: float, warned: bool) -> None:
+    analysis = _run(SyntheticTrial(left_drop_deg=left_drop_deg))
+    assert analysis.summary["sides"]["left"]["peak_drop_deg"] == pytest.approx(
+        left_drop_deg, abs=0.2
+    )
+    flagged = [w for w in analysis.summary["warnings"] if "plausibly tilts" in w]
+    assert bool(flagged) == warned
+    assert all("left stance" in w for w in flagged)
