@@ -90,6 +90,13 @@ def frame_table(tracks: LandmarkTracks, labels: np.ndarray) -> pd.DataFrame:
     )
 
 
+def _subject_height_px(stature: np.ndarray, labels: np.ndarray) -> float:
+    """Median stature on both feet, else over all frames; NaN when never measured."""
+    standing = stature[(labels == "both") & np.isfinite(stature)]
+    measured = standing if standing.size else stature[np.isfinite(stature)]
+    return float(np.median(measured)) if measured.size else float("nan")
+
+
 def implausible_tilt_warnings(sides: dict[str, dict]) -> list[str]:
     """A warning per stance side whose drop or hike exceeds what a pelvis plausibly does."""
     warnings = []
@@ -241,11 +248,7 @@ def analyse_tracks(
             )
     frames = add_drop_columns(frames, baseline)
     frames["excluded"] = frame_use.reason  # why a frame was left out; empty when used
-    height_px = (
-        float(np.nanmedian(stature_px(cleaned.tracks)[labels == "both"]))
-        if (labels == "both").any()
-        else float(np.nanmedian(stature_px(cleaned.tracks)))
-    )
+    height_px = _subject_height_px(stature_px(cleaned.tracks), labels)
     px_per_cm = height_px / height_cm if height_cm and np.isfinite(height_px) else None
     width = float(np.nanmedian(frames["hip_width_px"]))
     quality = assess_quality(cleaned, width, height_px, frame_use)
