@@ -66,6 +66,11 @@ def landmark(side: Side, part: str) -> int:
     return LANDMARK_INDEX[f"{side}_{part}"]
 
 
+def pair(part: str) -> list[int]:
+    """Indices of the left and right landmark of a part, e.g. ``pair("hip")``."""
+    return [landmark(side, part) for side in SIDES]
+
+
 def other_side(side: Side) -> Side:
     """The contralateral side."""
     return "right" if side == "left" else "left"

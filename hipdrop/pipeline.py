@@ -11,6 +11,7 @@ import pandas as pd
 
 from hipdrop import __version__
 from hipdrop.baseline import Baseline, baseline_from_clip, find_quiet_standing
+from hipdrop.conventions import pair
 from hipdrop.errors import HipdropError, NoPersonError
 from hipdrop.events.gait import detect_gait_events
 from hipdrop.events.single_leg import SingleLegParams, detect_single_leg_stance
@@ -153,7 +154,7 @@ def _worth_a_mirror_pass(tracks: LandmarkTracks, cleaning: CleaningParams) -> bo
 
 
 def _hips_found_fraction(tracks: LandmarkTracks) -> float:
-    return float(np.isfinite(tracks.xy_px[:, 23:25, 0]).all(axis=1).mean())
+    return float(np.isfinite(tracks.xy_px[:, pair("hip"), 0]).all(axis=1).mean())
 
 
 def _check_person(tracks: LandmarkTracks, name: str) -> None:

@@ -20,7 +20,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from hipdrop.conventions import landmark
+from hipdrop.conventions import landmark, pair
 from hipdrop.identity import frames_nearer_another
 from hipdrop.tracks import LandmarkTracks
 
@@ -46,8 +46,8 @@ MISSING_FRAMES_FRACTION = 0.05
 #: A rejected run this much larger than the subject is a close-up rather than a cut.
 CLOSE_UP_RATIO = 1.3
 
-_HIPS = [landmark("left", "hip"), landmark("right", "hip")]
-_ANKLES = [landmark("left", "ankle"), landmark("right", "ankle")]
+_HIPS = pair("hip")
+_ANKLES = pair("ankle")
 
 
 @dataclass(frozen=True)

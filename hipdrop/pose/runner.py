@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hipdrop.conventions import N_LANDMARKS, landmark
+from hipdrop.conventions import N_LANDMARKS, pair
 from hipdrop.errors import HipdropError
 from hipdrop.identity import frames_nearer_another
 from hipdrop.io.video import VideoInfo, iter_frames_threaded, probe_video
@@ -274,7 +274,7 @@ def estimate_pose(
     tracks, parts = _pose_pass(info, settings, segments, progress, in_process, (None, samples))
     detections = {k: v for part in parts for k, v in part.people.items()}
     plan = plan_subject(detections, tracks.image_size_px, settings.person)
-    hips = tracks.xy_px[:, [landmark("left", "hip"), landmark("right", "hip")]].mean(axis=1)
+    hips = tracks.xy_px[:, pair("hip")].mean(axis=1)
     refollowed = bool(frames_nearer_another(hips, plan.describe()).any())
     if refollowed:  # pose followed someone else somewhere: again, looking only at the subject
 

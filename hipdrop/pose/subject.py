@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hipdrop.conventions import PERSON_HINTS, landmark
+from hipdrop.conventions import PERSON_HINTS, pair
 from hipdrop.errors import HipdropError
 from hipdrop.io.video import VideoInfo
 from hipdrop.pose.backend import PoseBackend, PoseEstimate, PoseSettings
@@ -41,7 +41,7 @@ MIN_OTHER_HEIGHT_RATIO = 0.4
 LINK_DISTANCE_HEIGHTS = 0.6
 #: Margin added around the subject's path for the pose crop, in box heights.
 CROP_MARGIN_HEIGHTS = 0.15
-_HIPS = [landmark("left", "hip"), landmark("right", "hip")]
+_HIPS = pair("hip")
 
 
 @dataclass(frozen=True)
