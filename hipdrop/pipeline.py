@@ -28,6 +28,7 @@ from hipdrop.metrics import add_drop_columns, asymmetry_deg, phase_metrics, side
 from hipdrop.pose import PoseSettings, estimate_pose
 from hipdrop.pose.cache import sha256_memo_dir
 from hipdrop.pose.mirror_pass import mirror_averaged
+from hipdrop.pose.runner import later_pass
 from hipdrop.pose.subject import check_person_hint
 from hipdrop.quality import MIN_HIP_WIDTH_PX, assess_quality
 from hipdrop.result import Analysis
@@ -123,23 +124,21 @@ def _track_clip(
     in_process: bool = False,
 ) -> LandmarkTracks:
     """Pose for one clip: a normal pass, then - if asked for and the clip shows a person from
-    the front or behind - a mirrored pass averaged with it (see pose/mirror_pass.py)."""
+    the front or behind - a mirrored pass, following the subject the first pass chose, averaged
+    with it (see pose/mirror_pass.py)."""
     info = probe_video(path, sha256_memo_dir())
     tracks = estimate_pose(
         path, settings, jobs=jobs, progress=progress, info=info, in_process=in_process
     )
     if mirror_pass and _worth_a_mirror_pass(tracks, cleaning):
-
-        def second_pass(done: int, total: int) -> None:  # one bar over both passes
-            progress(total + done, 2 * total)
-
         flipped = estimate_pose(
             path,
             replace(settings, flip_input=True),
             jobs=jobs,
-            progress=second_pass if progress else None,
+            progress=later_pass(progress) if progress else None,
             info=info,
             in_process=in_process,
+            subject=tracks.meta["subject"],
         )
         tracks = mirror_averaged(tracks, flipped)
     tracks.meta.update(video_sha256=info.sha256, video_name=path.name)

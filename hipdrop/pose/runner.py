@@ -245,6 +245,16 @@ def _run_workers(
     return [collected[seg.keep_start] for seg in segments]
 
 
+def later_pass(progress: ProgressCallback, passes_before: int = 1) -> ProgressCallback:
+    """Progress of a further pass over the same frames, reported on the same bar: its frames
+    count after those of the ``passes_before`` passes already done."""
+
+    def report(done: int, total: int) -> None:
+        progress(passes_before * total + done, (passes_before + 1) * total)
+
+    return report
+
+
 def estimate_pose(
     path: Path | str,
     settings: PoseSettings | None = None,
@@ -254,6 +264,7 @@ def estimate_pose(
     use_cache: bool = True,
     info: VideoInfo | None = None,
     in_process: bool = False,
+    subject: dict | None = None,
 ) -> LandmarkTracks:
     """Landmark tracks for every decoded frame of a clip, from the cache when possible.
 
@@ -261,6 +272,10 @@ def estimate_pose(
     processes, which keeps MediaPipe's native log output off the user's terminal, unless
     ``in_process`` (one stream in this process: for batch workers, which load MediaPipe once
     and keep their own stderr quiet).
+
+    ``subject``: the people search's outcome from another pass over the same clip (that pass's
+    ``meta["subject"]``). Given it, this pass follows that subject without searching again: the
+    mirrored pass then costs no search and cannot settle on a different person.
     """
     settings = settings or PoseSettings()
     info = info or probe_video(path, cache.sha256_memo_dir() if use_cache else None)
@@ -270,24 +285,31 @@ def estimate_pose(
     progress = progress or (lambda done, total: None)
     warmup_frames = round(warmup_s * (info.nominal_fps or 30.0))
     segments = plan_segments(info.frame_count, 1 if in_process else jobs, warmup_frames)
-    samples = sample_frame_indices(info)
-    tracks, parts = _pose_pass(info, settings, segments, progress, in_process, (None, samples))
-    detections = {k: v for part in parts for k, v in part.people.items()}
-    plan = plan_subject(detections, tracks.image_size_px, settings.person)
+    crop = None
+    if subject is None:
+        samples = sample_frame_indices(info)
+        tracks, parts = _pose_pass(info, settings, segments, progress, in_process, (None, samples))
+        detections = {k: v for part in parts for k, v in part.people.items()}
+        subject = plan_subject(detections, tracks.image_size_px, settings.person).describe()
+    else:
+        crop = _crop(subject) if subject.get("refollowed") else None
+        tracks, _ = _pose_pass(info, settings, segments, progress, in_process, (crop, frozenset()))
     hips = tracks.xy_px[:, pair("hip")].mean(axis=1)
-    refollowed = bool(frames_nearer_another(hips, plan.describe()).any())
-    if refollowed:  # pose followed someone else somewhere: again, looking only at the subject
-
-        def second_pass(done: int, total: int) -> None:
-            progress(total + done, 2 * total)
-
-        subject = (plan.crop_px, frozenset())
-        tracks, _ = _pose_pass(info, settings, segments, second_pass, in_process, subject)
-    tracks.meta["subject"] = {**plan.describe(), "refollowed": refollowed}
+    if crop is None and frames_nearer_another(hips, subject).any():
+        # Pose followed someone else somewhere: again, looking only at the subject.
+        crop = _crop(subject)
+        again = later_pass(progress)
+        tracks, _ = _pose_pass(info, settings, segments, again, in_process, (crop, frozenset()))
+    tracks.meta["subject"] = {**subject, "refollowed": crop is not None}
     tracks.meta["frames_expected"] = info.frame_count
     if use_cache:
         cache.store(info.sha256, settings, tracks)
     return tracks
+
+
+def _crop(subject: dict) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = subject["crop_px"]
+    return x0, y0, x1, y1
 
 
 def _pose_pass(
