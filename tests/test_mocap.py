@@ -18,7 +18,7 @@ from hipdrop.io.mocap import (
     read_mocap,
     read_mot,
 )
-from hipdrop.validation import _spurious, validate_mocap
+from hipdrop.validation import _spurious, marker_contact_frames, marker_map, validate_mocap
 
 FULLBODY = "mocap/walk_pig-fullbody_btkdata.c3d"
 CGM24 = "mocap/walk_pig-cgm24_c3dorg.c3d"
@@ -119,15 +119,39 @@ def test_walking_obliquity_and_strikes(name: str, camera: str) -> None:
     result = _walk(name, camera)
     assert result["obliquity_rmse_deg"] <= 1.0
     assert result["obliquity_r"] >= 0.9  # the sign survives a back view and walking along -Y
-    # Strikes against marker contact (the 3D heel's lowest point near each label): the
-    # labels themselves disagree with the markers by up to 5 frames in the cgm24 file.
+    # Strikes against marker contact (the 3D heel's lowest point near each label) meet the
+    # 90% target; against the labels they cannot (see the next test): the labels themselves
+    # disagree with the markers by -3 to +5 frames in the cgm24 file.
     count = result["foot_strikes_reference"]
-    assert result["foot_strikes_within_2_frames_of_marker_contact"] >= 0.85 * count
+    assert result["foot_strikes_within_2_frames_of_marker_contact"] >= 0.9 * count
     assert result["foot_strikes_within_2_frames"] >= 0.55 * count
     # Every labelled strike has a detection nearby, and nothing else is detected.
     assert all(o is not None and abs(o) <= 6 for o in result["foot_strikes_offsets_frames"])
     assert result["foot_strikes_detected"] <= count + 1
     assert result["spurious_foot_strikes"] <= 1
+
+
+@pytest.mark.realdata
+def test_cgm24_strike_labels_are_not_one_kinematic_event() -> None:
+    """Why the strike-label target is out of reach in the cgm24 file, from the markers alone.
+
+    Against the 3D heel's lowest point (which matches this file's one force-plate strike,
+    frame 211, within a frame), the right-foot labels jump by 4-5 frames between the second
+    and third strike, and the labels span more than twice the 2-frame tolerance: no detector
+    that follows a fixed kinematic event can put 90% of them within 2 frames.
+    """
+    trial = read_c3d(require_data(CGM24))
+    markers = marker_map(trial)
+    lags = {}
+    for side in ("left", "right"):
+        labels = [e.frame for e in trial.events if e.side == side and e.kind == FOOT_STRIKE]
+        contact = marker_contact_frames(trial, markers, side, labels)
+        lags[side] = [label - frame for label, frame in zip(labels, contact, strict=True)]
+    assert max(abs(lag) for lag in lags["right"][:2]) <= 1
+    assert min(lags["right"][2:]) >= 4
+    every = lags["left"] + lags["right"]
+    best = max(sum(abs(lag - shift) <= 2 for lag in every) for shift in range(-6, 7))
+    assert best < 0.9 * len(every)
 
 
 @pytest.mark.realdata
