@@ -8,9 +8,16 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from hipdrop.conventions import landmark
+from hipdrop.conventions import N_LANDMARKS, landmark
 from hipdrop.pipeline import analyse_tracks
-from hipdrop.pose.subject import Candidate, PersonBox, choose_subject, plan_subject
+from hipdrop.pose.backend import PoseEstimate
+from hipdrop.pose.subject import (
+    Candidate,
+    PersonBox,
+    choose_subject,
+    people_in_frame,
+    plan_subject,
+)
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
 from hipdrop.tracks import LandmarkTracks
 from hipdrop.usability import assess_frames
@@ -187,6 +194,45 @@ def test_single_person_plan_has_no_others() -> None:
         {f: [_person(f, 520, 650)] for f in range(0, 100, 20)}, (1080, 1920), "auto"
     )
     assert not plan.several_people
+
+
+def test_a_subject_track_broken_by_a_jump_is_not_a_second_person() -> None:
+    """A small subject whose detections jump (missed samples, a misplaced box) splits into two
+    candidates that are never seen together: one person, not two."""
+    detections = {f: [_person(f, 520, 650)] for f in range(0, 60, 20)}
+    detections |= {f: [_person(f, 1000, 650)] for f in range(60, 120, 20)}
+    assert not plan_subject(detections, (1920, 1080), "auto").several_people
+    detections[40].append(_person(40, 1000, 650))  # ... unless both are seen at once
+    assert plan_subject(detections, (1920, 1080), "auto").several_people
+
+
+class _ScriptedStillPose:
+    """Still-image pose that finds the given estimates one after another, then nobody."""
+
+    def __init__(self, estimates: list[PoseEstimate]) -> None:
+        self._estimates = list(estimates)
+
+    def estimate(self, image_bgr: np.ndarray) -> PoseEstimate | None:
+        return self._estimates.pop(0) if self._estimates else None
+
+
+def _estimate_with_box(x0: float, y0: float, x1: float, y1: float) -> PoseEstimate:
+    """Landmarks spread over a box, all visible, hips in its upper middle."""
+    rng = np.random.default_rng(0)
+    xy = np.column_stack([rng.uniform(x0, x1, N_LANDMARKS), rng.uniform(y0, y1, N_LANDMARKS)])
+    xy[[0, 1]] = [[x0, y0], [x1, y1]]  # the box's corners
+    xy[landmark("left", "hip")] = [0.6 * x0 + 0.4 * x1, 0.6 * y0 + 0.4 * y1]
+    xy[landmark("right", "hip")] = [0.4 * x0 + 0.6 * x1, 0.6 * y0 + 0.4 * y1]
+    return PoseEstimate(xy, np.ones(N_LANDMARKS), np.zeros((N_LANDMARKS, 3)))
+
+
+def test_the_same_person_found_twice_in_a_frame_counts_once() -> None:
+    image = np.zeros((1080, 1920, 3), np.uint8)
+    legs = _estimate_with_box(820, 370, 870, 550)  # the paint-out covers the legs only ...
+    torso = _estimate_with_box(750, 200, 880, 460)  # ... and pose finds the torso above them
+    beside = _estimate_with_box(1300, 300, 1450, 900)  # someone else
+    found = people_in_frame(image, _ScriptedStillPose([legs, torso, beside]), 7)
+    assert [round(p.hip_px[0]) for p in found] == [845, 1375]
 
 
 def test_every_step_carries_its_uncertainty_and_it_grows_when_smaller() -> None:

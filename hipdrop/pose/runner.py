@@ -34,7 +34,7 @@ from hipdrop.pose.seams import (
 from hipdrop.pose.subject import (
     PeopleSampler,
     PersonBox,
-    SubjectFollower,
+    SubjectView,
     plan_subject,
     sample_frame_indices,
 )
@@ -76,17 +76,16 @@ def _run_segment(
     on_frame: Callable[[], None],
     successor=None,
     predecessor=None,
-    crop_px: tuple[int, int, int, int] | None = None,
+    subject: dict | None = None,
     sample_frames: frozenset[int] = frozenset(),
     queue_frames: int = 3,
 ) -> _SegmentResult:
     """Pose over one segment. ``successor``: queue of the next segment's seam points (this
     segment then runs past its planned end until the next one agrees, see :mod:`seams`);
-    ``predecessor``: queue to which this segment's seam points go. ``crop_px``: look only
-    there (:class:`SubjectFollower`); ``sample_frames``: search these for people."""
+    ``predecessor``: queue to which this segment's seam points go. ``subject``: follow only
+    the subject of this plan (:class:`SubjectView`); ``sample_frames``: search these for people."""
     backend = create_backend(settings)
-    if crop_px is not None:
-        backend = SubjectFollower(backend, crop_px)
+    view = SubjectView(subject) if subject is not None else None
     sampler = PeopleSampler(settings, sample_frames)
     watch = HandoverWatch(
         SuccessorStream(successor) if successor is not None else None, segment.stop
@@ -99,7 +98,10 @@ def _run_segment(
         for frame in iter_frames_threaded(
             path, segment.decode_start, stop, queue_size=queue_frames
         ):
-            estimate = backend.estimate(frame.image_bgr)
+            if view is None:
+                estimate = backend.estimate(frame.image_bgr)
+            else:
+                estimate = view.to_frame(backend.estimate(view.image(frame.index, frame.image_bgr)))
             if frame.index < segment.keep_start:
                 continue
             size = (frame.image_bgr.shape[1], frame.image_bgr.shape[0])
@@ -127,7 +129,7 @@ def _run_segment(
             predecessor.put(chunk)
             predecessor.put(END_OF_STREAM)
         backend.close()
-        sampler.close()
+    people = sampler.search()
     n = len(times)
     return _SegmentResult(
         np.asarray(times, dtype=np.float64),
@@ -135,7 +137,7 @@ def _run_segment(
         np.asarray(vis, dtype=np.float64).reshape(n, N_LANDMARKS),
         np.asarray(worlds, dtype=np.float64).reshape(n, N_LANDMARKS, 3),
         size,
-        sampler.detections,
+        people,
     )
 
 
@@ -196,7 +198,8 @@ def _run_workers(
     progress: ProgressCallback,
     subject: tuple = (None, frozenset()),
 ) -> list[_SegmentResult]:
-    """One process per segment; ``subject``: (crop, sampled frames) for :func:`_run_segment`."""
+    """One process per segment; ``subject``: (plan to follow, sampled frames) for
+    :func:`_run_segment`."""
     ctx = mp.get_context("spawn")
     results_q, progress_q = ctx.Queue(), ctx.Queue()
     # seams[k] carries segment k+1's seam points to segment k.
@@ -285,31 +288,28 @@ def estimate_pose(
     progress = progress or (lambda done, total: None)
     warmup_frames = round(warmup_s * (info.nominal_fps or 30.0))
     segments = plan_segments(info.frame_count, 1 if in_process else jobs, warmup_frames)
-    crop = None
+    following = None  # plan of the subject that pose follows alone
     if subject is None:
         samples = sample_frame_indices(info)
         tracks, parts = _pose_pass(info, settings, segments, progress, in_process, (None, samples))
         detections = {k: v for part in parts for k, v in part.people.items()}
         subject = plan_subject(detections, tracks.image_size_px, settings.person).describe()
     else:
-        crop = _crop(subject) if subject.get("refollowed") else None
-        tracks, _ = _pose_pass(info, settings, segments, progress, in_process, (crop, frozenset()))
+        following = subject if subject.get("refollowed") else None
+        only = (following, frozenset())
+        tracks, _ = _pose_pass(info, settings, segments, progress, in_process, only)
     hips = tracks.xy_px[:, pair("hip")].mean(axis=1)
-    if crop is None and frames_nearer_another(hips, subject).any():
-        # Pose followed someone else somewhere: again, looking only at the subject.
-        crop = _crop(subject)
+    if following is None and frames_nearer_another(hips, subject).any():
+        # Pose followed someone else somewhere: again, seeing only the subject.
+        following = subject
         again = later_pass(progress)
-        tracks, _ = _pose_pass(info, settings, segments, again, in_process, (crop, frozenset()))
-    tracks.meta["subject"] = {**subject, "refollowed": crop is not None}
+        only = (following, frozenset())
+        tracks, _ = _pose_pass(info, settings, segments, again, in_process, only)
+    tracks.meta["subject"] = {**subject, "refollowed": following is not None}
     tracks.meta["frames_expected"] = info.frame_count
     if use_cache:
         cache.store(info.sha256, settings, tracks)
     return tracks
-
-
-def _crop(subject: dict) -> tuple[int, int, int, int]:
-    x0, y0, x1, y1 = subject["crop_px"]
-    return x0, y0, x1, y1
 
 
 def _pose_pass(

@@ -2,24 +2,28 @@
 
 MediaPipe's legacy pose solution finds one person per call and, in tracking mode, keeps
 whichever person it found first - often a bystander standing nearer the camera. While the
-ordinary pose pass decodes the clip, a handful of frames spread over it are also searched for
-people (:class:`PeopleSampler`): still-image pose finds one person, that person is painted out
-and pose looks again, up to ``MAX_PEOPLE`` times. Detections are linked across the sampled
-frames into candidates and one is chosen for the whole clip (:func:`plan_subject`: tracked
-longest, largest and most central, or the one a ``--person left|right|center`` hint names).
+ordinary pose pass decodes the clip, a handful of frames spread over it are kept, and searched
+for people once the pass is done (:class:`PeopleSampler`): still-image pose finds one person,
+that person is painted out and pose looks again, up to ``MAX_PEOPLE`` times. Detections are
+linked across the sampled frames into candidates and one is chosen for the whole clip
+(:func:`plan_subject`: tracked longest, largest and most central, or the one a
+``--person left|right|center`` hint names).
 
-This costs ``n_samples x (people + 1)`` still-image pose calls (about 0.04 s each) and no
-extra decoding. The tracking pass's own pose is deliberately not reused as a detection: it would
-favour whoever the tracker locked onto, the very bias the search is there to undo. Only when the
-ordinary pass followed someone other than the chosen subject does pose run a second time, on a
-fixed crop around the subject's path (:class:`SubjectFollower`; a fixed crop keeps MediaPipe's
-landmark smoothing, which works in crop coordinates, undisturbed).
+This costs ``n_samples x (people + 1)`` still-image pose calls (about 0.04 s each), a JPEG round
+trip per sampled frame and no extra decoding. The tracking pass's own pose is deliberately not
+reused as a detection: it would favour whoever the tracker locked onto, the very bias the search
+is there to undo. Only when the ordinary pass followed someone other than the chosen subject
+does pose run a second time, on a fixed crop around the subject's path
+(:class:`SubjectFollower`; a fixed crop keeps MediaPipe's landmark smoothing, which works in
+crop coordinates, undisturbed). The mirrored pass (:mod:`hipdrop.pose.mirror_pass`) follows the
+plan of the ordinary pass and searches nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 from hipdrop.conventions import PERSON_HINTS, pair
@@ -32,6 +36,9 @@ MAX_PEOPLE = 3
 SAMPLE_INTERVAL_S = 0.5
 MIN_SAMPLES = 6
 MAX_SAMPLES = 24
+#: Sampled frames wait to be searched as JPEG of this quality, at most this large (pixels).
+SAMPLE_LONG_SIDE_PX = 1920
+SAMPLE_JPEG_QUALITY = 95
 #: A person box smaller than this fraction of the image height is not a candidate subject.
 MIN_PERSON_HEIGHT_FRACTION = 0.08
 #: Others much smaller than the subject (far behind them) cannot take over the tracker.
@@ -39,6 +46,12 @@ MIN_OTHER_HEIGHT_RATIO = 0.4
 #: Detections in two sampled frames belong to one candidate if their hip centres are closer
 #: than this many of the candidate's box heights.
 LINK_DISTANCE_HEIGHTS = 0.6
+#: A second find whose box overlaps someone's already found in the frame by this fraction of the
+#: smaller box is that person again; people side by side barely overlap.
+SAME_PERSON_OVERLAP = 0.4
+#: Others are painted out over their box grown by this fraction of its size on each side,
+#: except where the subject's box, grown alike, overlaps it.
+PAINT_PAD = 0.1
 #: Margin added around the subject's path for the pose crop, in box heights.
 CROP_MARGIN_HEIGHTS = 0.15
 _HIPS = pair("hip")
@@ -55,6 +68,13 @@ class PersonBox:
     @property
     def height_px(self) -> float:
         return self.box_px[3] - self.box_px[1]
+
+    def scaled(self, factor: float) -> PersonBox:
+        """The same person in an image ``factor`` times the size."""
+        x0, y0, x1, y1 = (factor * v for v in self.box_px)
+        return PersonBox(
+            self.frame, (x0, y0, x1, y1), (factor * self.hip_px[0], factor * self.hip_px[1])
+        )
 
 
 @dataclass
@@ -92,6 +112,7 @@ class SubjectPlan:
                 "frames": [b.frame for b in c.boxes],
                 "hip_px": [[round(float(v), 1) for v in b.hip_px] for b in c.boxes],
                 "height_px": [round(b.height_px, 1) for b in c.boxes],
+                "box_px": [[round(float(v), 1) for v in b.box_px] for b in c.boxes],
             }
 
         return {
@@ -130,6 +151,21 @@ def _person_box(estimate: PoseEstimate, min_visibility: float = 0.5) -> PersonBo
     return PersonBox(-1, (float(x0), float(y0), float(x1), float(y1)), (hip[0], hip[1]))
 
 
+def _found_already(box: PersonBox, people: list[PersonBox]) -> bool:
+    """Whether ``box`` is one of ``people`` found again (a part of them the paint-out missed):
+    the two boxes overlap by ``SAME_PERSON_OVERLAP`` of the smaller one or more."""
+
+    def area(x0: float, y0: float, x1: float, y1: float) -> float:
+        return max(0.0, x1 - x0) * max(0.0, y1 - y0)
+
+    for person in people:
+        a, b = box.box_px, person.box_px
+        shared = area(max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3]))
+        if shared >= SAME_PERSON_OVERLAP * min(area(*a), area(*b)):
+            return True
+    return False
+
+
 def people_in_frame(image_bgr: np.ndarray, still_pose: PoseBackend, frame: int) -> list[PersonBox]:
     """Everyone still-image pose finds: find one, paint them out, look again."""
     height, width = image_bgr.shape[:2]
@@ -146,7 +182,8 @@ def people_in_frame(image_bgr: np.ndarray, still_pose: PoseBackend, frame: int) 
         box = _person_box(estimate)
         if box is not None:
             hip_x, hip_y = np.clip(np.asarray(box.hip_px, int), 0, [width - 1, height - 1])
-            if box.height_px >= MIN_PERSON_HEIGHT_FRACTION * height and not painted[hip_y, hip_x]:
+            big_enough = box.height_px >= MIN_PERSON_HEIGHT_FRACTION * height
+            if big_enough and not painted[hip_y, hip_x] and not _found_already(box, people):
                 people.append(PersonBox(frame, box.box_px, box.hip_px))
         x0, y0 = np.clip(xy.min(axis=0), 0, [width, height])
         x1, y1 = np.clip(xy.max(axis=0), 0, [width, height])
@@ -226,62 +263,120 @@ def subject_crop(subject: Candidate, image_size_px: tuple[int, int]) -> tuple[in
 
 
 class PeopleSampler:
-    """Searches the sampled frames of a pose pass for people; the still-image model is loaded
-    on the first sampled frame only."""
+    """Keeps the sampled frames of a pose pass and searches them for people once the pass is
+    done, so that the still-image model (about 165 MB) and the tracking model are never in a
+    worker's memory at the same time. Frames wait as high-quality JPEG (about 0.4 MB for
+    1080p), shrunk first when larger than ``SAMPLE_LONG_SIDE_PX``."""
 
     def __init__(self, settings: PoseSettings, sample_frames: frozenset[int]) -> None:
         self._settings, self._frames = settings, sample_frames
-        self._still: PoseBackend | None = None
-        self.detections: dict[int, list[PersonBox]] = {}
+        self._kept: dict[int, tuple[np.ndarray, float]] = {}  # index: (JPEG bytes, scale)
 
     def look(self, index: int, image_bgr: np.ndarray) -> None:
+        """Keep frame ``index`` if it is one of the sampled frames."""
         if index not in self._frames:
             return
-        if self._still is None:
-            from hipdrop.pose.mediapipe_backend import MediaPipePose
+        scale = min(1.0, SAMPLE_LONG_SIDE_PX / max(image_bgr.shape[:2]))
+        if scale < 1.0:
+            size = (round(scale * image_bgr.shape[1]), round(scale * image_bgr.shape[0]))
+            image_bgr = cv2.resize(image_bgr, size, interpolation=cv2.INTER_AREA)
+        quality = [cv2.IMWRITE_JPEG_QUALITY, SAMPLE_JPEG_QUALITY]
+        self._kept[index] = (cv2.imencode(".jpg", image_bgr, quality)[1], scale)
 
-            self._still = MediaPipePose(self._settings, still_image=True)
-        self.detections[index] = people_in_frame(image_bgr, self._still, index)
+    def search(self) -> dict[int, list[PersonBox]]:
+        """Everyone found in each kept frame, in full-frame pixels; the kept frames are freed."""
+        if not self._kept:
+            return {}
+        from hipdrop.pose.mediapipe_backend import MediaPipePose
 
-    def close(self) -> None:
-        if self._still is not None:
-            self._still.close()
+        still = MediaPipePose(self._settings, still_image=True)
+        found = {}
+        try:
+            while self._kept:
+                index, (jpeg, scale) = self._kept.popitem()
+                people = people_in_frame(cv2.imdecode(jpeg, cv2.IMREAD_COLOR), still, index)
+                found[index] = [person.scaled(1.0 / scale) for person in people]
+        finally:
+            still.close()
+        return found
 
 
 def plan_subject(
     detections: dict[int, list[PersonBox]], image_size_px: tuple[int, int], hint: str
 ) -> SubjectPlan:
-    """Link the sampled detections into candidates and decide whom pose should follow."""
+    """Link the sampled detections into candidates and decide whom pose should follow.
+
+    Others are candidates seen in the same sampled frame as the subject at least once: a
+    candidate never seen beside the subject is as likely the subject's own track broken by a
+    missed or misplaced detection (a small subject in motion) as another person.
+    """
     ordered = [detections[k] for k in sorted(detections)]
     candidates = link_candidates(ordered)
     subject = choose_subject(candidates, len(ordered), image_size_px, check_person_hint(hint))
+    subject_frames = {b.frame for b in subject.boxes} if subject is not None else set()
     others = tuple(
         c
         for c in candidates
         if c is not subject
         and c.median_height() >= MIN_OTHER_HEIGHT_RATIO * subject.median_height()
+        and any(b.frame in subject_frames for b in c.boxes)
     )
     crop = subject_crop(subject, image_size_px) if subject is not None else None
     return SubjectPlan(hint, len(ordered), subject, others, crop)
 
 
-class SubjectFollower:
-    """A pose backend that only looks at the subject's fixed crop; landmarks in frame pixels.
+class SubjectView:
+    """What pose sees when it must follow only the subject: a fixed crop around the subject's
+    path (a fixed crop keeps MediaPipe's landmark smoothing, which works in crop coordinates,
+    undisturbed) with everyone else the people search found painted out, where they do not
+    overlap the subject. A bystander inside the crop can then no longer take the tracker.
 
-    Whether a frame's pose is really the subject is judged later, from the tracks and the
-    plan's candidate paths (:mod:`hipdrop.usability`), so that it can be reported.
+    ``subject_meta`` is :meth:`SubjectPlan.describe`'s dict: plain data, sent to worker
+    processes as it is. Whether a frame's pose is really the subject is judged later, from the
+    tracks and the plan's candidate paths (:mod:`hipdrop.identity`), so that it can be reported.
     """
 
-    def __init__(self, inner: PoseBackend, crop_px: tuple[int, int, int, int]) -> None:
-        self._inner, self._crop_px = inner, crop_px
+    def __init__(self, subject_meta: dict) -> None:
+        self._crop = tuple(int(v) for v in subject_meta["crop_px"])
+        self._subject = subject_meta["subject"]
+        self._others = subject_meta["others"]
 
-    def estimate(self, image_bgr: np.ndarray) -> PoseEstimate | None:
-        x0, y0, x1, y1 = self._crop_px
-        estimate = self._inner.estimate(image_bgr[y0:y1, x0:x1])
+    def image(self, index: int, image_bgr: np.ndarray) -> np.ndarray:
+        """Frame ``index`` as pose should see it."""
+        x0, y0, x1, y1 = self._crop
+        view = image_bgr[y0:y1, x0:x1]
+        if not self._others:
+            return view
+        view = view.copy()
+        keep = _box_at(self._subject, index, pad=PAINT_PAD)
+        for other in self._others:
+            ox0, oy0, ox1, oy1 = _box_at(other, index, pad=PAINT_PAD)
+            region = np.zeros(view.shape[:2], dtype=bool)
+            region[_span(oy0 - y0, oy1 - y0), _span(ox0 - x0, ox1 - x0)] = True
+            region[_span(keep[1] - y0, keep[3] - y0), _span(keep[0] - x0, keep[2] - x0)] = False
+            view[region] = 127
+        return view
+
+    def to_frame(self, estimate: PoseEstimate | None) -> PoseEstimate | None:
+        """A pose found in :meth:`image`'s picture, in frame pixels."""
         if estimate is None:
             return None
-        offset = np.array([x0, y0], dtype=np.float64)
+        offset = np.array(self._crop[:2], dtype=np.float64)
         return PoseEstimate(estimate.xy_px + offset, estimate.visibility, estimate.world_m)
 
-    def close(self) -> None:
-        self._inner.close()
+
+def _box_at(path: dict, index: int, pad: float) -> np.ndarray:
+    """A candidate's box (x0, y0, x1, y1) at frame ``index``: their hip centre interpolated
+    between the sampled frames (held beyond them) with the median reach of their sampled boxes
+    around it - one box swollen by a poor detection does not stretch it - grown by ``pad`` of
+    its size on every side."""
+    hips = np.asarray(path["hip_px"], dtype=float).reshape(-1, 2)
+    boxes = np.asarray(path["box_px"], dtype=float).reshape(-1, 4)
+    reach = np.median(np.hstack([hips - boxes[:, :2], boxes[:, 2:] - hips]), axis=0)
+    hip = np.array([np.interp(index, path["frames"], hips[:, k]) for k in (0, 1)])
+    size = reach[:2] + reach[2:]
+    return np.concatenate([hip - reach[:2] - pad * size, hip + reach[2:] + pad * size])
+
+
+def _span(start: float, stop: float) -> slice:
+    return slice(max(0, int(start)), max(0, int(np.ceil(stop))))
