@@ -127,10 +127,15 @@ def test_bystander_is_never_chosen(video) -> None:
     _same_peaks(crowded.summary, clean.summary)
 
 
-def test_spliced_frames_are_excluded_and_counted(single_pass) -> None:
-    spliced, copy = single_pass("spliced").summary, single_pass("copy").summary
+@pytest.mark.parametrize("mirror_pass", [False, True], ids=["one pass", "default"])
+def test_spliced_frames_are_excluded_and_counted(clips, single_pass, mirror_pass: bool) -> None:
+    def analysed(name: str):
+        return analyse(clips[name]) if mirror_pass else single_pass(name)
+
+    spliced_run = analysed("spliced")
+    spliced, copy = spliced_run.summary, analysed("copy").summary
     spliced_frames = np.r_[8 : 8 + N_CLOSE_UP, 40 + N_CLOSE_UP : 40 + N_CLOSE_UP + N_BLACK]
-    reasons = single_pass("spliced").frames["excluded"].to_numpy()
+    reasons = spliced_run.frames["excluded"].to_numpy()
     assert (reasons[spliced_frames] != "").all()
     assert set(reasons[spliced_frames]) <= {"no_pose", "close_up", "scene_cut"}
     # At most a frame or two of the real clip next to a cut, while pose finds the body again.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from hipdrop.events.single_leg import detect_single_leg_stance
 from hipdrop.pipeline import analyse_tracks
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
 
@@ -123,3 +124,18 @@ def test_implausible_hip_line_tilt_is_flagged(left_drop_deg: float, warned: bool
     flagged = [w for w in analysis.summary["warnings"] if "plausibly tilts" in w]
     assert bool(flagged) == warned
     assert all("left stance" in w for w in flagged)
+
+
+def test_a_stance_phase_never_spans_frames_without_pose() -> None:
+    """Across a cut nobody saw which foot was down: the glimpses either side of a long gap in
+    the pose are phases of their own, and too short to count."""
+    trial = SyntheticTrial()
+    tracks = synthetic_single_leg(trial)
+    start_s, end_s = trial.left_stance_s
+    hidden = (tracks.time_s > start_s + 0.2) & (tracks.time_s < end_s - 0.2)
+    xy = tracks.xy_px.copy()
+    xy[hidden] = np.nan
+    labels, phases = detect_single_leg_stance(tracks.with_xy(xy))
+    assert list(phases["stance_leg"]) == ["right"]
+    assert set(labels[hidden]) == {"none"}
+    assert "left" not in set(labels)

@@ -63,15 +63,15 @@ def detect_single_leg_stance(
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Per-frame labels (``left``/``right``/``both``/``none``) and the single-leg phase table.
 
-    Frames with no pose are labelled ``none``; phases shorter than ``min_stance_s`` count as
-    ``both``.
+    Frames with no pose are labelled ``none``, and a phase never spans them: across a cut or a
+    stretch of excluded frames nobody saw which foot was down. Phases shorter than
+    ``min_stance_s`` count as ``both``.
     """
     params = params or SingleLegParams()
     labels = _hysteresis_labels(foot_lift_legs(tracks), params)
+    labels[~np.isfinite(tracks.xy_px[:, :, 0]).any(axis=1)] = "none"
     phases = phases_from_labels(labels, tracks.time_s)
     short = phases[phases["duration_s"] < params.min_stance_s]
     for row in short.itertuples():
         labels[row.start_frame : row.end_frame] = "both"
-    no_pose = ~np.isfinite(tracks.xy_px[:, :, 0]).any(axis=1)
-    labels[no_pose] = "none"
     return labels, phases_from_labels(labels, tracks.time_s)
