@@ -153,7 +153,7 @@ def prepare_pose_process() -> None:
     os.close(devnull)
 
 
-def _segment_worker(path, settings, segment, results, progress, seams, subject) -> None:
+def _segment_worker(path, settings, segment, results, progress, seams, subject_args) -> None:
     """Process entry point: report progress every few frames, then the whole result."""
     prepare_pose_process()
     count = 0
@@ -165,7 +165,7 @@ def _segment_worker(path, settings, segment, results, progress, seams, subject) 
             progress.put(10)
 
     try:
-        result = _run_segment(path, settings, segment, tick, *seams, *subject)
+        result = _run_segment(path, settings, segment, tick, *seams, *subject_args)
         progress.put(count % 10)
         results.put((segment.keep_start, result))
     except BaseException as exc:  # reported to the parent as text
@@ -196,10 +196,10 @@ def _run_workers(
     settings: PoseSettings,
     segments: list[_Segment],
     progress: ProgressCallback,
-    subject: tuple = (None, frozenset()),
+    subject_args: tuple = (None, frozenset()),
 ) -> list[_SegmentResult]:
-    """One process per segment; ``subject``: (plan to follow, sampled frames) for
-    :func:`_run_segment`."""
+    """One process per segment; ``subject_args``: (plan of the subject to follow alone or None,
+    frames to search for people) for :func:`_run_segment`."""
     ctx = mp.get_context("spawn")
     results_q, progress_q = ctx.Queue(), ctx.Queue()
     # seams[k] carries segment k+1's seam points to segment k.
@@ -214,7 +214,7 @@ def _run_workers(
                 results_q,
                 progress_q,
                 (seams[k] if k < len(seams) else None, seams[k - 1] if k > 0 else None),
-                (*subject, decode_queue_frames(info)),
+                (*subject_args, decode_queue_frames(info)),
             ),
             daemon=True,
         )
@@ -248,12 +248,12 @@ def _run_workers(
     return [collected[seg.keep_start] for seg in segments]
 
 
-def later_pass(progress: ProgressCallback, passes_before: int = 1) -> ProgressCallback:
-    """Progress of a further pass over the same frames, reported on the same bar: its frames
-    count after those of the ``passes_before`` passes already done."""
+def later_pass(progress: ProgressCallback) -> ProgressCallback:
+    """Progress of another pass over the same frames, on the same bar: its frames count after
+    those already done (wrapped again for each further pass)."""
 
     def report(done: int, total: int) -> None:
-        progress(passes_before * total + done, (passes_before + 1) * total)
+        progress(total + done, 2 * total)
 
     return report
 
@@ -318,7 +318,7 @@ def _pose_pass(
     segments: list[_Segment],
     progress: ProgressCallback,
     in_process: bool,
-    subject: tuple,
+    subject_args: tuple,
 ) -> tuple[LandmarkTracks, list[_SegmentResult]]:
     """One pose pass over the clip, its segments joined at their seams."""
     if in_process:
@@ -331,12 +331,12 @@ def _pose_pass(
 
         parts = [
             _run_segment(
-                info.path, settings, segments[0], tick, None, None, *subject,
+                info.path, settings, segments[0], tick, None, None, *subject_args,
                 decode_queue_frames(info),
             )
         ]  # fmt: skip
     else:
-        parts = _run_workers(info, settings, segments, progress, subject)
+        parts = _run_workers(info, settings, segments, progress, subject_args)
     sizes = [p.size_px for p in parts if p.size_px != (0, 0)]
     if not sizes:
         raise HipdropError(f"{info.path.name}: no frames could be decoded")
