@@ -136,9 +136,11 @@ def _read_plate(
     channel_table = _value(group, "CHANNEL")
     if n_channels is None or channel_table.ndim != 2 or channel_table.shape[0] < n_channels:
         return None
-    channels = channel_table[:n_channels, index].astype(int)
-    if channels.min() < 1 or channels.max() > analogs.shape[0]:
+    channels = channel_table[:n_channels, index].astype(float)
+    in_range = np.all((channels >= 1) & (channels <= analogs.shape[0]))
+    if not (in_range and np.all(channels == np.round(channels))):
         return None
+    channels = channels.astype(int)
     force_channels = channels[4:8] if plate_type == 3 else channels[2:3]
     if plate_type != 4 and not _channel_units_are_newtons(parameters, force_channels):
         return None
@@ -146,6 +148,8 @@ def _read_plate(
     if corners.ndim != 3 or corners.shape[:2] != (3, 4):
         return None
     outline_m = corners[:, :, index].T * metres_per_unit
+    if not np.isfinite(outline_m).all():
+        return None
     normal = np.cross(outline_m[0] - outline_m[1], outline_m[0] - outline_m[3])
     length = np.linalg.norm(normal)
     if not (np.isfinite(length) and length > 0):

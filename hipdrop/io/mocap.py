@@ -170,9 +170,10 @@ def read_c3d(path: str | Path) -> MocapTrial:
             markers[label] = values * _UNIT_TO_M[unit]
     reference = next((name for name in C3D_OBLIQUITY_OUTPUTS if name in obliquity), None)
     events = _c3d_events(parameters, rate_hz, first_frame, data.shape[2])
+    analogs = np.asarray(c3d["data"]["analogs"], dtype=float)  # (1, channels, samples)
     plates = read_force_plates(
         parameters,
-        np.asarray(c3d["data"]["analogs"], dtype=float)[0],
+        analogs[0] if analogs.ndim == 3 and len(analogs) else np.empty((0, 0)),
         float(c3d["header"]["analogs"]["frame_rate"]),
         _UNIT_TO_M[unit],
     )
