@@ -16,7 +16,7 @@ import numpy as np
 
 from hipdrop.conventions import N_LANDMARKS, landmark
 from hipdrop.errors import HipdropError
-from hipdrop.io.mocap import FOOT_OFF, FOOT_STRIKE, MocapTrial, read_mocap
+from hipdrop.io.mocap import FOOT_OFF, FOOT_STRIKE, MocapEvent, MocapTrial, read_mocap
 from hipdrop.tracks import LandmarkTracks
 
 #: Marker candidates per landmark (first present wins): Plug-in Gait segment outputs, CGM2.4
@@ -37,6 +37,13 @@ TOLERANCE_FRAMES = 2
 #: A detection within this time of a reference event is that event's (early or late)
 #: detection, not a spurious one: well under a step (>= 0.25 s even in sprinting).
 MATCH_WINDOW_S = 0.1
+#: At a force-plate contact the foot's heel marker (at onset) and toe marker (at release) may
+#: lie this far outside the plate's outline and the foot still count as fully on it: markers
+#: sit a few centimetres off the edge of the sole's contact area (at the right strike on the
+#: first plate of walk_pig-fullbody_btkdata.c3d, 1 frame from the heel's lowest point, the heel
+#: marker is 5 cm behind the plate).
+PLATE_MARGIN_M = 0.08
+_EVENT_LABELS = ((FOOT_STRIKE, "foot_strikes"), (FOOT_OFF, "foot_offs"))
 
 
 @dataclass(frozen=True)
@@ -208,6 +215,53 @@ def marker_contact_frames(
     return frames
 
 
+def _distance_outside_m(point: np.ndarray, outline: np.ndarray) -> float:
+    """Horizontal distance from ``point`` (2,) to a convex outline (4, 2); 0 inside it."""
+    edges = np.roll(outline, -1, axis=0) - outline
+    to_point = point - outline
+    cross = edges[:, 0] * to_point[:, 1] - edges[:, 1] * to_point[:, 0]
+    if np.all(cross >= 0) or np.all(cross <= 0):
+        return 0.0
+    along = np.clip(np.sum(to_point * edges, axis=1) / np.sum(edges**2, axis=1), 0.0, 1.0)
+    return float(np.min(np.linalg.norm(to_point - along[:, None] * edges, axis=1)))
+
+
+def plate_events(trial: MocapTrial, markers: dict[str, str]) -> list[MocapEvent] | None:
+    """Foot strikes (onsets) and foot offs (releases) of the trial's clean force-plate
+    contacts; None where the file has no force plates.
+
+    A contact belongs to the foot whose heel marker is nearest the plate at onset. It is left
+    out when both heels are within ``PLATE_MARGIN_M`` of the plate then (which foot is it?), or
+    when the foot's heel at onset or its toe at release lies farther than that outside the
+    plate (the foot landed or pushed off partly beside it).
+    """
+    if trial.plate_contacts is None:
+        return None
+    horizontal = [axis for axis in range(3) if axis != trial.vertical_axis]
+
+    def outside_m(side: str, part: str, frame: float, outline: np.ndarray) -> float:
+        name = markers.get(f"{side}_{part}")
+        if name is None:
+            return np.inf
+        index = min(max(round(frame), 0), trial.n_frames - 1)
+        point = trial.markers_m[name][index, horizontal]
+        return _distance_outside_m(point, outline) if np.isfinite(point).all() else np.inf
+
+    events = []
+    for contact in trial.plate_contacts:
+        outline = contact.outline_m[:, horizontal]
+        heels = {s: outside_m(s, "heel", contact.onset_frame, outline) for s in _SIDE_CODES}
+        side, other = sorted(heels, key=heels.get)
+        if heels[other] <= PLATE_MARGIN_M or heels[side] > PLATE_MARGIN_M:
+            continue
+        if outside_m(side, "foot_index", contact.release_frame, outline) > PLATE_MARGIN_M:
+            continue
+        for kind, frame in ((FOOT_STRIKE, contact.onset_frame), (FOOT_OFF, contact.release_frame)):
+            if 0 <= round(frame) < trial.n_frames:
+                events.append(MocapEvent(side, kind, round(frame)))
+    return sorted(events, key=lambda e: (e.frame, e.side, e.kind))
+
+
 def _obliquity_stats(estimate: np.ndarray, reference: np.ndarray | None) -> dict:
     keys = ("obliquity_rmse_deg", "obliquity_bias_deg", "obliquity_r")
     if reference is None:
@@ -223,17 +277,25 @@ def _obliquity_stats(estimate: np.ndarray, reference: np.ndarray | None) -> dict
     }
 
 
+def _detected(events, side: str, kind: str) -> np.ndarray:
+    """Frames of the detected events of one foot and kind."""
+    return events.loc[(events["side"] == side) & (events["kind"] == kind), "frame"].to_numpy()
+
+
+def _reference(reference: list[MocapEvent], side: str, kind: str) -> list[int]:
+    return [e.frame for e in reference if e.side == side and e.kind == kind]
+
+
 def _event_scores(trial: MocapTrial, markers: dict[str, str], events) -> dict:
     """Per event kind: reference count, detections within tolerance, offsets, spurious ones."""
     scores: dict = {}
     match_window = max(TOLERANCE_FRAMES, round(MATCH_WINDOW_S * trial.rate_hz))
-    for kind, label in ((FOOT_STRIKE, "foot_strikes"), (FOOT_OFF, "foot_offs")):
+    for kind, label in _EVENT_LABELS:
         hits, count, offsets, spurious = 0, 0, [], 0
         contact_hits, label_minus_contact = 0, []
-        for side in ("left", "right"):
-            reference = [e.frame for e in trial.events if e.side == side and e.kind == kind]
-            mask = (events["side"] == side) & (events["kind"] == kind)
-            detected = events.loc[mask, "frame"].to_numpy()
+        for side in _SIDE_CODES:
+            reference = _reference(trial.events, side, kind)
+            detected = _detected(events, side, kind)
             side_hits, side_offsets = _match(reference, detected, TOLERANCE_FRAMES)
             hits += side_hits
             count += len(reference)
@@ -259,6 +321,30 @@ def _event_scores(trial: MocapTrial, markers: dict[str, str], events) -> dict:
     return scores
 
 
+def _plate_scores(reference: list[MocapEvent] | None, events) -> dict:
+    """Per event kind: force-plate events, detections within tolerance and offsets (detected
+    minus plate, in reference order); all None where the file has no force plates."""
+    scores: dict = {
+        "force_plate_events": None
+        if reference is None
+        else [{"side": e.side, "kind": e.kind, "frame": e.frame} for e in reference]
+    }
+    for kind, label in _EVENT_LABELS:
+        keys = [f"{label}_force_plate", f"{label}_force_plate_within_{TOLERANCE_FRAMES}_frames"]
+        keys.append(f"{label}_force_plate_offsets_frames")
+        if reference is None:
+            scores.update(dict.fromkeys(keys))
+            continue
+        count, hits, offsets = 0, 0, []
+        for side in _SIDE_CODES:
+            frames = _reference(reference, side, kind)
+            detected = _detected(events, side, kind)
+            side_hits, side_offsets = _match(frames, detected, TOLERANCE_FRAMES)
+            count, hits, offsets = count + len(frames), hits + side_hits, offsets + side_offsets
+        scores.update(zip(keys, (count, hits, offsets), strict=True))
+    return scores
+
+
 def validate_mocap(
     path: str | Path,
     ik_path: str | Path | None = None,
@@ -274,7 +360,8 @@ def validate_mocap(
     without one) and, per event kind, how many reference events have a detection within
     ``TOLERANCE_FRAMES`` frames and how many detections have no reference event near them.
     Strikes are also scored against marker contact (the 3D heel's lowest point near each
-    label), which separates detector error from disagreement among the labels themselves.
+    label), which separates detector error from disagreement among the labels themselves, and
+    both kinds against the file's force plates where it has them (``plate_events``).
     """
     from hipdrop.events.gait import detect_gait_events
     from hipdrop.kinematics import pelvic_obliquity_deg
@@ -306,6 +393,7 @@ def validate_mocap(
         ],
         **_obliquity_stats(obliquity, trial.reference_obliquity_deg),
         **_event_scores(trial, markers, events),
+        **_plate_scores(plate_events(trial, markers), events),
     }
 
 
@@ -332,7 +420,23 @@ def _summary(result: dict) -> str:
             )
         else:
             lines.append(f"  {name}: no reference events in this trial")
+    lines.append(_plate_summary(result))
     return "\n".join(lines)
+
+
+def _plate_summary(result: dict) -> str:
+    """One line: detected events against the force-plate contacts."""
+    if result["force_plate_events"] is None:
+        return "  force plates: none in this file"
+    if not result["force_plate_events"]:
+        return "  force plates: no clean contact (loaded at either end, or foot off the plate)"
+    parts = []
+    for label, name in (("foot_strikes", "strikes"), ("foot_offs", "offs")):
+        count = result[f"{label}_force_plate"]
+        if count:
+            hits = result[f"{label}_force_plate_within_{TOLERANCE_FRAMES}_frames"]
+            parts.append(f"{name} {hits}/{count}")
+    return f"  force plates: {', '.join(parts)} within {TOLERANCE_FRAMES} frames of plate contact"
 
 
 def _run_validate_mocap(args: argparse.Namespace) -> int:

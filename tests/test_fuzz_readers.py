@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from videotools import write_video
 
 from hipdrop.errors import HipdropError
+from hipdrop.io.force_plates import ForcePlate, plate_contacts, read_force_plates
 from hipdrop.io.landmarks import load_tracks, save_tracks
 from hipdrop.io.mocap import read_c3d, read_mot, read_trc
 from hipdrop.io.video import iter_frames, probe_video
@@ -135,11 +136,25 @@ def test_mot_reader(tmp_path: Path, data) -> None:
 
 @pytest.fixture(scope="module")
 def valid_c3d(tmp_path_factory) -> bytes:
+    """Two markers and one loaded force plate, so damage reaches the plate parameters too."""
     ezc3d = pytest.importorskip("ezc3d")
     c3d = ezc3d.c3d()
     c3d["parameters"]["POINT"]["RATE"]["value"] = [100]
     c3d["parameters"]["POINT"]["LABELS"]["value"] = ("LASI", "RASI")
     c3d["data"]["points"] = np.random.default_rng(0).normal(500, 50, (4, 2, 10))
+    c3d["parameters"]["ANALOG"]["RATE"]["value"] = [200]
+    c3d["parameters"]["ANALOG"]["LABELS"]["value"] = tuple(f"ch{i}" for i in range(6))
+    c3d["parameters"]["ANALOG"]["UNITS"]["value"] = ("N",) * 6
+    analogs = np.zeros((1, 6, 20))
+    analogs[0, 2, 5:15] = -300.0
+    c3d["data"]["analogs"] = analogs
+    plate = c3d["parameters"]["FORCE_PLATFORM"]
+    plate["USED"]["value"] = [1]
+    plate["TYPE"]["value"] = [2]
+    plate["CHANNEL"]["value"] = np.arange(1, 7).reshape(6, 1)
+    plate["CORNERS"]["value"] = np.array(
+        [[[500.0], [0], [0], [500]], [[400], [400], [0], [0]], [[0], [0], [0], [0]]]
+    )
     path = tmp_path_factory.mktemp("c3d") / "tiny.c3d"
     c3d.write(str(path))
     return path.read_bytes()
@@ -149,6 +164,58 @@ def valid_c3d(tmp_path_factory) -> bytes:
 @given(data=st.data())
 def test_c3d_reader(tmp_path: Path, valid_c3d, data) -> None:
     _check(read_c3d, tmp_path / "trial.c3d", data.draw(_inputs(valid_c3d)))
+
+
+#: Values a damaged FORCE_PLATFORM or ANALOG parameter may hold: absent, empty, text, any
+#: number (NaN, inf, huge, negative) in any small shape.
+_PARAMETER_VALUES = st.one_of(
+    st.none(),
+    st.just(np.array([])),
+    st.lists(st.text(max_size=3), max_size=8).map(np.array),
+    st.builds(
+        lambda shape, fill: np.resize(np.array(fill, dtype=float), shape),
+        st.lists(st.integers(0, 8), min_size=1, max_size=3).map(tuple),
+        st.lists(
+            st.one_of(st.integers(-3, 70), st.floats(allow_nan=True, allow_infinity=True)),
+            min_size=1,
+            max_size=12,
+        ),
+    ),
+)
+_DAMAGEABLE = ("USED", "TYPE", "CHANNEL", "CORNERS", "CAL_MATRIX", "UNITS", "analogs", "rate")
+
+
+@st.composite
+def _plate_inputs(draw) -> tuple[dict, np.ndarray, float]:
+    """``read_force_plates`` arguments for one readable plate with up to three entries
+    damaged (missing or garbage), so most examples get past the first checks."""
+    inputs = {
+        "USED": np.array([1]),
+        "TYPE": np.array([draw(st.sampled_from([1, 2, 3, 4]))]),
+        "CHANNEL": np.arange(1, 9).reshape(8, 1),
+        "CORNERS": np.array([[[500.0], [0], [0], [500]], [[400], [400], [0], [0]], [[0]] * 4]),
+        "CAL_MATRIX": np.eye(6)[:, :, None],
+        "UNITS": np.array(["N"] * 8),
+        "analogs": np.tile([0.0, -300.0, 0.0], (8, 10)),  # loaded mid-recording
+        "rate": 100.0,
+    }
+    for name in draw(st.sets(st.sampled_from(_DAMAGEABLE), max_size=3)):
+        if name == "rate":
+            inputs[name] = draw(st.floats(allow_nan=True, allow_infinity=True))
+        else:
+            inputs[name] = draw(_PARAMETER_VALUES)
+    group = {name: {"value": inputs[name]} for name in _DAMAGEABLE[:5] if inputs[name] is not None}
+    units = {} if inputs["UNITS"] is None else {"UNITS": {"value": inputs["UNITS"]}}
+    analogs = np.array([]) if inputs["analogs"] is None else inputs["analogs"]
+    return {"FORCE_PLATFORM": group, "ANALOG": units}, analogs, inputs["rate"]
+
+
+@FUZZ
+@given(inputs=_plate_inputs())
+def test_malformed_force_plate_parameters_mean_no_plate(inputs) -> None:
+    plates = read_force_plates(*inputs, metres_per_unit=1e-3)
+    assert all(isinstance(plate, ForcePlate) for plate in plates)
+    plate_contacts(plates, 100.0)
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,13 @@ from hipdrop.io.mocap import (
     read_mocap,
     read_mot,
 )
-from hipdrop.validation import _spurious, marker_contact_frames, marker_map, validate_mocap
+from hipdrop.validation import (
+    _spurious,
+    marker_contact_frames,
+    marker_map,
+    plate_events,
+    validate_mocap,
+)
 
 FULLBODY = "mocap/walk_pig-fullbody_btkdata.c3d"
 CGM24 = "mocap/walk_pig-cgm24_c3dorg.c3d"
@@ -102,6 +108,35 @@ def test_read_opensim_trc_ik_and_grf() -> None:
     assert {e.side for e in strikes} == {"left", "right"}
 
 
+#: Force-plate contacts (vertical force above 20 N) read by hand from the analog channels:
+#: (foot, event, marker frame at the first analog sample across the threshold).
+PLATE_CONTACTS = {
+    FULLBODY: [
+        ("right", FOOT_STRIKE, 108.1),
+        ("left", FOOT_STRIKE, 158.3),
+        ("right", FOOT_OFF, 167.5),
+        ("left", FOOT_OFF, 219.0),
+    ],
+    CGM24: [("left", FOOT_STRIKE, 211.2), ("left", FOOT_OFF, 276.0)],
+}
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("name", [FULLBODY, CGM24])
+def test_force_plate_contacts_of_the_walk_files(name: str) -> None:
+    trial = read_c3d(require_data(name))
+    events = plate_events(trial, marker_map(trial))
+    expected = PLATE_CONTACTS[name]
+    assert [(e.side, e.kind) for e in events] == [(side, kind) for side, kind, _ in expected]
+    for event, (_, _, frame) in zip(events, expected, strict=True):
+        assert abs(event.frame - frame) <= 1
+    # Each plate strike is the heel's lowest point within a frame: a kinematic event.
+    for side in ("left", "right"):
+        strikes = [e.frame for e in events if e.side == side and e.kind == FOOT_STRIKE]
+        contact = marker_contact_frames(trial, marker_map(trial), side, strikes)
+        assert all(abs(c - s) <= 1 for c, s in zip(contact, strikes, strict=True))
+
+
 # --- validation against the lab -----------------------------------------------------------
 
 
@@ -129,6 +164,10 @@ def test_walking_obliquity_and_strikes(name: str, camera: str) -> None:
     assert all(o is not None and abs(o) <= 6 for o in result["foot_strikes_offsets_frames"])
     assert result["foot_strikes_detected"] <= count + 1
     assert result["spurious_foot_strikes"] <= 1
+    # Every strike a force plate verifies is detected within 2 frames.
+    plate_strikes = result["foot_strikes_force_plate"]
+    assert plate_strikes == len([e for e in PLATE_CONTACTS[name] if e[1] == FOOT_STRIKE])
+    assert result["foot_strikes_force_plate_within_2_frames"] == plate_strikes
 
 
 @pytest.mark.realdata
@@ -175,6 +214,8 @@ def test_treadmill_running_against_force_plates(camera: str) -> None:
     assert result["foot_offs_within_2_frames"] >= 0.9 * result["foot_offs_reference"]
     # OpenSim's whole-body pelvis_list agrees with the ASIS line only at r ~ 0.8.
     assert result["obliquity_r"] >= 0.75
+    # The GRF file is the reference here; the TRC itself has no force plates.
+    assert result["foot_strikes_force_plate"] is None and result["force_plate_events"] is None
 
 
 @pytest.mark.realdata
@@ -187,6 +228,8 @@ def test_two_pixel_jitter_at_phone_scale() -> None:
             assert low > 50 and high < 125  # hips ~60-100 px apart: phone-clip scale
             assert result["obliquity_rmse_deg"] <= 2.0
             strikes += result["foot_strikes_within_2_frames_of_marker_contact"]
+            plate = result["foot_strikes_force_plate_within_2_frames"]
+            assert plate == result["foot_strikes_force_plate"]
             offs += result["foot_offs_within_2_frames"]
             total += result["foot_strikes_reference"] + result["foot_offs_reference"]
     assert strikes + offs >= 0.8 * total
@@ -209,14 +252,21 @@ def test_cli_prints_one_json_object(capsys) -> None:
         "foot_offs_reference",
         "foot_offs_within_2_frames",
         "spurious_foot_strikes",
+        "foot_strikes_force_plate",
+        "foot_strikes_force_plate_within_2_frames",
+        "foot_offs_force_plate",
+        "foot_offs_force_plate_within_2_frames",
         "n_frames",
         "rate_hz",
         "camera",
         "file",
     ):
         assert key in result
+    assert result["foot_offs_force_plate"] == 1
     assert main(["validate-mocap", str(path)]) == 0
-    assert "pelvic obliquity" in capsys.readouterr().out
+    summary = capsys.readouterr().out
+    assert "pelvic obliquity" in summary
+    assert "force plates: strikes 1/1, offs 1/1 within 2 frames" in summary
 
 
 def test_cli_reports_user_errors(tmp_path, capsys) -> None:

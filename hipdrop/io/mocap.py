@@ -14,6 +14,13 @@ import numpy as np
 import pandas as pd
 
 from hipdrop.errors import HipdropError
+from hipdrop.io.force_plates import (
+    CONTACT_THRESHOLD_N,
+    PlateContact,
+    contact_intervals,
+    plate_contacts,
+    read_force_plates,
+)
 
 #: Gait-event kinds, as written in the events table.
 FOOT_STRIKE = "foot_strike"
@@ -25,8 +32,6 @@ FOOT_OFF = "foot_off"
 C3D_OBLIQUITY_OUTPUTS = ("LPelvisAngles", "LPelvisAngles_CGM_2.4")
 #: OpenSim GRF columns of vertical force per side (Hamner pipeline naming).
 GRF_VERTICAL_COLUMNS = {"right": "ground_force_vy", "left": "1_ground_force_vy"}
-#: Vertical force above which a foot counts as on the ground (heuristic, common in gait labs).
-CONTACT_THRESHOLD_N = 20.0
 
 _UNIT_TO_M = {"mm": 1e-3, "cm": 1e-2, "m": 1.0}
 
@@ -47,6 +52,8 @@ class MocapTrial:
     ``vertical_axis`` is the index of the vertical world axis (2 in C3D, 1 in OpenSim files).
     ``obliquity_deg`` maps reference names to pelvic obliquity series (degrees, positive when
     the LEFT side is higher); ``reference`` names the one to compare with by default.
+    ``plate_contacts`` are the complete force-plate contacts, None where the file has no
+    readable force plates.
     """
 
     markers_m: dict[str, np.ndarray]
@@ -57,6 +64,7 @@ class MocapTrial:
     obliquity_deg: dict[str, np.ndarray] = field(default_factory=dict)
     reference: str | None = None
     events: list[MocapEvent] = field(default_factory=list)
+    plate_contacts: list[PlateContact] | None = None
 
     @property
     def n_frames(self) -> int:
@@ -123,7 +131,8 @@ def read_c3d(path: str | Path) -> MocapTrial:
     """Markers, reference pelvic obliquity and gait events from a C3D file (needs ezc3d).
 
     Gaps (stored as 0, 0, 0) become NaN. Points listed as angles, forces, moments, powers or
-    scalars are not markers; the pelvis angle outputs give the obliquity references.
+    scalars are not markers; the pelvis angle outputs give the obliquity references. Force
+    plates, where the file has readable ones, give their complete contacts.
     """
     try:
         import ezc3d
@@ -161,7 +170,17 @@ def read_c3d(path: str | Path) -> MocapTrial:
             markers[label] = values * _UNIT_TO_M[unit]
     reference = next((name for name in C3D_OBLIQUITY_OUTPUTS if name in obliquity), None)
     events = _c3d_events(parameters, rate_hz, first_frame, data.shape[2])
-    return MocapTrial(markers, rate_hz, first_frame, 2, path.name, obliquity, reference, events)
+    analogs = np.asarray(c3d["data"]["analogs"], dtype=float)  # (1, channels, samples)
+    plates = read_force_plates(
+        parameters,
+        analogs[0] if analogs.ndim == 3 and len(analogs) else np.empty((0, 0)),
+        float(c3d["header"]["analogs"]["frame_rate"]),
+        _UNIT_TO_M[unit],
+    )
+    contacts = plate_contacts(plates, rate_hz) if plates else None
+    return MocapTrial(
+        markers, rate_hz, first_frame, 2, path.name, obliquity, reference, events, contacts
+    )
 
 
 def read_trc(path: str | Path) -> MocapTrial:
@@ -230,23 +249,26 @@ def grf_events(
 ) -> list[MocapEvent]:
     """Foot strikes and offs where each side's vertical ground force crosses ``threshold_n``.
 
-    A strike is the first force sample above the threshold, an off the first one back below;
-    crossings are mapped to the nearest marker frame. Contacts already under way at the start
-    give no strike.
+    Contacts are found as on force plates (``contact_intervals``) and mapped to the nearest
+    marker frame; a contact under way at the start gives only its foot off, one under way at
+    the end only its strike.
     """
     table = read_mot(grf_path)
     time_s = table["time"].to_numpy()
+    if len(time_s) < 2:
+        return []
+    rate_hz = (len(time_s) - 1) / (time_s[-1] - time_s[0])
+    if not (np.isfinite(rate_hz) and rate_hz > 0):
+        raise HipdropError(f"{Path(grf_path).name}: the time column does not increase")
     events = []
     for side, column in GRF_VERTICAL_COLUMNS.items():
         if column not in table.columns:
             raise HipdropError(f"{Path(grf_path).name}: no {column} column")
-        loaded = table[column].to_numpy() > threshold_n
-        change = np.flatnonzero(np.diff(loaded.astype(int))) + 1
-        for index in change:
-            kind = FOOT_STRIKE if loaded[index] else FOOT_OFF
-            frame = round(float(time_s[index]) * trial.rate_hz)
-            if 0 <= frame < trial.n_frames:
-                events.append(MocapEvent(side, kind, frame))
+        for contact in contact_intervals(table[column].to_numpy(), rate_hz, threshold_n):
+            for kind, index in zip((FOOT_STRIKE, FOOT_OFF), contact, strict=True):
+                frame = None if index is None else round(float(time_s[index]) * trial.rate_hz)
+                if frame is not None and 0 <= frame < trial.n_frames:
+                    events.append(MocapEvent(side, kind, frame))
     return sorted(events, key=lambda e: (e.frame, e.side, e.kind))
 
 
