@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import queue
 
 import numpy as np
 import pytest
 
 from hipdrop.pose import estimate_pose
-from hipdrop.pose.runner import plan_segments
+from hipdrop.pose.runner import SKIP_COST, plan_segments
 from hipdrop.pose.seams import (
     END_OF_STREAM,
     SEAM_AGREE_FRAMES,
@@ -86,3 +87,24 @@ def test_two_segments_equal_one_stream_on_a_real_clip(video) -> None:
     # differs from the single stream by a pixel or two (hips are 44 px apart on this clip).
     assert distance.max() <= 4.0
     assert np.median(distance) <= 0.5
+
+
+@pytest.mark.parametrize(("frame_count", "jobs"), [(1800, 2), (1800, 4), (240, 2), (18000, 3)])
+def test_segments_cover_the_clip_and_share_the_work(frame_count: int, jobs: int) -> None:
+    warmup = 30
+    segments = plan_segments(frame_count, jobs, warmup)
+    assert len(segments) == jobs
+    assert segments[0].keep_start == 0 and segments[-1].stop is None
+    for before, after in itertools.pairwise(segments):
+        assert before.stop == after.keep_start
+        assert after.decode_start == after.keep_start - warmup
+    # Work: posed frames (kept and warm-up) plus frames decoded only to be skipped.
+    stops = [s.stop for s in segments[:-1]] + [frame_count]
+    work = [
+        (stop - s.decode_start) + SKIP_COST * s.decode_start
+        for s, stop in zip(segments, stops, strict=True)
+    ]
+    assert max(work) - min(work) <= 1.5
+    # Later segments are shorter: they pay for the frames they skip.
+    lengths = np.diff([s.keep_start for s in segments] + [frame_count])
+    assert (np.diff(lengths) < 0).all()
