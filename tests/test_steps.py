@@ -265,6 +265,10 @@ def test_walk_toward_camera_clip(video) -> None:
     assert all(a != b for a, b in itertools.pairwise(steps["stance_leg"]))
     complete = steps["foot_off_frame"].notna()
     assert steps.loc[complete, "drop_deg"].notna().all()
+    # Walking has double support: no foot leaves the floor before the other one has landed.
+    for earlier, later in itertools.pairwise(steps.itertuples()):
+        if pd.notna(earlier.foot_off_frame):
+            assert earlier.foot_off_frame >= later.foot_strike_frame
     assert steps["included"].sum() >= 4
     assert 90 <= summary["gait"]["cadence_steps_per_min"] <= 140
     assert any("at least 7 steps" in w for w in summary["warnings"])

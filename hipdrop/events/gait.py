@@ -26,7 +26,8 @@ with opposite signs in front and back views. The detector leans on vertical moti
    heel-lift peak where the toe's upward speed, measured from its drift while standing, is
    below ``off_fraction`` of its peak.
 5. Plausibility: one strike and one off per foot and stride; strikes closer than
-   ``min_step_s`` keep the stronger.
+   ``min_step_s`` keep the stronger; in walking a foot off is not searched before the other
+   foot's strike (walking has double support: Perry & Burnfield 2010, Gait Analysis, ch. 1).
 
 Event timing from front or back video is valid, spatial step measures are not (Mehdizadeh et
 al. 2021; CLINICAL.md). The fractions are heuristics, checked against marker-based gait data
@@ -247,12 +248,19 @@ def _off_before(foot: _Foot, start: int, swing: int, params: GaitEventParams) ->
     return frame
 
 
-def _offs(foot: _Foot, stride: int, params: GaitEventParams) -> list[int]:
-    """One foot off before each heel-lift peak, searched within a third of a stride before it."""
+def _offs(
+    foot: _Foot, stride: int, params: GaitEventParams, other_strikes: list[int] = ()
+) -> list[int]:
+    """One foot off before each heel-lift peak, searched within a third of a stride before it
+    and, in walking (``other_strikes``: the other foot's strikes), not before the other foot
+    has landed: walking always has double support."""
     offs = []
     for swing in foot.swings:
         start = max(0, swing - round(0.35 * stride))
         frame = _off_before(foot, start, int(swing), params)
+        landed = [s for s in other_strikes if start < s < swing]
+        if frame is not None and landed and frame < landed[-1]:  # search again after it
+            frame = _off_before(foot, landed[-1], int(swing), params)
         if frame is not None and frame > 0:
             offs.append(frame)
     return offs
@@ -317,6 +325,11 @@ def detect_gait_events(
         front = subject_left_sign(tracks) > 0
         strikes = {
             side: _strikes(feet[side], stride, params, params.strike_fraction_run, front)
+            for side in SIDES
+        }
+    else:  # walking: a foot leaves the floor only once the other one is down
+        offs = {
+            side: _offs(feet[side], stride, params, [f for f, _ in strikes[other_side(side)]])
             for side in SIDES
         }
     merged = [(side, frame, peak) for side in SIDES for frame, peak in strikes[side]]
