@@ -60,18 +60,23 @@ def check_c3d_header(path: Path) -> None:
     with path.open("rb") as file:
         header = file.read(2)
         if len(header) < 2 or header[1] != _KEY_BYTE or size < 2 * _BLOCK_BYTES:
-            raise HipdropError(f"{path.name}: not a C3D file (no C3D header)")
+            raise _unreadable(path, "no C3D header")
         parameter_block = header[0]
         if parameter_block < 2:
-            raise HipdropError(f"{path.name}: not a C3D file (no parameter section)")
+            raise _unreadable(path, "no parameter section")
         file.seek((parameter_block - 1) * _BLOCK_BYTES)
         section = file.read(4)
     if len(section) < 4:
-        raise HipdropError(f"{path.name}: not a C3D file (no parameter section)")
+        raise _unreadable(path, "no parameter section")
     if section[3] not in _PROCESSORS:
-        raise HipdropError(f"{path.name}: not a C3D file (unknown processor type {section[3]})")
+        raise _unreadable(path, f"unknown processor type {section[3]}")
     if (parameter_block - 1 + section[2]) * _BLOCK_BYTES > size:
-        raise HipdropError(f"{path.name}: the C3D parameter section is cut off")
+        raise _unreadable(path, "the parameter section is cut off")
+
+
+def _unreadable(path: Path, reason: str) -> HipdropError:
+    """The error for a file that is not a C3D file hipdrop can read, and why."""
+    return HipdropError(f"cannot read {path.name} as C3D: {reason}")
 
 
 def time_limit_s(size_bytes: int) -> float:
@@ -106,19 +111,17 @@ def read_c3d_contents(path: str | Path, limit_s: float | None = None) -> C3DCont
     try:
         output, errors = child.communicate(timeout=limit_s)
     except subprocess.TimeoutExpired:
-        raise HipdropError(
-            f"{path.name}: not a C3D file ezc3d can read (no result in {limit_s:.0f} s)"
-        ) from None
+        raise _unreadable(path, f"ezc3d gave no result in {limit_s:.3g} s") from None
     finally:
         if child.poll() is None:
             child.kill()
             child.communicate()
     if child.returncode != 0 or not output:
         reason = _exit_reason(child.returncode, errors)
-        raise HipdropError(f"{path.name}: not a C3D file ezc3d can read ({reason})")
+        raise _unreadable(path, reason)
     outcome, payload = pickle.loads(output)
     if outcome == "error":
-        raise HipdropError(f"{path.name}: not a C3D file ezc3d can read ({payload})")
+        raise _unreadable(path, f"ezc3d: {payload}")
     return payload
 
 
@@ -137,15 +140,19 @@ def _exit_reason(returncode: int, errors: bytes) -> str:
     """Why the child gave no result: a signal, or the last line it wrote before parsing."""
     if returncode < 0:
         try:
-            return f"ezc3d crashed: {signal.Signals(-returncode).name}"
+            return f"ezc3d crashed ({signal.Signals(-returncode).name})"
         except ValueError:
-            return f"ezc3d crashed: signal {-returncode}"
+            return f"ezc3d crashed (signal {-returncode})"
     lines = errors.decode(errors="replace").strip().splitlines()
-    return f"exit code {returncode}: {lines[-1].strip()}" if lines else f"exit code {returncode}"
+    detail = f": {lines[-1].strip()}" if lines else ""
+    return f"the ezc3d process exited with code {returncode}{detail}"
 
 
-def _one_line(error: BaseException) -> str:
+def _child_error(error: BaseException) -> str:
+    """One line for a parse that failed with ``error`` in the child."""
     text = " ".join(str(error).split())
+    if isinstance(error, MemoryError) or "bad_alloc" in text:
+        return "sizes in the file ask for more memory than such a file can fill"
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
@@ -161,7 +168,7 @@ def _child_main() -> None:
 
         outcome = ("ok", _contents(ezc3d.c3d(path)))
     except (Exception, MemoryError) as error:  # ezc3d raises bare RuntimeErrors
-        outcome = ("error", _one_line(error))
+        outcome = ("error", _child_error(error))
     with result:
         pickle.dump(outcome, result, protocol=pickle.HIGHEST_PROTOCOL)
 
