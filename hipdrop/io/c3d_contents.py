@@ -153,7 +153,8 @@ def _child_error(error: BaseException) -> str:
     text = " ".join(str(error).split())
     if isinstance(error, MemoryError) or "bad_alloc" in text:
         return "sizes in the file ask for more memory than such a file can fill"
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+    # ezc3d's first sentence says what is wrong; later ones name its own C++ options.
+    return text.split(". ")[0] if text else type(error).__name__
 
 
 def _child_main() -> None:
