@@ -214,6 +214,35 @@ def test_c3d_that_crashes_or_floods_ezc3d_is_one_line_error(
     assert "trial.c3d" in err and not out
 
 
+def _with_byte(valid: bytes, at: int, value: int) -> bytes:
+    return valid[:at] + bytes([value]) + valid[at + 1 :]
+
+
+#: Header damage caught before ezc3d runs: byte 0 points at the parameter block, byte 1 is
+#: the C3D key 0x50, the parameter block starts with its block count and processor type.
+_HEADER_DAMAGE = {
+    "key_byte": (lambda valid: _with_byte(valid, 1, 0x51), "no C3D header"),
+    "pointer_to_header": (lambda valid: _with_byte(valid, 0, 1), "no parameter section"),
+    "pointer_past_end": (lambda valid: _with_byte(valid, 0, 250), "no parameter section"),
+    "processor": (lambda valid: _with_byte(valid, 512 + 3, 7), "unknown processor type 7"),
+    "truncated": (lambda valid: valid[:1100], "the parameter section is cut off"),
+    "block_count": (
+        lambda valid: _with_byte(valid, 512 + 2, 200),
+        "the parameter section is cut off",
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(_HEADER_DAMAGE))
+def test_c3d_header_damage_is_named(tmp_path: Path, valid_c3d, damage: str) -> None:
+    path = tmp_path / "trial.c3d"
+    make, reason = _HEADER_DAMAGE[damage]
+    path.write_bytes(make(valid_c3d))
+    with pytest.raises(HipdropError) as error:
+        read_c3d(path)
+    assert str(error.value) == f"cannot read trial.c3d as C3D: {reason}"
+
+
 def _child_pids() -> set[int]:
     tasks = Path("/proc/self/task")
     return {int(pid) for task in tasks.iterdir() for pid in (task / "children").read_text().split()}

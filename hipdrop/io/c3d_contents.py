@@ -88,8 +88,8 @@ def read_c3d_contents(path: str | Path, limit_s: float | None = None) -> C3DCont
     """Parse ``path`` with ezc3d in a child process; any failure is a one-line HipdropError.
 
     ``limit_s`` defaults to :func:`time_limit_s` of the file size; past it the child is
-    killed. The child is a fresh interpreter (not multiprocessing, which would re-run an
-    unguarded calling script); its own output is discarded, its result comes back pickled.
+    killed. The child is a fresh interpreter (not multiprocessing, whose spawn re-runs a
+    calling script without a ``__main__`` guard); its own output is discarded.
     """
     path = Path(path)
     if not path.is_file():
@@ -100,16 +100,18 @@ def read_c3d_contents(path: str | Path, limit_s: float | None = None) -> C3DCont
     size = path.stat().st_size
     limit_s = time_limit_s(size) if limit_s is None else limit_s
     memory_bytes = BASE_MEMORY_BYTES + MEMORY_BYTES_PER_FILE_BYTE * size
-    command = [sys.executable, "-c", _CHILD_CODE, str(path.resolve()), str(memory_bytes)]
-    child = subprocess.Popen(
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=_child_env(),
-    )
+    request = {"sys_path": sys.path, "path": str(path.resolve()), "memory_bytes": memory_bytes}
     try:
-        output, errors = child.communicate(timeout=limit_s)
+        child = subprocess.Popen(
+            [sys.executable, "-c", _CHILD_CODE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+    except OSError as error:
+        raise _unreadable(path, f"cannot start a Python process: {error}") from None
+    try:
+        output, errors = child.communicate(pickle.dumps(request), timeout=limit_s)
     except subprocess.TimeoutExpired:
         raise _unreadable(path, f"ezc3d gave no result in {limit_s:.3g} s") from None
     finally:
@@ -125,15 +127,13 @@ def read_c3d_contents(path: str | Path, limit_s: float | None = None) -> C3DCont
     return payload
 
 
-#: The child's program: the path and the address-space allowance come as arguments.
-_CHILD_CODE = "from hipdrop.io.c3d_contents import _child_main; _child_main()"
-
-
-def _child_env() -> dict[str, str]:
-    """The parent's environment, with this copy of hipdrop first on the child's path."""
-    package_root = str(Path(__file__).resolve().parents[2])
-    paths = [package_root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+#: The child's program: it reads its request from stdin and imports hipdrop from the
+#: parent's module path, as multiprocessing's spawn does.
+_CHILD_CODE = (
+    "import pickle, sys; request = pickle.load(sys.stdin.buffer); "
+    "sys.path[:] = request['sys_path']; "
+    "from hipdrop.io.c3d_contents import _child_main; _child_main(request)"
+)
 
 
 def _exit_reason(returncode: int, errors: bytes) -> str:
@@ -157,10 +157,10 @@ def _child_error(error: BaseException) -> str:
     return text.split(". ")[0] if text else type(error).__name__
 
 
-def _child_main() -> None:
-    """Child process: parse ``argv[1]`` and write a pickled ("ok", C3DContents) or
+def _child_main(request: dict) -> None:
+    """Child process: parse ``request["path"]`` and write a pickled ("ok", C3DContents) or
     ("error", message) to the original stdout; ezc3d's own output goes nowhere."""
-    path, memory_bytes = sys.argv[1], int(sys.argv[2])
+    path, memory_bytes = request["path"], request["memory_bytes"]
     result = os.fdopen(os.dup(1), "wb")
     _silence_output()
     _cap_address_space(memory_bytes)
