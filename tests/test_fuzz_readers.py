@@ -6,6 +6,10 @@ overwritten), which reach much deeper into a parser than noise does.
 
 from __future__ import annotations
 
+import math
+import struct
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from videotools import write_video
 
+from hipdrop.cli import main
 from hipdrop.errors import HipdropError
+from hipdrop.io.c3d_contents import read_c3d_contents
 from hipdrop.io.force_plates import ForcePlate, plate_contacts, read_force_plates
 from hipdrop.io.landmarks import load_tracks, save_tracks
 from hipdrop.io.mocap import read_c3d, read_mot, read_trc
@@ -164,6 +170,93 @@ def valid_c3d(tmp_path_factory) -> bytes:
 @given(data=st.data())
 def test_c3d_reader(tmp_path: Path, valid_c3d, data) -> None:
     _check(read_c3d, tmp_path / "trial.c3d", data.draw(_inputs(valid_c3d)))
+
+
+def _with_parameter_byte(valid: bytes, name: bytes, field: str, value: int) -> bytes:
+    """``valid`` with one byte of the first parameter called ``name`` set to ``value``:
+    ``field`` is its number of dimensions ("ndim") or its description length ("desc")."""
+    start = valid.index(name, 512)  # the parameter section follows the 512-byte header
+    (name_length,) = struct.unpack("b", valid[start - 2 : start - 1])  # < 0: locked
+    assert abs(name_length) == len(name)  # a parameter's name, not a value
+    ndim_at = start + len(name) + 3  # after the offset to the next entry and the data type
+    (data_type,) = struct.unpack("b", valid[ndim_at - 1 : ndim_at])
+    dims = valid[ndim_at + 1 : ndim_at + 1 + valid[ndim_at]]
+    at = ndim_at if field == "ndim" else ndim_at + 1 + len(dims) + abs(data_type) * math.prod(dims)
+    damaged = bytearray(valid)
+    damaged[at] = value
+    return bytes(damaged)
+
+
+#: Damage that fuzzing found to take ezc3d 1.7.2 down in-process: a negative number of
+#: dimensions crashes it (SIGSEGV); a description running past its entry makes it allocate
+#: about 12 GB for 20-30 s before it gives up.
+_EZC3D_KILLERS = {
+    "negative_dimensions": (b"LABELS", "ndim", 0x81),
+    "description_too_long": (b"USED", "desc", 200),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(_EZC3D_KILLERS))
+def test_c3d_that_crashes_or_floods_ezc3d_is_one_line_error(
+    tmp_path: Path, valid_c3d, damage: str, capfd
+) -> None:
+    path = tmp_path / "trial.c3d"
+    path.write_bytes(_with_parameter_byte(valid_c3d, *_EZC3D_KILLERS[damage]))
+    start = time.monotonic()
+    with pytest.raises(HipdropError, match=r"cannot read trial\.c3d as C3D") as error:
+        read_c3d(path)
+    assert "\n" not in str(error.value)
+    if sys.platform == "linux":  # the address-space cap stops the flood, not the time limit
+        assert "no result" not in str(error.value) and time.monotonic() - start < 10
+    assert main(["validate-mocap", str(path)]) == 1
+    out, err = capfd.readouterr()
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "trial.c3d" in err and not out
+
+
+def _with_byte(valid: bytes, at: int, value: int) -> bytes:
+    return valid[:at] + bytes([value]) + valid[at + 1 :]
+
+
+#: Header damage caught before ezc3d runs: byte 0 points at the parameter block, byte 1 is
+#: the C3D key 0x50, the parameter block starts with its block count and processor type.
+_HEADER_DAMAGE = {
+    "key_byte": (lambda valid: _with_byte(valid, 1, 0x51), "no C3D header"),
+    "pointer_to_header": (lambda valid: _with_byte(valid, 0, 1), "no parameter section"),
+    "pointer_past_end": (lambda valid: _with_byte(valid, 0, 250), "no parameter section"),
+    "processor": (lambda valid: _with_byte(valid, 512 + 3, 7), "unknown processor type 7"),
+    "truncated": (lambda valid: valid[:1100], "the parameter section is cut off"),
+    "block_count": (
+        lambda valid: _with_byte(valid, 512 + 2, 200),
+        "the parameter section is cut off",
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(_HEADER_DAMAGE))
+def test_c3d_header_damage_is_named(tmp_path: Path, valid_c3d, damage: str) -> None:
+    path = tmp_path / "trial.c3d"
+    make, reason = _HEADER_DAMAGE[damage]
+    path.write_bytes(make(valid_c3d))
+    with pytest.raises(HipdropError) as error:
+        read_c3d(path)
+    assert str(error.value) == f"cannot read trial.c3d as C3D: {reason}"
+
+
+def _child_pids() -> set[int]:
+    tasks = Path("/proc/self/task")
+    return {int(pid) for task in tasks.iterdir() for pid in (task / "children").read_text().split()}
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+def test_c3d_parse_past_its_time_limit_is_killed(tmp_path: Path, valid_c3d) -> None:
+    path = tmp_path / "trial.c3d"
+    path.write_bytes(valid_c3d)
+    before = _child_pids()
+    with pytest.raises(HipdropError, match=r"no result in 0\.01 s"):
+        read_c3d_contents(path, limit_s=0.01)
+    assert _child_pids() <= before  # killed and reaped, not left running
+    assert read_c3d_contents(path).points.shape == (4, 2, 10)
 
 
 #: Values a damaged FORCE_PLATFORM or ANALOG parameter may hold: absent, empty, text, any

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from hipdrop.errors import HipdropError
+from hipdrop.io.c3d_contents import read_c3d_contents
 from hipdrop.io.force_plates import (
     CONTACT_THRESHOLD_N,
     PlateContact,
@@ -132,29 +133,18 @@ def read_c3d(path: str | Path) -> MocapTrial:
 
     Gaps (stored as 0, 0, 0) become NaN. Points listed as angles, forces, moments, powers or
     scalars are not markers; the pelvis angle outputs give the obliquity references. Force
-    plates, where the file has readable ones, give their complete contacts.
+    plates, where the file has readable ones, give their complete contacts. ezc3d runs in a
+    child process (:mod:`hipdrop.io.c3d_contents`): a file that crashes it is an error here.
     """
-    try:
-        import ezc3d
-    except ImportError as error:
-        raise HipdropError(
-            "reading C3D needs the ezc3d package: pip install 'hipdrop[mocap]'"
-        ) from error
     path = Path(path)
-    if not path.is_file():
-        raise HipdropError(f"no such C3D file: {path}")
-    try:
-        c3d = ezc3d.c3d(str(path))
-    except Exception as error:  # ezc3d raises bare RuntimeErrors on bad files
-        raise HipdropError(f"cannot read {path.name} as C3D: {error}") from error
-    parameters = c3d["parameters"]
-    point = parameters["POINT"]
+    c3d = read_c3d_contents(path)
+    parameters = c3d.parameters
+    point = parameters.get("POINT", {})
     labels = [str(label).strip() for label in _param(point, "LABELS", [])]
     labels += [str(label).strip() for label in _param(point, "LABELS2", [])]
-    data = np.asarray(c3d["data"]["points"], dtype=float)  # (4, labels, frames)
+    data = c3d.points  # (4, labels, frames)
     labels = labels[: data.shape[1]]
-    rate_hz = float(c3d["header"]["points"]["frame_rate"])
-    first_frame = int(c3d["header"]["points"]["first_frame"])
+    rate_hz, first_frame = c3d.point_rate_hz, c3d.first_frame
     unit = str((_param(point, "UNITS", ["mm"]) or ["mm"])[0]).strip().lower()
     if unit not in _UNIT_TO_M:
         raise HipdropError(f"{path.name}: unknown marker unit {unit!r}")
@@ -170,13 +160,7 @@ def read_c3d(path: str | Path) -> MocapTrial:
             markers[label] = values * _UNIT_TO_M[unit]
     reference = next((name for name in C3D_OBLIQUITY_OUTPUTS if name in obliquity), None)
     events = _c3d_events(parameters, rate_hz, first_frame, data.shape[2])
-    analogs = np.asarray(c3d["data"]["analogs"], dtype=float)  # (1, channels, samples)
-    plates = read_force_plates(
-        parameters,
-        analogs[0] if analogs.ndim == 3 and len(analogs) else np.empty((0, 0)),
-        float(c3d["header"]["analogs"]["frame_rate"]),
-        _UNIT_TO_M[unit],
-    )
+    plates = read_force_plates(parameters, c3d.analogs, c3d.analog_rate_hz, _UNIT_TO_M[unit])
     contacts = plate_contacts(plates, rate_hz) if plates else None
     return MocapTrial(
         markers, rate_hz, first_frame, 2, path.name, obliquity, reference, events, contacts
