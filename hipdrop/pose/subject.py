@@ -13,10 +13,9 @@ This costs ``n_samples x (people + 1)`` still-image pose calls (about 0.04 s eac
 trip per sampled frame and no extra decoding. The tracking pass's own pose is deliberately not
 reused as a detection: it would favour whoever the tracker locked onto, the very bias the search
 is there to undo. Only when the ordinary pass followed someone other than the chosen subject
-does pose run a second time, on a fixed crop around the subject's path
-(:class:`SubjectFollower`; a fixed crop keeps MediaPipe's landmark smoothing, which works in
-crop coordinates, undisturbed). The mirrored pass (:mod:`hipdrop.pose.mirror_pass`) follows the
-plan of the ordinary pass and searches nothing.
+does pose run a second time, seeing only the subject: a fixed crop around their path with
+everyone else painted out (:class:`SubjectView`). The mirrored pass
+(:mod:`hipdrop.pose.mirror_pass`) follows the plan of the ordinary pass and searches nothing.
 """
 
 from __future__ import annotations
