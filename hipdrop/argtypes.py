@@ -1,8 +1,14 @@
-"""Command-line argument types shared by the subcommands (clear messages, exit code 2)."""
+"""Command-line argument types and options shared by the subcommands (clear messages, exit
+code 2)."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from hipdrop.conventions import PERSON_HINTS
+
+TASKS = ("walk", "run", "stairs", "single-leg", "auto")
 
 
 def positive_float(text: str) -> float:
@@ -23,3 +29,50 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
     return value
+
+
+def add_analysis_options(parser: argparse.ArgumentParser, *, per_clip: str = "") -> None:
+    """The analysis settings ``analyse`` and ``batch`` share; ``per_clip`` is appended to the
+    help of settings that ``batch`` applies to every clip alike."""
+    parser.add_argument(
+        "--task",
+        choices=TASKS,
+        default="auto",
+        help="what the clip shows (default: auto, read from the motion)",
+    )
+    parser.add_argument(
+        "--thresholds",
+        type=Path,
+        metavar="FILE",
+        help=f"threshold profile (TOML) instead of the default{per_clip}",
+    )
+    parser.add_argument(
+        "--height-cm",
+        type=positive_float,
+        metavar="N",
+        help=f"body height, to report lateral shift in cm{per_clip}",
+    )
+    parser.add_argument(
+        "--person",
+        choices=PERSON_HINTS,
+        default="auto",
+        help="with several people in view, which one is the subject (default: auto - the one "
+        "seen longest, largest and most central)",
+    )
+    parser.add_argument(
+        "--no-mirror-pass",
+        action="store_true",
+        help="run pose once instead of also on the mirrored video: twice as fast, but keeps "
+        "the pose model's left/right bias (several degrees on some clips)",
+    )
+
+
+def analysis_options(args: argparse.Namespace) -> dict:
+    """The keyword arguments of :func:`hipdrop.analyse` that :func:`add_analysis_options` set."""
+    return {
+        "task": args.task,
+        "thresholds": args.thresholds,
+        "height_cm": args.height_cm,
+        "person": args.person,
+        "mirror_pass": not args.no_mirror_pass,
+    }

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hipdrop.argtypes import positive_float, positive_int
+from hipdrop.argtypes import add_analysis_options, analysis_options, positive_int
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -276,9 +276,7 @@ def _run_batch(args: argparse.Namespace) -> int:
         workers=args.workers,
         force=args.force,
         progress=_print_progress,
-        thresholds=args.thresholds,
-        height_cm=args.height_cm,
-        mirror_pass=not args.no_mirror_pass,
+        **analysis_options(args),
     )
     failed = table.loc[table["error"].notna()].drop_duplicates("clip")
     n_clips = table["clip"].nunique()
@@ -310,15 +308,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         metavar="ADDRESS",
         help="run on a Dask distributed cluster (e.g. tcp://host:8786) instead of locally",
     )
-    parser.add_argument("--thresholds", type=Path, metavar="FILE", help="threshold profile")
-    parser.add_argument(
-        "--height-cm", type=positive_float, metavar="N", help="body height (same for all clips)"
-    )
-    parser.add_argument(
-        "--no-mirror-pass",
-        action="store_true",
-        help="run pose once per clip instead of also on the mirrored video (twice as fast)",
-    )
+    add_analysis_options(parser, per_clip=" (the same for every clip)")
     parser.add_argument("--force", action="store_true", help="replace existing clip folders")
     parser.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(func=_run_batch)

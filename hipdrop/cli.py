@@ -8,8 +8,7 @@ import traceback
 from pathlib import Path
 
 from hipdrop import __version__
-from hipdrop.argtypes import positive_float, positive_int
-from hipdrop.conventions import PERSON_HINTS
+from hipdrop.argtypes import add_analysis_options, analysis_options, positive_int
 from hipdrop.errors import HipdropError
 
 
@@ -60,16 +59,12 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         analysis = analyse(
             args.clip,
             baseline=args.baseline,
-            thresholds=args.thresholds,
-            height_cm=args.height_cm,
             jobs=args.jobs,
             progress=progress,
-            person=args.person,
             patient_name=args.patient_name,
             session_date=args.session_date,
             notes=args.notes,
-            mirror_pass=not args.no_mirror_pass,
-            task=args.task,
+            **analysis_options(args),
         )
     finally:
         progress.close()
@@ -139,45 +134,15 @@ def build_parser() -> argparse.ArgumentParser:
     analyse.add_argument("clip", type=Path, help="video file (mp4, mov, avi, ...)")
     analyse.add_argument("--out", type=Path, help="output folder (default: CLIP_hipdrop)")
     analyse.add_argument(
-        "--task",
-        choices=("walk", "run", "stairs", "single-leg", "auto"),
-        default="auto",
-        help="what the clip shows (default: auto, read from the motion)",
-    )
-    analyse.add_argument(
         "--baseline",
         type=Path,
         metavar="CLIP",
         help="clip of quiet standing on both feet, same camera",
     )
     analyse.add_argument(
-        "--thresholds",
-        type=Path,
-        metavar="FILE",
-        help="threshold profile (TOML) instead of the default",
-    )
-    analyse.add_argument(
-        "--height-cm",
-        type=positive_float,
-        metavar="N",
-        help="body height, to report lateral shift in cm",
-    )
-    analyse.add_argument(
         "--jobs", type=positive_int, metavar="N", help="pose processes (default: number of cores)"
     )
-    analyse.add_argument(
-        "--person",
-        choices=PERSON_HINTS,
-        default="auto",
-        help="with several people in view, which one is the subject (default: auto - the one "
-        "seen longest, largest and most central)",
-    )
-    analyse.add_argument(
-        "--no-mirror-pass",
-        action="store_true",
-        help="run pose once instead of also on the mirrored video: twice as fast, but keeps "
-        "the pose model's left/right bias (several degrees on some clips)",
-    )
+    add_analysis_options(analyse)
     analyse.add_argument("--force", action="store_true", help="replace an existing --out folder")
     _add_report_options(analyse)
     analyse.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from videotools import mirror, transform_video
 
+from hipdrop.argtypes import analysis_options
 from hipdrop.batch import TABLE_NAME, analyse_folder, find_clips, plan_workers
-from hipdrop.cli import main
+from hipdrop.cli import build_parser, main
 
 pytestmark = pytest.mark.realdata
 
@@ -111,3 +112,18 @@ def test_clip_processes_and_pose_jobs_fill_the_cores_without_oversubscribing() -
 def test_find_clips_takes_videos_only(clip_folder) -> None:
     names = [p.name for p in find_clips(clip_folder)]
     assert names == sorted([BALANCE, STATIC, "static_mirrored.mp4", "broken.mp4"])
+
+
+def test_batch_takes_the_same_analysis_options_as_analyse() -> None:
+    flags = ["--task", "walk", "--height-cm", "180", "--person", "left", "--no-mirror-pass"]
+    parser = build_parser()
+    one = parser.parse_args(["analyse", "clip.mp4", *flags])
+    many = parser.parse_args(["batch", "clips", "--out", "results", *flags])
+    expected = {
+        "task": "walk",
+        "thresholds": None,
+        "height_cm": 180.0,
+        "person": "left",
+        "mirror_pass": False,
+    }
+    assert analysis_options(one) == analysis_options(many) == expected
