@@ -346,15 +346,12 @@ class SubjectView:
         view = image_bgr[y0:y1, x0:x1]
         if not self._others:
             return view
-        view = view.copy()
-        keep = _box_at(self._subject, index, pad=PAINT_PAD)
+        painted = view.copy()
         for other in self._others:
-            ox0, oy0, ox1, oy1 = _box_at(other, index, pad=PAINT_PAD)
-            region = np.zeros(view.shape[:2], dtype=bool)
-            region[_span(oy0 - y0, oy1 - y0), _span(ox0 - x0, ox1 - x0)] = True
-            region[_span(keep[1] - y0, keep[3] - y0), _span(keep[0] - x0, keep[2] - x0)] = False
-            view[region] = 127
-        return view
+            painted[_area(_box_at(other, index, pad=PAINT_PAD), x0, y0)] = 127
+        subject = _area(_box_at(self._subject, index, pad=PAINT_PAD), x0, y0)
+        painted[subject] = view[subject]
+        return painted
 
     def to_frame(self, estimate: PoseEstimate | None) -> PoseEstimate | None:
         """A pose found in :meth:`image`'s picture, in frame pixels."""
@@ -377,5 +374,10 @@ def _box_at(path: dict, index: int, pad: float) -> np.ndarray:
     return np.concatenate([hip - reach[:2] - pad * size, hip + reach[2:] + pad * size])
 
 
-def _span(start: float, stop: float) -> slice:
-    return slice(max(0, int(start)), max(0, int(np.ceil(stop))))
+def _area(box: np.ndarray, x0: int, y0: int) -> tuple[slice, slice]:
+    """Rows and columns of an image crop whose corner is at (x0, y0) covered by ``box``."""
+
+    def span(start: float, stop: float) -> slice:
+        return slice(max(0, int(start)), max(0, int(np.ceil(stop))))
+
+    return span(box[1] - y0, box[3] - y0), span(box[0] - x0, box[2] - x0)
