@@ -53,6 +53,13 @@ class C3DContents:
     analog_rate_hz: float
 
 
+def parameter_value(group: dict, name: str, default=None):
+    """Parameter ``name``'s value in one group of :attr:`C3DContents.parameters`, or
+    ``default`` when the group holds no such parameter (or a malformed entry)."""
+    entry = group.get(name)
+    return entry["value"] if isinstance(entry, dict) and "value" in entry else default
+
+
 def check_c3d_header(path: Path) -> None:
     """Raise a HipdropError unless ``path`` starts like a C3D file: the header's key byte and
     a parameter section inside the file with a known processor type."""

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hipdrop.io.c3d_contents import parameter_value
+
 #: Vertical force above which a foot counts as on the ground (heuristic, common in gait labs).
 CONTACT_THRESHOLD_N = 20.0
 #: Stretches above the threshold shorter than this are noise, not contacts: near the threshold
@@ -94,10 +96,11 @@ def plate_contacts(plates: list[ForcePlate], point_rate_hz: float) -> list[Plate
 
 
 def _value(group: dict, name: str) -> np.ndarray:
-    entry = group.get(name)
-    if not isinstance(entry, dict) or "value" not in entry:
+    """A parameter every plate needs: missing, it leaves the plate out (KeyError)."""
+    value = parameter_value(group, name)
+    if value is None:
         raise KeyError(name)
-    return np.asarray(entry["value"])
+    return np.asarray(value)
 
 
 def _normal_force_n(group: dict, index: int, plate_type: int, signals: np.ndarray) -> np.ndarray:

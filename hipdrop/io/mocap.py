@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from hipdrop.errors import HipdropError
-from hipdrop.io.c3d_contents import read_c3d_contents
+from hipdrop.io.c3d_contents import parameter_value, read_c3d_contents
 from hipdrop.io.force_plates import (
     CONTACT_THRESHOLD_N,
     PlateContact,
@@ -96,11 +96,6 @@ def _gaps_to_nan(points: np.ndarray) -> np.ndarray:
     return out
 
 
-def _param(group: dict, name: str, default=None):
-    entry = group.get(name)
-    return default if entry is None else entry["value"]
-
-
 def _c3d_event_times_s(times) -> np.ndarray:
     """EVENT:TIMES as seconds, from either the flat [m0, s0, m1, s1, ...] or a (2, N) array."""
     values = np.asarray(times, dtype=float)
@@ -113,9 +108,9 @@ def _c3d_events(parameters: dict, rate_hz: float, first_frame: int, n_frames: in
     group = parameters.get("EVENT")
     if not group or "TIMES" not in group:
         return []
-    contexts = list(_param(group, "CONTEXTS", []))
-    labels = list(_param(group, "LABELS", []))
-    seconds = _c3d_event_times_s(_param(group, "TIMES"))
+    contexts = list(parameter_value(group, "CONTEXTS", []))
+    labels = list(parameter_value(group, "LABELS", []))
+    seconds = _c3d_event_times_s(parameter_value(group, "TIMES"))
     events = []
     for context, label, time_s in zip(contexts, labels, seconds, strict=False):
         side = str(context).strip().lower()
@@ -140,17 +135,18 @@ def read_c3d(path: str | Path) -> MocapTrial:
     c3d = read_c3d_contents(path)
     parameters = c3d.parameters
     point = parameters.get("POINT", {})
-    labels = [str(label).strip() for label in _param(point, "LABELS", [])]
-    labels += [str(label).strip() for label in _param(point, "LABELS2", [])]
+    labels = [str(label).strip() for label in parameter_value(point, "LABELS", [])]
+    labels += [str(label).strip() for label in parameter_value(point, "LABELS2", [])]
     data = c3d.points  # (4, labels, frames)
     labels = labels[: data.shape[1]]
     rate_hz, first_frame = c3d.point_rate_hz, c3d.first_frame
-    unit = str((_param(point, "UNITS", ["mm"]) or ["mm"])[0]).strip().lower()
+    unit = str((parameter_value(point, "UNITS", ["mm"]) or ["mm"])[0]).strip().lower()
     if unit not in _UNIT_TO_M:
         raise HipdropError(f"{path.name}: unknown marker unit {unit!r}")
     not_markers = set()
     for group_name in ("ANGLES", "FORCES", "MOMENTS", "POWERS", "SCALARS", "REACTIONS"):
-        not_markers.update(str(name).strip() for name in _param(point, group_name, []) or [])
+        names = parameter_value(point, group_name, []) or []
+        not_markers.update(str(name).strip() for name in names)
     markers, obliquity = {}, {}
     for index, label in enumerate(labels):
         values = _gaps_to_nan(data[:3, index].T)
