@@ -36,6 +36,7 @@ with ``hipdrop validate-mocap`` (see ``hipdrop.validation``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -249,7 +250,7 @@ def _off_before(foot: _Foot, start: int, swing: int, params: GaitEventParams) ->
 
 
 def _offs(
-    foot: _Foot, stride: int, params: GaitEventParams, other_strikes: list[int] = ()
+    foot: _Foot, stride: int, params: GaitEventParams, other_strikes: Sequence[int] = ()
 ) -> list[int]:
     """One foot off before each heel-lift peak, searched within a third of a stride before it
     and, in walking (``other_strikes``: the other foot's strikes), not before the other foot

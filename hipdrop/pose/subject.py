@@ -337,8 +337,8 @@ class SubjectView:
 
     def __init__(self, subject_meta: dict) -> None:
         self._crop = tuple(int(v) for v in subject_meta["crop_px"])
-        self._subject = subject_meta["subject"]
-        self._others = subject_meta["others"]
+        self._subject = _PathBoxes(subject_meta["subject"])
+        self._others = [_PathBoxes(other) for other in subject_meta["others"]]
 
     def image(self, index: int, image_bgr: np.ndarray) -> np.ndarray:
         """Frame ``index`` as pose should see it."""
@@ -348,8 +348,8 @@ class SubjectView:
             return view
         painted = view.copy()
         for other in self._others:
-            painted[_area(_box_at(other, index, pad=PAINT_PAD), x0, y0)] = 127
-        subject = _area(_box_at(self._subject, index, pad=PAINT_PAD), x0, y0)
+            painted[_area(other.box_at(index, pad=PAINT_PAD), x0, y0)] = 127
+        subject = _area(self._subject.box_at(index, pad=PAINT_PAD), x0, y0)
         painted[subject] = view[subject]
         return painted
 
@@ -361,17 +361,26 @@ class SubjectView:
         return PoseEstimate(estimate.xy_px + offset, estimate.visibility, estimate.world_m)
 
 
-def _box_at(path: dict, index: int, pad: float) -> np.ndarray:
-    """A candidate's box (x0, y0, x1, y1) at frame ``index``: their hip centre interpolated
-    between the sampled frames (held beyond them) with the median reach of their sampled boxes
-    around it - one box swollen by a poor detection does not stretch it - grown by ``pad`` of
-    its size on every side."""
-    hips = np.asarray(path["hip_px"], dtype=float).reshape(-1, 2)
-    boxes = np.asarray(path["box_px"], dtype=float).reshape(-1, 4)
-    reach = np.median(np.hstack([hips - boxes[:, :2], boxes[:, 2:] - hips]), axis=0)
-    hip = np.array([np.interp(index, path["frames"], hips[:, k]) for k in (0, 1)])
-    size = reach[:2] + reach[2:]
-    return np.concatenate([hip - reach[:2] - pad * size, hip + reach[2:] + pad * size])
+class _PathBoxes:
+    """A candidate's box at any frame: their hip centre interpolated between the sampled frames
+    (held beyond them) with the median reach of their sampled boxes around it - one box swollen
+    by a poor detection does not stretch it. ``path`` is one candidate of
+    :meth:`SubjectPlan.describe`."""
+
+    def __init__(self, path: dict) -> None:
+        self._frames = path["frames"]
+        self._hips = np.asarray(path["hip_px"], dtype=float).reshape(-1, 2)
+        boxes = np.asarray(path["box_px"], dtype=float).reshape(-1, 4)
+        self._reach = np.median(
+            np.hstack([self._hips - boxes[:, :2], boxes[:, 2:] - self._hips]), axis=0
+        )
+
+    def box_at(self, index: int, pad: float) -> np.ndarray:
+        """(x0, y0, x1, y1) at frame ``index``, grown by ``pad`` of its size on every side."""
+        hip = np.array([np.interp(index, self._frames, self._hips[:, k]) for k in (0, 1)])
+        before, after = self._reach[:2], self._reach[2:]
+        size = before + after
+        return np.concatenate([hip - before - pad * size, hip + after + pad * size])
 
 
 def _area(box: np.ndarray, x0: int, y0: int) -> tuple[slice, slice]:
