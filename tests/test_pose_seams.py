@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import pickle
 import queue
 
 import numpy as np
 import pytest
 
 from hipdrop.pose import estimate_pose
-from hipdrop.pose.runner import SKIP_COST, plan_segments
+from hipdrop.pose.backend import PoseEstimate
+from hipdrop.pose.runner import SKIP_COST, _TrackBuffer, plan_segments
 from hipdrop.pose.seams import (
     END_OF_STREAM,
     SEAM_AGREE_FRAMES,
@@ -108,3 +110,27 @@ def test_segments_cover_the_clip_and_share_the_work(frame_count: int, jobs: int)
     # Later segments are shorter: they pay for the frames they skip.
     lengths = np.diff([s.keep_start for s in segments] + [frame_count])
     assert (np.diff(lengths) < 0).all()
+
+
+def test_track_buffer_grows_without_losing_frames_and_sends_only_its_frames() -> None:
+    rng = np.random.default_rng(3)
+    frames = [
+        None
+        if i % 7 == 0
+        else PoseEstimate(rng.normal(size=(33, 2)), rng.random(33), rng.normal(size=(33, 3)))
+        for i in range(300)
+    ]
+    buffer = _TrackBuffer(expected_frames=100)  # a segment that ran long: it must grow
+    for i, estimate in enumerate(frames):
+        buffer.append(0.1 * i, estimate)
+    np.testing.assert_array_equal(buffer.kept("time_s"), 0.1 * np.arange(300))
+    for i, estimate in enumerate(frames):
+        if estimate is None:
+            assert np.isnan(buffer.kept("xy_px")[i]).all()
+            assert not buffer.kept("visibility")[i].any()
+        else:
+            np.testing.assert_array_equal(buffer.kept("xy_px")[i], estimate.xy_px)
+            np.testing.assert_array_equal(buffer.kept("world_m")[i], estimate.world_m)
+    message = pickle.dumps(buffer.kept("xy_px"))  # what a worker sends to the parent
+    assert pickle.loads(message).shape == (300, 33, 2)
+    assert len(message) < 1.01 * buffer.kept("xy_px").nbytes

@@ -17,6 +17,7 @@ import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -25,7 +26,7 @@ from hipdrop.errors import HipdropError
 from hipdrop.identity import frames_nearer_another
 from hipdrop.io.video import VideoInfo, iter_frames_threaded, probe_video
 from hipdrop.pose import cache
-from hipdrop.pose.backend import PoseSettings, create_backend
+from hipdrop.pose.backend import PoseEstimate, PoseSettings, create_backend
 from hipdrop.pose.seams import (
     END_OF_STREAM,
     HandoverWatch,
@@ -58,6 +59,49 @@ class _Segment:
     keep_start: int
     stop: int | None
     decode_start: int
+    expected_frames: int = 0  # frames it should keep, as the container reports: a size hint
+
+
+class _TrackBuffer:
+    """One segment's per-frame pose output, kept in arrays sized for the expected frame count
+    (grown when a segment runs longer). A Python object per frame and a copy at the end would
+    cost twice the tracks' own size, which on a 10-minute clip shows in the peak memory."""
+
+    #: Per-frame shape and the value of a frame where no person was found.
+    FIELDS: ClassVar[dict[str, tuple[tuple[int, ...], float]]] = {
+        "time_s": ((), np.nan),
+        "xy_px": ((N_LANDMARKS, 2), np.nan),
+        "visibility": ((N_LANDMARKS,), 0.0),
+        "world_m": ((N_LANDMARKS, 3), np.nan),
+    }
+
+    def __init__(self, expected_frames: int) -> None:
+        self.n_frames = 0
+        self._arrays = {
+            field: np.full((max(expected_frames, 64), *shape), fill)
+            for field, (shape, fill) in self.FIELDS.items()
+        }
+
+    def _grow(self) -> None:
+        capacity = self.n_frames + self.n_frames // 4 + 64
+        for field, (shape, fill) in self.FIELDS.items():
+            grown = np.full((capacity, *shape), fill)
+            grown[: self.n_frames] = self._arrays[field]
+            self._arrays[field] = grown
+
+    def append(self, time_s: float, estimate: PoseEstimate | None) -> None:
+        if self.n_frames == len(self._arrays["time_s"]):
+            self._grow()
+        i, arrays = self.n_frames, self._arrays
+        arrays["time_s"][i] = time_s
+        if estimate is not None:
+            arrays["xy_px"][i], arrays["visibility"][i] = estimate.xy_px, estimate.visibility
+            arrays["world_m"][i] = estimate.world_m
+        self.n_frames += 1
+
+    def kept(self, field: str) -> np.ndarray:
+        """The filled rows of ``field`` (a view: pickling it sends only those rows)."""
+        return self._arrays[field][: self.n_frames]
 
 
 @dataclass
@@ -95,7 +139,7 @@ def _run_segment(
     watch = HandoverWatch(
         SuccessorStream(successor) if successor is not None else None, segment.stop
     )
-    times, xys, vis, worlds = [], [], [], []
+    buffer = _TrackBuffer(segment.expected_frames)
     chunk: dict = {}
     size = (0, 0)
     stop = None if successor is not None else segment.stop
@@ -111,16 +155,8 @@ def _run_segment(
                 continue
             size = (frame.image_bgr.shape[1], frame.image_bgr.shape[0])
             sampler.look(frame.index, frame.image_bgr)
-            times.append(frame.time_s)
+            buffer.append(frame.time_s, estimate)
             xy = None if estimate is None else estimate.xy_px
-            if estimate is None:
-                xys.append(np.full((N_LANDMARKS, 2), np.nan))
-                vis.append(np.zeros(N_LANDMARKS))
-                worlds.append(np.full((N_LANDMARKS, 3), np.nan))
-            else:
-                xys.append(estimate.xy_px)
-                vis.append(estimate.visibility)
-                worlds.append(estimate.world_m)
             on_frame()
             if predecessor is not None:
                 chunk[frame.index] = seam_points(xy)
@@ -134,16 +170,8 @@ def _run_segment(
             predecessor.put(chunk)
             predecessor.put(END_OF_STREAM)
         backend.close()
-    people = sampler.search()
-    n = len(times)
-    return _SegmentResult(
-        np.asarray(times, dtype=np.float64),
-        np.asarray(xys, dtype=np.float64).reshape(n, N_LANDMARKS, 2),
-        np.asarray(vis, dtype=np.float64).reshape(n, N_LANDMARKS),
-        np.asarray(worlds, dtype=np.float64).reshape(n, N_LANDMARKS, 3),
-        size,
-        people,
-    )
+    tracks = (buffer.kept(field) for field in _TrackBuffer.FIELDS)
+    return _SegmentResult(*tracks, size, sampler.search())
 
 
 def prepare_pose_process() -> None:
@@ -195,7 +223,8 @@ def plan_segments(frame_count: int, jobs: int, warmup_frames: int) -> list[_Segm
     for i in range(jobs):
         start = int(bounds[i])
         stop = None if i == jobs - 1 else int(bounds[i + 1])
-        segments.append(_Segment(start, stop, max(0, start - warmup_frames)))
+        expected = (frame_count if stop is None else stop) - start
+        segments.append(_Segment(start, stop, max(0, start - warmup_frames), expected))
     return segments
 
 
@@ -329,8 +358,9 @@ def estimate_pose(
     following = None  # plan of the subject that pose follows alone
     if subject is None:
         samples = sample_frame_indices(info)
-        tracks, parts = _pose_pass(info, settings, segments, progress, in_process, (None, samples))
-        detections = {k: v for part in parts for k, v in part.people.items()}
+        tracks, detections = _pose_pass(
+            info, settings, segments, progress, in_process, (None, samples)
+        )
         subject = plan_subject(detections, tracks.image_size_px, settings.person).describe()
     else:
         following = subject if subject.get("refollowed") else None
@@ -357,8 +387,9 @@ def _pose_pass(
     progress: ProgressCallback,
     in_process: bool,
     subject_args: tuple,
-) -> tuple[LandmarkTracks, list[_SegmentResult]]:
-    """One pose pass over the clip, its segments joined at their seams."""
+) -> tuple[LandmarkTracks, dict[int, list[PersonBox]]]:
+    """One pose pass over the clip, its segments joined at their seams, and the people found
+    in the sampled frames."""
     if in_process:
         done = 0
 
@@ -396,4 +427,4 @@ def _pose_pass(
         image_size_px=sizes[0],
         meta={"video_sha256": info.sha256, "pose": settings.as_dict()},
     )
-    return tracks, parts
+    return tracks, {k: v for part in parts for k, v in part.people.items()}
