@@ -6,9 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hipdrop.conventions import PERSON_HINTS
-
-TASKS = ("walk", "run", "stairs", "single-leg", "auto")
+from hipdrop.conventions import PERSON_HINTS, TASK_CHOICES
 
 
 def positive_float(text: str) -> float:
@@ -36,7 +34,7 @@ def add_analysis_options(parser: argparse.ArgumentParser, *, per_clip: str = "")
     help of settings that ``batch`` applies to every clip alike."""
     parser.add_argument(
         "--task",
-        choices=TASKS,
+        choices=TASK_CHOICES,
         default="auto",
         help="what the clip shows (default: auto, read from the motion)",
     )

@@ -31,6 +31,11 @@ View = Literal["anterior", "posterior", "oblique", "side", "unknown"]
 
 SIDES: Final[tuple[Side, Side]] = ("left", "right")
 
+#: What a clip can show (``--task``) and the gait tasks among them; "auto" reads it from motion.
+TASKS: Final[tuple[str, ...]] = ("single-leg", "walk", "run", "stairs")
+GAIT_TASKS: Final[tuple[str, ...]] = ("walk", "run", "stairs")
+TASK_CHOICES: Final[tuple[str, ...]] = (*TASKS, "auto")
+
 #: ``--person``: which of several people in view is the subject.
 PERSON_HINTS: Final[tuple[str, ...]] = ("auto", "left", "right", "center")
 

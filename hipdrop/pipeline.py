@@ -11,7 +11,7 @@ import pandas as pd
 
 from hipdrop import __version__
 from hipdrop.baseline import Baseline, baseline_from_clip, find_quiet_standing
-from hipdrop.conventions import pair
+from hipdrop.conventions import GAIT_TASKS, pair
 from hipdrop.errors import HipdropError, NoPersonError
 from hipdrop.events.gait import detect_gait_events
 from hipdrop.events.single_leg import SingleLegParams, detect_single_leg_stance
@@ -45,7 +45,7 @@ from hipdrop.steps import (
     steps_for_summary,
     stride_reference,
 )
-from hipdrop.task import GAIT_TASKS, check_task, choose_task
+from hipdrop.task import check_task, choose_task
 from hipdrop.thresholds import load_thresholds
 from hipdrop.tracks import LandmarkTracks
 from hipdrop.usability import (

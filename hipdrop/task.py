@@ -19,13 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hipdrop.conventions import SIDES
+from hipdrop.conventions import SIDES, TASK_CHOICES
 from hipdrop.errors import HipdropError
 from hipdrop.events.gait import FOOT_OFF, FOOT_STRIKE
-
-TASKS = ("single-leg", "walk", "run", "stairs")
-GAIT_TASKS = ("walk", "run", "stairs")
-TASK_CHOICES = (*TASKS, "auto")
 
 
 @dataclass(frozen=True)

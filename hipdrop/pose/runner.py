@@ -170,8 +170,8 @@ def _run_segment(
             predecessor.put(chunk)
             predecessor.put(END_OF_STREAM)
         backend.close()
-    tracks = (buffer.kept(field) for field in _TrackBuffer.FIELDS)
-    return _SegmentResult(*tracks, size, sampler.search())
+    tracks = {field: buffer.kept(field) for field in _TrackBuffer.FIELDS}
+    return _SegmentResult(**tracks, size_px=size, people=sampler.search())
 
 
 def prepare_pose_process() -> None:
