@@ -1,0 +1,162 @@
+"""Frontal obliquity: the hip line's tilt against the horizontal plane in 3D, per frame.
+
+The two hip points in the image and the camera centre span a plane that contains the 3D hip
+line. The hip line also lies in the subject's frontal plane: the vertical plane through their
+left-right axis. Where the two planes cut is the hip line's 3D direction, and its angle to the
+horizontal is the pelvis's frontal tilt - whatever the camera's roll, its pitch, and the
+subject's turn. The turn (yaw) comes from MediaPipe's world landmarks (hip and shoulder lines,
+made consistent with the image's left and right); it is the weakest input, so it is smoothed
+over time and its error drives the reported uncertainty. As the subject turns toward a side
+view the two planes become parallel and the tilt cannot be recovered: such frames are blank.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hipdrop.conventions import landmark
+from hipdrop.geometry.camera import CameraGeometry
+
+#: Frames where the subject is turned further than this from facing the camera (or turning
+#: their back to it) are left out: the hip line is too foreshortened to undo the view.
+MAX_OFF_AXIS_DEG = 45.0
+#: Frames whose frontal obliquity the geometry's own uncertainty alone moves by more than this
+#: are left out as well: near a side view a few degrees of turn swing the answer.
+MAX_GEOMETRY_SD_DEG = 5.0
+#: MediaPipe's world-landmark turn against the multicam reference: 10-20° typical error.
+YAW_SD_DEG = 12.0
+#: The subject's turn changes slowly; world-landmark depth is noisy frame to frame.
+YAW_SMOOTHING_S = 0.25
+
+_LH, _RH = landmark("left", "hip"), landmark("right", "hip")
+_LS, _RS = landmark("left", "shoulder"), landmark("right", "shoulder")
+
+
+@dataclass(frozen=True)
+class FrontalGeometry:
+    """Per-frame view geometry and the frontal obliquity it gives."""
+
+    frontal_obliquity_deg: np.ndarray  # + LEFT hip higher; NaN where the view is too oblique
+    subject_yaw_deg: np.ndarray  # turn of the left-right axis away from the image plane
+    off_axis_deg: np.ndarray  # |yaw|: 0 = straight front or back view
+    facing: np.ndarray  # +1 front view, -1 back view, 0 unknown
+    #: Obliquity uncertainty from the camera's pitch and the subject's turn: it grows as the
+    #: view turns oblique. The roll's error shifts every frame alike (``roll_sd_deg``) and
+    #: cancels against a baseline filmed by the same camera.
+    geometry_sd_deg: np.ndarray
+    roll_sd_deg: float
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def _rays(points_px: np.ndarray, camera: CameraGeometry) -> np.ndarray:
+    homogeneous = np.concatenate([points_px, np.ones((*points_px.shape[:-1], 1))], axis=-1)
+    return homogeneous @ np.linalg.inv(camera.intrinsics()).T
+
+
+def _tilt_deg(
+    left_px: np.ndarray, right_px: np.ndarray, camera: CameraGeometry, up: np.ndarray, h: np.ndarray
+) -> np.ndarray:
+    """Tilt of the 3D hip line that projects onto the image points and lies in the vertical
+    plane through the horizontal left-right axis ``h`` (n, 3); + LEFT hip higher."""
+    normal = np.cross(_rays(right_px, camera), _rays(left_px, camera))
+    frontal_normal = np.cross(h, up)
+    direction = np.cross(normal, frontal_normal)
+    direction *= np.sign(np.sum(direction * h, axis=1))[:, None]
+    return np.degrees(np.arcsin(np.clip(np.sum(_unit(direction) * up, axis=1), -1, 1)))
+
+
+def _horizontal_frame(mid_px: np.ndarray, camera: CameraGeometry, up: np.ndarray):
+    """Per frame: line of sight to the pelvis and image-right, both horizontal (unit)."""
+    ray = _rays(mid_px, camera)
+    sight = _unit(ray - np.outer(ray @ up, up))
+    return sight, np.cross(sight, up)
+
+
+def _left_axis(world_m: np.ndarray, image_dx: np.ndarray, up, sight, right) -> np.ndarray:
+    """Horizontal unit vector toward the subject's left, from world hip + shoulder lines, with
+    its image-lateral sign taken from the (relabelled) image; NaN where unknown."""
+    axis = np.zeros((len(world_m), 3))
+    for lt, rt in ((_LH, _RH), (_LS, _RS)):
+        line = world_m[:, lt] - world_m[:, rt]
+        line = line - np.outer(line @ up, up)
+        lateral = np.sum(line * right, axis=1)
+        line[np.sign(lateral) != np.sign(image_dx)] *= -1  # MediaPipe mixed its left and right
+        axis += np.nan_to_num(_unit(line))
+    axis[np.linalg.norm(axis, axis=1) < 1e-9] = np.nan
+    return _unit(axis)
+
+
+def _smooth_yaw(yaw_deg: np.ndarray, time_s: np.ndarray) -> np.ndarray:
+    rate = 1.0 / np.median(np.diff(time_s)) if len(time_s) > 1 else 30.0
+    window = max(1, round(YAW_SMOOTHING_S * rate) | 1)
+    series = pd.Series(yaw_deg)
+    return series.rolling(window, center=True, min_periods=1).median().to_numpy()
+
+
+def frontal_geometry(
+    xy_px: np.ndarray,
+    world_m: np.ndarray | None,
+    time_s: np.ndarray,
+    camera: CameraGeometry,
+    max_off_axis_deg: float = MAX_OFF_AXIS_DEG,
+    max_geometry_sd_deg: float = MAX_GEOMETRY_SD_DEG,
+) -> FrontalGeometry:
+    """Frontal obliquity, turn and its uncertainty for every frame of cleaned tracks.
+
+    Without world landmarks the subject is taken to face the camera squarely (yaw 0) with a
+    wide yaw uncertainty.
+    """
+    n = len(xy_px)
+    left, right_hip = xy_px[:, _LH], xy_px[:, _RH]
+    image_dx = left[:, 0] - right_hip[:, 0]
+    facing = np.sign(np.nan_to_num(image_dx))
+    up = camera.up_vector()
+    sight, right = _horizontal_frame(0.5 * (left + right_hip), camera, up)
+    yaw_sd = YAW_SD_DEG
+    if world_m is not None and np.isfinite(world_m[:, [_LH, _RH, _LS, _RS]]).any():
+        axis = _left_axis(world_m, image_dx, up, sight, right)
+        # Signed turn: + when the subject's left side is farther from the camera.
+        yaw = np.degrees(np.arctan2(np.sum(axis * sight, 1), np.abs(np.sum(axis * right, 1))))
+        yaw = _smooth_yaw(yaw, time_s)
+    else:
+        yaw, yaw_sd = np.zeros(n), 2 * YAW_SD_DEG
+    roll, pitch = camera.roll_deg, camera.pitch_deg
+    obliquity = _obliquity_for(left, right_hip, camera, yaw, facing, roll, pitch)
+    off_axis = np.abs(yaw)
+    steps = (
+        (roll, pitch + camera.pitch_sd_deg, yaw),
+        (roll, pitch, yaw + yaw_sd),
+    )
+    squared = np.zeros(n)
+    for moved_roll, moved_pitch, turned in steps:
+        moved = _obliquity_for(left, right_hip, camera, turned, facing, moved_roll, moved_pitch)
+        squared += (moved - obliquity) ** 2
+    geometry_sd = np.sqrt(squared)
+    too_oblique = (
+        ~(off_axis <= max_off_axis_deg) | ~(geometry_sd <= max_geometry_sd_deg) | (facing == 0)
+    )
+    obliquity = np.where(too_oblique, np.nan, obliquity)
+    return FrontalGeometry(
+        frontal_obliquity_deg=obliquity,
+        subject_yaw_deg=yaw,
+        off_axis_deg=off_axis,
+        facing=facing,
+        geometry_sd_deg=geometry_sd,
+        roll_sd_deg=camera.roll_sd_deg,
+    )
+
+
+def _obliquity_for(left, right, camera, yaw_deg, facing, roll_deg, pitch_deg) -> np.ndarray:
+    """Frontal obliquity for a given turn per frame and a given camera roll and pitch."""
+    up = camera.up_vector(roll_deg, pitch_deg)
+    sight, image_right = _horizontal_frame(0.5 * (left + right), camera, up)
+    turn = np.radians(yaw_deg)
+    lateral = np.where(facing < 0, -1.0, 1.0)[:, None] * image_right
+    h = np.cos(turn)[:, None] * lateral + np.sin(turn)[:, None] * sight
+    return _tilt_deg(left, right, camera, up, h)

@@ -1,0 +1,95 @@
+"""Straight edges of the scene (not the subject), for the camera's vertical vanishing point."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+#: Frames sampled across the clip, and the working resolution for the line detector.
+N_SAMPLE_FRAMES = 4
+WORKING_LONG_SIDE_PX = 960
+#: Rows and columns darker than this are padding around the real picture.
+PADDING_LEVEL = 12
+#: The subject's landmark box is grown by this fraction before its edges are ignored.
+SUBJECT_MARGIN = 0.15
+
+
+@dataclass(frozen=True)
+class SceneLines:
+    segments_px: np.ndarray  # (n, 4) x1, y1, x2, y2 in full-resolution pixels
+    content_box_px: tuple[float, float, float, float]  # picture inside any black padding
+
+
+def _content_box(gray: np.ndarray) -> tuple[int, int, int, int]:
+    rows = np.flatnonzero(gray.max(axis=1) > PADDING_LEVEL)
+    cols = np.flatnonzero(gray.max(axis=0) > PADDING_LEVEL)
+    if rows.size == 0 or cols.size == 0:
+        return 0, 0, gray.shape[1], gray.shape[0]
+    return int(cols[0]), int(rows[0]), int(cols[-1] + 1), int(rows[-1] + 1)
+
+
+def _outside(segments: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """Segments with neither end nor midpoint inside ``box`` (x0, y0, x1, y1)."""
+    x0, y0, x1, y1 = box
+    inside = np.zeros(len(segments), bool)
+    for point in (segments[:, :2], segments[:, 2:], 0.5 * (segments[:, :2] + segments[:, 2:])):
+        inside |= (point[:, 0] > x0) & (point[:, 0] < x1) & (point[:, 1] > y0) & (point[:, 1] < y1)
+    return ~inside
+
+
+def _away_from_border(segments: np.ndarray, box, margin_px: float) -> np.ndarray:
+    """Drop the padding's own edges: segments hugging the content box's sides."""
+    x0, y0, x1, y1 = box
+    xs, ys = segments[:, [0, 2]], segments[:, [1, 3]]
+    near = (
+        (np.abs(xs - x0) < margin_px).all(1)
+        | (np.abs(xs - x1) < margin_px).all(1)
+        | (np.abs(ys - y0) < margin_px).all(1)
+        | (np.abs(ys - y1) < margin_px).all(1)
+    )
+    return ~near
+
+
+def scene_lines(path: Path, subject_xy_px: np.ndarray) -> SceneLines:
+    """Line segments from a few frames spread over the clip, the subject's area left out.
+
+    ``subject_xy_px``: the subject's (n_frames, 33, 2) landmarks, NaN where not found.
+    """
+    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+    detector = cv2.createLineSegmentDetector()
+    n_frames = len(subject_xy_px)
+    found, boxes = [], []
+    try:
+        for index in np.linspace(0, max(n_frames - 1, 0), N_SAMPLE_FRAMES).astype(int):
+            cap.set(cv2.CAP_PROP_POS_FRAMES, int(index))
+            ok, image = cap.read()
+            if not ok:
+                continue
+            gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+            box = _content_box(gray)
+            boxes.append(box)
+            scale = min(1.0, WORKING_LONG_SIDE_PX / max(gray.shape))
+            small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            lines = detector.detect(small)[0]
+            if lines is None:
+                continue
+            segments = lines.reshape(-1, 4).astype(np.float64) / scale
+            segments = segments[_away_from_border(segments, box, 4.0 / scale)]
+            points = subject_xy_px[index] if index < n_frames else np.full((1, 2), np.nan)
+            if np.isfinite(points).any():
+                (px0, py0), (px1, py1) = np.nanmin(points, 0), np.nanmax(points, 0)
+                grow_x, grow_y = SUBJECT_MARGIN * (px1 - px0), SUBJECT_MARGIN * (py1 - py0)
+                segments = segments[
+                    _outside(segments, (px0 - grow_x, py0 - grow_y, px1 + grow_x, py1 + grow_y))
+                ]
+            found.append(segments)
+    finally:
+        cap.release()
+    if not boxes:
+        return SceneLines(np.zeros((0, 4)), (0.0, 0.0, 1.0, 1.0))
+    box = tuple(float(v) for v in np.median(np.array(boxes), axis=0))
+    return SceneLines(np.concatenate(found) if found else np.zeros((0, 4)), box)

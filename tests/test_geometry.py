@@ -1,0 +1,134 @@
+"""Camera and body geometry against exact synthetic ground truth: a hip line with a known 3D
+tilt seen by cameras with known roll, pitch and turn, and scene edges with known verticals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hipdrop.conventions import N_LANDMARKS, landmark
+from hipdrop.geometry import CameraGeometry, camera_from_vertical_lines, frontal_geometry
+
+FOCAL_PX = 1500.0
+SIZE = (1080, 1920)
+LH, RH = landmark("left", "hip"), landmark("right", "hip")
+LS, RS = landmark("left", "shoulder"), landmark("right", "shoulder")
+
+
+def _camera_rotation(roll_deg: float, pitch_deg: float) -> np.ndarray:
+    """World (x right, y up, z toward the camera's view) -> camera (x right, y down, z fwd)."""
+    pitch, roll = np.radians(pitch_deg), np.radians(roll_deg)
+    level = np.array([[1.0, 0, 0], [0, -1.0, 0], [0, 0, 1.0]])  # y up -> y down
+    tilt = np.array(
+        [[1, 0, 0], [0, np.cos(pitch), -np.sin(pitch)], [0, np.sin(pitch), np.cos(pitch)]]
+    )
+    spin = np.array([[np.cos(roll), -np.sin(roll), 0], [np.sin(roll), np.cos(roll), 0], [0, 0, 1]])
+    return spin @ tilt @ level
+
+
+def _true_camera(roll_deg: float, pitch_deg: float) -> CameraGeometry:
+    return CameraGeometry(
+        roll_deg, pitch_deg, 0.5, 0.5, FOCAL_PX, (SIZE[0] / 2, SIZE[1] / 2), "test", False
+    )
+
+
+def _project(points_world: np.ndarray, rotation: np.ndarray, centre_world: np.ndarray):
+    camera = (points_world - centre_world) @ rotation.T
+    return FOCAL_PX * camera[..., :2] / camera[..., 2:] + np.array(SIZE) / 2, camera
+
+
+def _pelvis_scene(tilt_deg: float, yaw_deg: float, roll_deg: float, pitch_deg: float, back: bool):
+    """Tracks of one pelvis (and shoulders) 4 m ahead, tilted ``tilt_deg`` (+ left higher)."""
+    n = 20
+    tilt, yaw = np.radians(tilt_deg), np.radians(yaw_deg)
+    facing = -1.0 if back else 1.0  # subject's left toward world +x when facing the camera
+    left_axis = np.array([facing * np.cos(yaw), 0.0, np.sin(yaw)])  # + yaw: left farther
+    hip_line = np.cos(tilt) * left_axis + np.array([0.0, np.sin(tilt), 0.0])
+    pelvis = np.array([0.0, 0.9, 4.0])
+    rotation = _camera_rotation(roll_deg, pitch_deg)
+    # camera 2 m high, looking down at the pelvis by pitch: place it on the sight line
+    centre = pelvis - rotation.T @ np.array([0, 0, 1.0]) * 4.0
+    world = np.full((N_LANDMARKS, 3), np.nan)
+    world[LH], world[RH] = pelvis + 0.15 * hip_line, pelvis - 0.15 * hip_line
+    world[LS], world[RS] = (
+        pelvis + 0.5 * np.array([0, 1, 0]) + 0.2 * left_axis,
+        (pelvis + 0.5 * np.array([0, 1, 0]) - 0.2 * left_axis),
+    )
+    pixels, camera_m = _project(world, rotation, centre)
+    xy = np.repeat(pixels[None], n, axis=0)
+    world_m = np.repeat((camera_m - 0.5 * (camera_m[LH] + camera_m[RH]))[None], n, axis=0)
+    return xy, world_m, np.arange(n) / 30.0
+
+
+def _image_angle_deg(xy: np.ndarray) -> float:
+    d = xy[0, LH] - xy[0, RH]
+    return float(np.degrees(np.arctan2(-d[1], abs(d[0]))))
+
+
+@pytest.mark.parametrize("back", [False, True])
+@pytest.mark.parametrize(
+    ("yaw_deg", "roll_deg", "pitch_deg"),
+    [(0, 0, 0), (0, 5, 0), (20, 0, 20), (-30, 5, 25), (40, -8, 15)],
+)
+def test_frontal_obliquity_undoes_roll_pitch_and_turn(yaw_deg, roll_deg, pitch_deg, back):
+    for tilt in (-12.0, 0.0, 7.0):
+        xy, world, time_s = _pelvis_scene(tilt, yaw_deg, roll_deg, pitch_deg, back)
+        view = frontal_geometry(
+            xy, world, time_s, _true_camera(roll_deg, pitch_deg), max_geometry_sd_deg=90
+        )
+        assert view.frontal_obliquity_deg == pytest.approx(tilt, abs=0.2)
+        assert np.all(view.facing == (-1 if back else 1))
+        assert view.off_axis_deg == pytest.approx(abs(yaw_deg), abs=0.5)
+        if roll_deg or pitch_deg:  # the raw image angle is wrong here, so the test can fail
+            assert abs(_image_angle_deg(xy) - tilt) > 1.0
+
+
+def test_swapped_world_landmarks_do_not_flip_the_turn():
+    """MediaPipe sometimes exchanges left and right in its world landmarks only."""
+    xy, world, time_s = _pelvis_scene(7.0, 25.0, 3.0, 20.0, back=False)
+    world[::2] = world[::2][:, [*range(11), RS, LS, *range(13, 23), RH, LH, *range(25, 33)]]
+    view = frontal_geometry(xy, world, time_s, _true_camera(3.0, 20.0), max_geometry_sd_deg=90)
+    assert view.frontal_obliquity_deg == pytest.approx(7.0, abs=0.2)
+
+
+def test_side_views_are_left_blank_not_guessed():
+    xy, world, time_s = _pelvis_scene(7.0, 60.0, 0.0, 20.0, back=False)
+    view = frontal_geometry(xy, world, time_s, _true_camera(0.0, 20.0), max_geometry_sd_deg=90)
+    assert np.isnan(view.frontal_obliquity_deg).all()
+    assert view.off_axis_deg == pytest.approx(60.0, abs=0.5)
+
+
+def _vertical_edges(roll_deg: float, pitch_deg: float, rng: np.random.Generator) -> np.ndarray:
+    """Image segments of vertical 3D edges (door frames, corners) around the subject, plus
+    clutter: horizontal edges and random short segments."""
+    rotation = _camera_rotation(roll_deg, pitch_deg)
+    centre = np.array([0.0, 1.7, 0.0])
+    segments = []
+    for _ in range(40):
+        x, z = rng.uniform(-3, 3), rng.uniform(3, 7)
+        top, bottom = np.array([x, rng.uniform(1.5, 2.5), z]), np.array([x, rng.uniform(0, 1), z])
+        (p1, p2), _ = _project(np.array([top, bottom]), rotation, centre)
+        segments.append([*p1, *p2])
+    for _ in range(25):
+        start = rng.uniform([0, 0], SIZE)
+        segments.append([*start, *(start + rng.normal(0, 60, 2))])
+    segments = np.array(segments)
+    return segments + rng.normal(0, 0.5, segments.shape)
+
+
+@pytest.mark.parametrize(("roll_deg", "pitch_deg"), [(0, 0), (-3, 18), (5, 25), (-26, 22)])
+def test_vertical_vanishing_point_gives_roll_and_pitch(roll_deg, pitch_deg):
+    rng = np.random.default_rng(7)
+    camera = camera_from_vertical_lines(
+        _vertical_edges(roll_deg, pitch_deg, rng), (0, 0, *SIZE), FOCAL_PX, focal_assumed=False
+    )
+    assert camera is not None
+    assert camera.roll_deg == pytest.approx(roll_deg, abs=0.5)
+    assert camera.pitch_deg == pytest.approx(pitch_deg, abs=1.0)
+
+
+def test_a_scene_without_verticals_gives_no_camera():
+    rng = np.random.default_rng(3)
+    start = rng.uniform([0, 0], SIZE, (80, 2))
+    clutter = np.hstack([start, start + rng.normal(0, 80, (80, 2))])
+    assert camera_from_vertical_lines(clutter, (0, 0, *SIZE), FOCAL_PX) is None
