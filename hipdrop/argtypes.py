@@ -51,6 +51,13 @@ def add_analysis_options(parser: argparse.ArgumentParser, *, per_clip: str = "")
         help=f"body height, to report lateral shift in cm{per_clip}",
     )
     parser.add_argument(
+        "--focal-length-mm",
+        type=positive_float,
+        metavar="MM",
+        help="the lens's 35-mm-equivalent focal length, if known (sharpens the camera's "
+        f"pitch; default: a typical phone lens){per_clip}",
+    )
+    parser.add_argument(
         "--person",
         choices=PERSON_HINTS,
         default="auto",
@@ -71,6 +78,7 @@ def analysis_options(args: argparse.Namespace) -> dict:
         "task": args.task,
         "thresholds": args.thresholds,
         "height_cm": args.height_cm,
+        "focal_length_mm": args.focal_length_mm,
         "person": args.person,
         "mirror_pass": not args.no_mirror_pass,
     }

@@ -7,17 +7,24 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from hipdrop.events.phases import phases_from_labels
+from hipdrop.geometry.camera import CameraGeometry
 
 
 @dataclass(frozen=True)
 class Baseline:
-    """Median posture over quiet double-leg standing."""
+    """Median posture over quiet double-leg standing.
+
+    ``obliquity_deg`` is frontal obliquity (the camera's view undone), so a baseline filmed
+    with the subject facing the other way gives the same resting tilt. ``camera`` is the
+    geometry found in a separate baseline clip: the same camera in the same place.
+    """
 
     obliquity_deg: float
     trunk_lean_deg: float
     pelvis_x_px: float | None  # only meaningful within the analysed clip itself
     source: str
     n_frames: int
+    camera: CameraGeometry | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -61,7 +68,11 @@ def find_quiet_standing(
 
 
 def baseline_from_clip(
-    labels: np.ndarray, obliquity_deg: np.ndarray, trunk_lean_deg: np.ndarray, name: str
+    labels: np.ndarray,
+    obliquity_deg: np.ndarray,
+    trunk_lean_deg: np.ndarray,
+    name: str,
+    camera: CameraGeometry | None = None,
 ) -> Baseline | None:
     """Baseline from a separate standing clip: the median over its double-leg frames."""
     use = (labels == "both") & np.isfinite(obliquity_deg)
@@ -75,4 +86,5 @@ def baseline_from_clip(
         pelvis_x_px=None,
         source=f"baseline clip {name}",
         n_frames=int(use.sum()),
+        camera=camera,
     )

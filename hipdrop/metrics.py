@@ -20,10 +20,11 @@ def stance_sign(stance_leg: str) -> float:
 
 
 def add_drop_columns(frames: pd.DataFrame, baseline: Baseline | None) -> pd.DataFrame:
-    """Add ``corrected_obliquity_deg`` and ``drop_deg`` (stance-attributed, NaN outside stance)."""
+    """Add ``corrected_obliquity_deg`` (frontal obliquity less the baseline's) and ``drop_deg``
+    (stance-attributed, NaN outside stance)."""
     out = frames.copy()
     offset = baseline.obliquity_deg if baseline else 0.0
-    out["corrected_obliquity_deg"] = out["pelvic_obliquity_deg"] - offset
+    out["corrected_obliquity_deg"] = out["frontal_obliquity_deg"] - offset
     sign = out["stance_leg"].map({"left": 1.0, "right": -1.0})
     out["drop_deg"] = out["corrected_obliquity_deg"] * sign
     return out
@@ -102,11 +103,14 @@ def phase_metrics(
 
 
 def side_summary(
-    phase_table: pd.DataFrame, thresholds: TaskThresholds, uncertainty_deg: float
+    phase_table: pd.DataFrame,
+    thresholds: TaskThresholds,
+    uncertainty_by_side_deg: dict[str, float],
 ) -> dict[str, dict]:
     """Per STANCE leg: the worst phase's numbers, totals, and the classification."""
     sides: dict[str, dict] = {}
     for side in SIDES:
+        uncertainty_deg = uncertainty_by_side_deg[side]
         mine = phase_table[phase_table["stance_leg"] == side] if len(phase_table) else phase_table
         if "peak_drop_deg" in mine:
             mine = mine[np.isfinite(mine["peak_drop_deg"].astype(float))]

@@ -15,6 +15,14 @@ from hipdrop.conventions import GAIT_TASKS, pair
 from hipdrop.errors import HipdropError, NoPersonError
 from hipdrop.events.gait import detect_gait_events
 from hipdrop.events.single_leg import SingleLegParams, detect_single_leg_stance
+from hipdrop.geometry import FrontalGeometry, frontal_geometry
+from hipdrop.geometry.view_checks import (
+    camera_summary,
+    estimate_camera,
+    refuse_oblique_phases,
+    side_uncertainty_deg,
+)
+from hipdrop.io.scene_lines import SceneLines, scene_lines
 from hipdrop.io.video import probe_video
 from hipdrop.kinematics import (
     detect_view,
@@ -64,26 +72,39 @@ MIN_POSE_FRACTION = 0.3
 OUTLIER_WINDOW_S = 0.5
 OUTLIER_DEG = 10.0
 
-#: Heuristic: about five times the normal ±4° walking range (Schwartz et al. 2008); hip-line
-#: tilts beyond it come from pose errors or from leg and trunk motion, not from the pelvis.
-PLAUSIBLE_PELVIC_TILT_DEG = 20.0
+#: Heuristic bound on a real pelvis's frontal tilt, measured once the camera's view is undone:
+#: a deliberate hip hike on one leg reaches 35° (the multicam balance trial's 3D reference),
+#: walking stays within about ±6° (Schwartz et al. 2008). Beyond 45° the hip points followed
+#: something else (thighs, trunk, another person).
+PLAUSIBLE_PELVIC_TILT_DEG = 45.0
 
 ProgressCallback = Callable[[int, int], None]
 
 
-def frame_table(tracks: LandmarkTracks, labels: np.ndarray) -> pd.DataFrame:
-    """Per-frame kinematics of cleaned tracks (the body of ``frames.csv``)."""
+def frame_table(tracks: LandmarkTracks, labels: np.ndarray, view: FrontalGeometry) -> pd.DataFrame:
+    """Per-frame kinematics of cleaned tracks (the body of ``frames.csv``).
+
+    ``pelvic_obliquity_deg`` is the raw image angle of the hip line; ``frontal_obliquity_deg``
+    the pelvis's tilt in 3D with the camera's roll and pitch and the subject's turn undone
+    (blank where the view is too oblique to undo). Everything after uses the latter.
+    """
     left_sign = subject_left_sign(tracks)
     obliquity = pelvic_obliquity_deg(tracks)
     # Tracker start-up and one-off pose failures tilt the hip line by tens of degrees for a
     # frame or two; such samples are not pelvic motion.
-    obliquity[rolling_outliers(obliquity, tracks.time_s, OUTLIER_WINDOW_S, OUTLIER_DEG)] = np.nan
+    outliers = rolling_outliers(obliquity, tracks.time_s, OUTLIER_WINDOW_S, OUTLIER_DEG)
+    obliquity[outliers] = np.nan
+    frontal = np.where(outliers, np.nan, view.frontal_obliquity_deg)
     pelvis_x = 0.5 * (tracks.point("left", "hip")[:, 0] + tracks.point("right", "hip")[:, 0])
     return pd.DataFrame(
         {
             "frame": np.arange(tracks.n_frames),
             "time_s": tracks.time_s,
             "pelvic_obliquity_deg": obliquity,
+            "frontal_obliquity_deg": frontal,
+            "subject_yaw_deg": view.subject_yaw_deg,
+            "off_axis_deg": view.off_axis_deg,
+            "geometry_sd_deg": view.geometry_sd_deg,
             "stance_leg": labels,
             "trunk_lean_deg": trunk_lean_deg(tracks),
             "hip_width_px": hip_width_px(tracks),
@@ -171,16 +192,25 @@ def _clip_baseline(
     cleaning: CleaningParams,
     stance: SingleLegParams,
     mirror_pass: bool,
+    focal_length_mm: float | None,
 ) -> Baseline:
+    """Quiet standing in a separate clip from the same camera: its frontal obliquity (the view
+    undone, so the way the subject faced does not matter) and the camera's geometry."""
     tracks = _track_clip(path, settings, None, None, mirror_pass, cleaning)
     _check_person(tracks, path.name)
     cleaned = clean_tracks(tracks, cleaning).tracks
     labels, _ = detect_single_leg_stance(cleaned, stance)
+    camera = estimate_camera(
+        cleaned, labels == "both", scene_lines(path, tracks.xy_px), None, focal_length_mm
+    )
+    view = frontal_geometry(cleaned.xy_px, cleaned.world_m, cleaned.time_s, camera)
     baseline = baseline_from_clip(
-        labels, pelvic_obliquity_deg(cleaned), trunk_lean_deg(cleaned), path.name
+        labels, view.frontal_obliquity_deg, trunk_lean_deg(cleaned), path.name, camera
     )
     if baseline is None:
-        raise HipdropError(f"{path.name}: no standing posture found in the baseline clip")
+        raise HipdropError(
+            f"{path.name}: no standing posture seen from in front or behind in the baseline clip"
+        )
     return baseline
 
 
@@ -197,9 +227,14 @@ def analyse_tracks(
     patient_name: str | None = None,
     session_date: str | None = None,
     notes: str | None = None,
+    scene: SceneLines | None = None,
+    focal_length_mm: float | None = None,
 ) -> Analysis:
-    """Everything after pose: cleaning, view, task, stance or steps, baseline, metrics,
-    classification. ``task``: ``single-leg``, ``walk``, ``run``, ``stairs`` or ``auto``.
+    """Everything after pose: cleaning, view, task, stance or steps, camera geometry, baseline,
+    metrics, classification. ``task``: ``single-leg``, ``walk``, ``run``, ``stairs`` or
+    ``auto``. ``scene``: the clip's straight edges, for the camera's roll and pitch (without
+    them, the baseline clip's camera or the standing body gives them); ``focal_length_mm``:
+    the lens's 35-mm-equivalent focal length, if known.
 
     ``patient_name``, ``session_date`` (YYYY-MM-DD) and ``notes`` are carried into
     summary.json and the report as plain text.
@@ -228,14 +263,24 @@ def analyse_tracks(
             f"Insufficient data: only {int(frame_use.usable.sum())} of {tracks.n_frames} frames "
             "are usable, too few for a verdict."
         )
-    frames = frame_table(cleaned.tracks, labels)
+    camera = estimate_camera(
+        cleaned.tracks,
+        labels == "both",
+        scene,
+        baseline.camera if baseline is not None else None,
+        focal_length_mm,
+    )
+    view_geometry = frontal_geometry(
+        cleaned.tracks.xy_px, cleaned.tracks.world_m, cleaned.tracks.time_s, camera
+    )
+    frames = frame_table(cleaned.tracks, labels, view_geometry)
     if gait and baseline is None:
         baseline = stride_reference(frames, events)
     if baseline is None:
         baseline = find_quiet_standing(
             labels,
             tracks.time_s,
-            frames["pelvic_obliquity_deg"].to_numpy(),
+            frames["frontal_obliquity_deg"].to_numpy(),
             frames["trunk_lean_deg"].to_numpy(),
             frames["pelvis_left_px"].to_numpy(),
             frames["hip_width_px"].to_numpy(),
@@ -246,6 +291,8 @@ def analyse_tracks(
                 "drop is measured against the image horizontal, so camera roll and resting "
                 "asymmetry are included."
             )
+    if baseline is None:  # nothing cancels the camera roll's error
+        frames["geometry_sd_deg"] = np.hypot(frames["geometry_sd_deg"], view_geometry.roll_sd_deg)
     frames = add_drop_columns(frames, baseline)
     frames["excluded"] = frame_use.reason  # why a frame was left out; empty when used
     height_px = _subject_height_px(stature_px(cleaned.tracks), labels)
@@ -257,13 +304,20 @@ def analyse_tracks(
         phases = phases.iloc[0:0]
         events = events.iloc[0:0]
     steps = step_table(frames, events, cleaned.tracks, baseline) if gait else None
+    refusals: dict[str, str] = {}
     if gait:
         phase_table = step_phases(steps)
         sides = gait_side_summary(steps, thresholds, quality.uncertainty_deg, px_per_cm)
         warnings += gait_warnings(steps) if usable else []
     else:
+        phases, refusals = refuse_oblique_phases(frames, phases)
         phase_table = phase_metrics(frames, phases, baseline, thresholds, px_per_cm)
-        sides = side_summary(phase_table, thresholds, quality.uncertainty_deg)
+        uncertainty = side_uncertainty_deg(frames, phases, quality.uncertainty_deg)
+        sides = side_summary(phase_table, thresholds, uncertainty)
+    for side, reason in refusals.items():
+        if sides[side].get("peak_drop_deg") is None:
+            sides[side]["note"] = reason
+            warnings.append(f"Insufficient data for {side} stance: {reason}.")
     if view.view == "oblique":
         warnings.append(
             f"Oblique view ({view.reason}): the hip line is foreshortened, so angles are "
@@ -280,7 +334,7 @@ def analyse_tracks(
             f"frame(s) (pelvis) and {int(cleaned.legs_relabelled.sum())} frame(s) (legs); "
             "these were relabelled from their position in the image."
         )
-    if usable and not gait and phases.empty:
+    if usable and not gait and phases.empty and not refusals:
         warnings.append("No single-leg stance phase was found in the clip.")
     warnings += implausible_tilt_warnings(sides)
     summary = {
@@ -289,6 +343,7 @@ def analyse_tracks(
         "task_reason": choice.reason,
         "view": view.view,
         "view_reason": view.reason,
+        "camera": camera_summary(camera, frames),
         "usable": usable,
         **(
             {}
@@ -361,6 +416,7 @@ def analyse(
     mirror_pass: bool = True,
     task: str = "auto",
     pose_in_process: bool = False,
+    focal_length_mm: float | None = None,
 ) -> Analysis:
     """Analyse one clip: pose (cached), then :func:`analyse_tracks`.
 
@@ -368,6 +424,7 @@ def analyse(
     camera; without it a still, double-leg stretch of the clip itself is used if there is one.
     ``mirror_pass`` also runs pose on the mirrored frames and averages the two passes, which
     cancels the model's left/right bias at twice the pose cost (see pose/mirror_pass.py).
+    ``focal_length_mm`` (35-mm equivalent) sharpens the camera-pitch estimate when known.
     """
     path = Path(path)
     session_fields(patient_name, session_date, notes)  # bad input fails before pose runs
@@ -377,6 +434,11 @@ def analyse(
         settings = replace(settings, person=check_person_hint(person))
     if height_cm is not None and not 50 <= height_cm <= 250:
         raise HipdropError(f"--height-cm {height_cm:g} is not a plausible body height (50-250)")
+    if focal_length_mm is not None and not 8 <= focal_length_mm <= 300:
+        raise HipdropError(
+            f"--focal-length-mm {focal_length_mm:g} is not a plausible 35-mm-equivalent focal "
+            "length (8-300)"
+        )
     cleaning = cleaning or CleaningParams()
     tracks = _track_clip(
         path, settings, jobs, progress, mirror_pass, cleaning, in_process=pose_in_process
@@ -384,7 +446,12 @@ def analyse(
     reference = None
     if baseline is not None:
         reference = _clip_baseline(
-            Path(baseline), settings, cleaning, stance or SingleLegParams(), mirror_pass
+            Path(baseline),
+            settings,
+            cleaning,
+            stance or SingleLegParams(),
+            mirror_pass,
+            focal_length_mm,
         )
     return analyse_tracks(
         tracks,
@@ -398,4 +465,6 @@ def analyse(
         session_date=session_date,
         notes=notes,
         task=task,
+        scene=scene_lines(path, tracks.xy_px),
+        focal_length_mm=focal_length_mm,
     )

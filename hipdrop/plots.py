@@ -47,7 +47,8 @@ def _axes(ax: Axes | None, size_in: tuple[float, float]) -> tuple[Figure, Axes]:
 
 
 def plot_obliquity(analysis: Analysis, ax: Axes | None = None) -> Figure:
-    """Baseline-corrected obliquity over time, stance phases shaded, threshold lines."""
+    """Baseline-corrected frontal obliquity over time beside the raw image angle, stance phases
+    shaded, threshold lines."""
     with plt.rc_context(STYLE):
         fig, ax = _axes(ax, (8.0, 3.4))
         frames, summary = analysis.frames, analysis.summary
@@ -60,6 +61,14 @@ def plot_obliquity(analysis: Analysis, ax: Axes | None = None) -> Figure:
                 alpha=0.12,
                 lw=0,
             )
+        offset = (summary.get("baseline") or {}).get("obliquity_deg") or 0.0
+        ax.plot(
+            frames["time_s"],
+            frames["pelvic_obliquity_deg"] - offset,
+            color="#adb5bd",
+            lw=1.0,
+            ls=":",
+        )
         ax.plot(frames["time_s"], frames["corrected_obliquity_deg"], color="#212529", lw=1.6)
         ax.axhline(0, color="#495057", lw=0.8)
         ax.axhline(threshold, color=SIDE_COLOURS["left"], ls="--", lw=1)
@@ -80,6 +89,8 @@ def plot_obliquity(analysis: Analysis, ax: Axes | None = None) -> Figure:
             handles=[
                 Patch(color=SIDE_COLOURS["left"], alpha=0.3, label="left-leg stance"),
                 Patch(color=SIDE_COLOURS["right"], alpha=0.3, label="right-leg stance"),
+                plt.Line2D([], [], color="#212529", lw=1.6, label="pelvis tilt (3D, view undone)"),
+                plt.Line2D([], [], color="#adb5bd", ls=":", label="image angle (raw)"),
                 plt.Line2D(
                     [], [], color="#6c757d", ls="--", label=f"±{threshold:g}° drop threshold"
                 ),

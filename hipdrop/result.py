@@ -96,6 +96,12 @@ class Analysis:
             image = read_frame(self.video_path, frame, time_s)[..., ::-1]
         baseline = self.summary.get("baseline")
         level_deg = baseline["obliquity_deg"] if baseline else None
+        # The level as the camera sees it at this frame: the image angle less the reported
+        # (view-undone, baseline-corrected) obliquity, so the drawn angle is the drop.
+        row = self.frames.iloc[frame]
+        in_image = row["pelvic_obliquity_deg"] - row["corrected_obliquity_deg"]
+        if np.isfinite(in_image):
+            level_deg = float(in_image)
         # Gait tasks classify the mean of the steps' peaks but show the largest step's frame.
         shown_deg = info.get("largest_step_peak_drop_deg", info["peak_drop_deg"])
         return evidence_figure(self.tracks, frame, side, shown_deg, image, level_deg)

@@ -167,7 +167,7 @@ def stride_reference(frames: pd.DataFrame, events: pd.DataFrame) -> Baseline | N
         return None
     _, start, stop = max(spans)
     part = frames.iloc[start:stop]
-    obliquity = part["pelvic_obliquity_deg"].to_numpy()
+    obliquity = part["frontal_obliquity_deg"].to_numpy()
     if np.isfinite(obliquity).sum() < 3:
         return None
     return Baseline(

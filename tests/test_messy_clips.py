@@ -153,7 +153,8 @@ def test_uncertainty_grows_at_a_quarter_of_the_size(single_pass) -> None:
     assert small["quality"]["uncertainty_deg"] > 1.3 * full["quality"]["uncertainty_deg"]
     for side in ("left", "right"):
         if small["sides"][side]["peak_drop_deg"] is not None:
-            assert small["sides"][side]["uncertainty_deg"] == small["quality"]["uncertainty_deg"]
+            # pose noise, combined with the camera geometry's own uncertainty
+            assert small["sides"][side]["uncertainty_deg"] >= small["quality"]["uncertainty_deg"]
 
 
 def test_rotation_metadata_gives_upright_frames(single_pass) -> None:

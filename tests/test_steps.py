@@ -149,7 +149,9 @@ def test_camera_roll_is_removed_by_the_stride_mean() -> None:
     rotation = np.array([[np.cos(roll), -np.sin(roll)], [np.sin(roll), np.cos(roll)]])
     rolled = analyse_tracks(tracks.with_xy(centre + (tracks.xy_px - centre) @ rotation.T))
     assert rolled.summary["baseline"]["source"].startswith("mean over whole strides")
-    assert abs(rolled.summary["baseline"]["obliquity_deg"]) == pytest.approx(3.0, abs=0.3)
+    # The camera geometry takes the roll out; the stride mean keeps the rest (level here).
+    assert abs(rolled.summary["camera"]["roll_deg"]) == pytest.approx(3.0, abs=0.5)
+    assert abs(rolled.summary["baseline"]["obliquity_deg"]) <= 0.5
     for side in ("left", "right"):
         assert rolled.summary["sides"][side]["drop_at_midstance_deg"] == pytest.approx(
             level.summary["sides"][side]["drop_at_midstance_deg"], abs=0.3

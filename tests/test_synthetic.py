@@ -25,7 +25,10 @@ def test_peak_drop_recovered_per_side(left: float, right: float) -> None:
 @pytest.mark.parametrize("roll_deg", [-8.0, 0.0, 5.0])
 def test_camera_roll_and_resting_asymmetry_are_removed_by_baseline(roll_deg: float) -> None:
     analysis = _run(SyntheticTrial(roll_deg=roll_deg, resting_obliquity_deg=-2.0))
-    assert analysis.summary["baseline"]["obliquity_deg"] == pytest.approx(roll_deg - 2.0, abs=0.05)
+    # The camera geometry takes the roll out (counter-clockwise: "up" leans to image left);
+    # the baseline then holds the subject's own resting asymmetry, whichever way they face.
+    assert analysis.summary["camera"]["roll_deg"] == pytest.approx(-roll_deg, abs=0.3)
+    assert analysis.summary["baseline"]["obliquity_deg"] == pytest.approx(-2.0, abs=0.3)
     assert analysis.summary["sides"]["left"]["peak_drop_deg"] == pytest.approx(7.0, abs=0.1)
 
 
@@ -115,7 +118,7 @@ def test_side_view_is_refused() -> None:
     assert summary["phases"] == []
 
 
-@pytest.mark.parametrize(("left_drop_deg", "warned"), [(7.0, False), (25.0, True)])
+@pytest.mark.parametrize(("left_drop_deg", "warned"), [(7.0, False), (35.0, False), (55.0, True)])
 def test_implausible_hip_line_tilt_is_flagged(left_drop_deg: float, warned: bool) -> None:
     analysis = _run(SyntheticTrial(left_drop_deg=left_drop_deg))
     assert analysis.summary["sides"]["left"]["peak_drop_deg"] == pytest.approx(

@@ -145,6 +145,28 @@ def session_rows(summary: dict) -> list[tuple[str, str]]:
     return [(label, session[key]) for key, label in labels if session.get(key)]
 
 
+def camera_items(summary: dict) -> list[tuple[str, str]]:
+    """The camera geometry found and what undoing it did to the angle (none for old summaries)."""
+    camera = summary.get("camera")
+    if not camera:
+        return []
+    low, high = camera.get("subject_yaw_range_deg") or (None, None)
+    text = (
+        f"Camera rolled {fmt(camera['roll_deg'])}° (± {fmt(camera['roll_sd_deg'])}°) and "
+        f"looking down {fmt(camera['pitch_deg'])}° (± {fmt(camera['pitch_sd_deg'])}°), from "
+        f"{camera['method']}; subject turned {fmt(camera.get('subject_yaw_deg'), 0)}° from "
+        f"straight on (range {fmt(low, 0)} to {fmt(high, 0)}°). Image angle minus frontal tilt: "
+        f"{fmt(camera.get('image_minus_frontal_median_deg'))}° (median)."
+    )
+    if camera.get("frames_too_oblique"):
+        text += (
+            f" {camera['frames_too_oblique']} frame(s) seen more than "
+            f"{camera['max_off_axis_deg']:g}° off the subject's front or back, or with too "
+            "uncertain a view, were left out."
+        )
+    return [("Camera and view", text)]
+
+
 def method_items(summary: dict) -> list[tuple[str, str]]:
     """Method and provenance, as term and description pairs."""
     prov, thr, quality = summary["provenance"], summary["thresholds"], summary["quality"]
@@ -165,10 +187,12 @@ def method_items(summary: dict) -> list[tuple[str, str]]:
         (
             "Measurement",
             f"Pose: {pose}; landmarks in pixels, cleaned (visibility "
-            "mask, left/right repair, gap fill, zero-lag low-pass). Pelvic drop is the angle of "
-            f"the hip line against {against}, attributed to the stance leg: positive when the "
-            "swing side is lower.",
+            "mask, left/right repair, gap fill, zero-lag low-pass). Pelvic drop is the tilt of "
+            "the hip line in 3D (the camera's roll and pitch and the subject's turn undone) "
+            f"against {against}, attributed to the stance leg: positive when the swing side is "
+            "lower.",
         ),
+        *camera_items(summary),
         ("Threshold", f"{thr['threshold_deg']:g}° – {thr['threshold_source']}"),
         ("Detectable difference", f"{thr['sdd_deg']:g}° – {thr['sdd_source']}"),
         (

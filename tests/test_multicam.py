@@ -1,0 +1,113 @@
+"""The whole video path (pose + camera geometry + metrics) against the multicam 3D reference.
+
+One balance trial, filmed by calibrated cameras and reconstructed in 3D
+(../shared/data/multicam): ``reference_cam02_cam03.csv`` holds the pelvis's true frontal tilt per
+video frame. cam_02 is in front and at most 23° off the subject's axis; cam_03 is behind and
+38-83° off it, where a verdict must either hold or be refused with a reason - never be wrong.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import require_data
+
+from hipdrop.pipeline import analyse
+from hipdrop.thresholds import load_thresholds
+
+pytestmark = [pytest.mark.realdata, pytest.mark.slow]
+
+#: camera -> (balance clip, static clip from the same camera)
+CLIPS = {
+    "cam_02": (
+        "video/anterior_single-leg-balance_pose2sim.mp4",
+        "multicam/static-standing_cam02_pose2sim.mp4",
+    ),
+    "cam_03": (
+        "video/posterior-oblique_single-leg-balance_pose2sim.mp4",
+        "video/anterior_static-standing_pose2sim.mp4",
+    ),
+}
+FRAMES = np.arange(20, 71)  # the frames the acceptance is scored over
+
+
+@pytest.fixture(scope="module")
+def reference() -> pd.DataFrame:
+    return pd.read_csv(require_data("multicam/reference_cam02_cam03.csv")).set_index("frame")
+
+
+@pytest.fixture(scope="module")
+def analysed():
+    cache: dict = {}
+
+    def get(camera: str, with_baseline: bool):
+        if (camera, with_baseline) not in cache:
+            clip, static = CLIPS[camera]
+            baseline = require_data(static) if with_baseline else None
+            cache[camera, with_baseline] = analyse(require_data(clip), baseline=baseline)
+        return cache[camera, with_baseline]
+
+    return get
+
+
+def _reference_peaks(reference: pd.DataFrame, summary: dict) -> tuple[float, float]:
+    """The 3D reference's peak drop and hike over the frames of the detected left phases."""
+    frames = [
+        np.arange(p["start_frame"], p["end_frame"])
+        for p in summary["phases"]
+        if p["stance_leg"] == "left"
+    ]
+    tilt = reference["obliquity_3d_deg"].reindex(np.concatenate(frames)).dropna()
+    return float(tilt.max()), float(-tilt.min())  # left stance: + left higher = right drops
+
+
+@pytest.mark.parametrize("with_baseline", [False, True], ids=["alone", "baseline"])
+def test_front_camera_matches_the_3d_pelvis(analysed, reference, with_baseline) -> None:
+    analysis = analysed("cam_02", with_baseline)
+    frontal = analysis.frames["frontal_obliquity_deg"].to_numpy()[FRAMES]
+    truth = reference.loc[FRAMES, "obliquity_3d_deg"].to_numpy()
+    assert np.isfinite(frontal).all()  # 0-23° off axis: every frame is read
+    assert np.sqrt(np.mean((frontal - truth) ** 2)) <= 4.0
+    image = analysis.frames["pelvic_obliquity_deg"].to_numpy()[FRAMES]
+    assert not np.allclose(image, frontal, atol=1.0)  # the geometry did something
+
+    left = analysis.summary["sides"]["left"]
+    drop, hike = _reference_peaks(reference, analysis.summary)
+    assert left["peak_hike_deg"] == pytest.approx(hike, abs=3.0)
+    # Measured 2.9° (with the baseline) and 3.8° (alone) from the 3D peak: MediaPipe's hip
+    # line trails the 3D one by about 4 frames while the pelvis rises (see the issue's note).
+    assert left["peak_drop_deg"] == pytest.approx(drop, abs=4.0)
+    thresholds = load_thresholds("single-leg")
+    assert left["classification"] == thresholds.classify(drop)
+    stance = analysis.frames["stance_leg"].to_numpy()[25:71]
+    assert np.mean(stance == "left") > 0.5
+    assert analysis.summary["sides"]["right"]["peak_drop_deg"] is None
+
+
+@pytest.mark.parametrize("with_baseline", [False, True], ids=["alone", "baseline"])
+def test_oblique_rear_camera_is_right_or_refused(analysed, reference, with_baseline) -> None:
+    analysis = analysed("cam_03", with_baseline)
+    frontal = analysis.frames["frontal_obliquity_deg"].to_numpy()[FRAMES]
+    truth = reference.loc[FRAMES, "obliquity_3d_deg"].to_numpy()
+    given = np.isfinite(frontal)
+    if given.sum() >= 10:
+        assert np.sqrt(np.mean((frontal[given] - truth[given]) ** 2)) <= 4.0
+    left = analysis.summary["sides"]["left"]
+    if left["peak_drop_deg"] is None:
+        assert left["classification"] == "insufficient data"
+        assert "film from straight in front or behind" in left["note"]
+        assert any("Insufficient data for left stance" in w for w in analysis.summary["warnings"])
+    else:
+        drop, _ = _reference_peaks(reference, analysis.summary)
+        assert left["classification"] == load_thresholds("single-leg").classify(drop)
+    assert analysis.summary["sides"]["right"]["classification"] in ("insufficient data", "normal")
+
+
+def test_camera_geometry_is_reported(analysed) -> None:
+    """Both cameras look down (18° and 25° by calibration) with little roll (-2.6°, -2.8°)."""
+    for camera, pitch in (("cam_02", 18.2), ("cam_03", 24.9)):
+        found = analysed(camera, False).summary["camera"]
+        assert found["roll_deg"] == pytest.approx(-2.7, abs=2.0)
+        assert found["pitch_deg"] == pytest.approx(pitch, abs=8.0)
+        assert found["method"].startswith("scene vertical lines")
