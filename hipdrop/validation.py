@@ -1,16 +1,19 @@
 """Validate hipdrop's video pipeline against marker-based motion capture.
 
 Joint centres and foot markers are projected into a virtual pinhole camera in front of (or
-behind) the walking subject, giving the same ``LandmarkTracks`` a pose model would; the video
-code then computes pelvic obliquity and gait events, which are compared with the lab's own.
+behind) the walking subject, at any yaw, pitch and roll, giving the same ``LandmarkTracks`` a
+pose model would (pixels and camera-axis world landmarks); the video code then computes
+pelvic obliquity (through the camera and frontal geometry step) and gait events, which are
+compared with the lab's own.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +21,9 @@ from hipdrop.conventions import N_LANDMARKS, landmark
 from hipdrop.errors import HipdropError
 from hipdrop.io.mocap import FOOT_OFF, FOOT_STRIKE, MocapEvent, MocapTrial, read_mocap
 from hipdrop.tracks import LandmarkTracks
+
+if TYPE_CHECKING:
+    from hipdrop.signal import CleanedTracks
 
 #: Marker candidates per landmark (first present wins): Plug-in Gait segment outputs, CGM2.4
 #: joint centres, Plug-in Gait markers, then OpenSim (Hamner) names; "{s}" is L or R.
@@ -44,11 +50,22 @@ MATCH_WINDOW_S = 0.1
 #: marker is 5 cm behind the plate).
 PLATE_MARGIN_M = 0.08
 _EVENT_LABELS = ((FOOT_STRIKE, "foot_strikes"), (FOOT_OFF, "foot_offs"))
+#: Virtual camera angles accepted (degrees, symmetric): beyond yaw 89 the camera is behind the
+#: subject's side; beyond these pitch and roll the geometry step refuses a real camera too.
+MAX_CAMERA_YAW_DEG = 89.0
+MAX_CAMERA_PITCH_DEG = 60.0
+MAX_CAMERA_ROLL_DEG = 45.0
+#: The obliquity verdict needs the geometry step to give at least this share of the frames.
+MIN_GIVEN_FRACTION = 0.5
 
 
 @dataclass(frozen=True)
 class VirtualCamera:
-    """Pinhole camera: ``position_m`` in the lab frame, looking along ``forward`` (unit)."""
+    """Pinhole camera: ``position_m`` in the lab frame, looking along ``forward`` (unit).
+
+    ``up`` is the image's up direction in the lab frame, perpendicular to ``forward``: the
+    camera's roll is a rotation of ``up`` (and with it image right) about ``forward``.
+    """
 
     position_m: np.ndarray
     forward: np.ndarray
@@ -56,16 +73,51 @@ class VirtualCamera:
     focal_px: float
     image_size_px: tuple[int, int]
 
+    def axes(self) -> np.ndarray:
+        """(3, 3) rows: image right, image down and forward, as lab-frame unit vectors."""
+        forward = np.asarray(self.forward, dtype=float)
+        forward = forward / np.linalg.norm(forward)
+        up = np.asarray(self.up, dtype=float)
+        up = up - (up @ forward) * forward
+        up = up / np.linalg.norm(up)
+        return np.stack([np.cross(forward, up), -up, forward])
+
+    def to_camera(self, points_m: np.ndarray) -> np.ndarray:
+        """(..., 3) lab points to camera coordinates (x right, y down, z forward; metres)."""
+        return (points_m - self.position_m) @ self.axes().T
+
     def project(self, points_m: np.ndarray) -> np.ndarray:
         """(..., 3) lab points to (..., 2) pixels (x right, y down); NaN behind the camera."""
-        right = np.cross(self.forward, self.up)
-        rel = points_m - self.position_m
-        depth = rel @ self.forward
-        depth = np.where(depth > 1e-6, depth, np.nan)
+        camera = self.to_camera(points_m)
+        depth = np.where(camera[..., 2] > 1e-6, camera[..., 2], np.nan)
         cx, cy = (self.image_size_px[0] - 1) / 2, (self.image_size_px[1] - 1) / 2
-        x = cx + self.focal_px * (rel @ right) / depth
-        y = cy - self.focal_px * (rel @ self.up) / depth
+        x = cx + self.focal_px * camera[..., 0] / depth
+        y = cy + self.focal_px * camera[..., 1] / depth
         return np.stack([x, y], axis=-1)
+
+
+def look_at(
+    position_m: np.ndarray,
+    target_m: np.ndarray,
+    vertical: np.ndarray,
+    focal_px: float,
+    image_size_px: tuple[int, int],
+    roll_deg: float = 0.0,
+) -> VirtualCamera:
+    """A camera at ``position_m`` aimed at ``target_m``, rolled ``roll_deg`` about its axis.
+
+    ``vertical`` is the lab's up (unit). Positive roll leans the true vertical toward image
+    right: gravity's up in camera axes is (sin r cos p, -cos r cos p, -sin p) for pitch p (+
+    looking down), the convention of ``hipdrop.geometry.camera.CameraGeometry``.
+    """
+    forward = np.asarray(target_m, dtype=float) - position_m
+    forward /= np.linalg.norm(forward)
+    right = np.cross(forward, vertical)
+    right /= np.linalg.norm(right)
+    level_up = np.cross(right, forward)
+    roll = np.radians(roll_deg)
+    up = np.cos(roll) * level_up - np.sin(roll) * right
+    return VirtualCamera(np.asarray(position_m, float), forward, up, float(focal_px), image_size_px)
 
 
 def marker_map(trial: MocapTrial) -> dict[str, str]:
@@ -103,6 +155,30 @@ def walking_direction(trial: MocapTrial, hips: dict[str, str]) -> np.ndarray:
     return facing / np.linalg.norm(facing)
 
 
+def _rotated_about(vector: np.ndarray, axis: np.ndarray, angle_deg: float) -> np.ndarray:
+    """``vector`` turned by ``angle_deg`` about the unit ``axis`` (right-hand rule)."""
+    angle = np.radians(angle_deg)
+    return (
+        vector * np.cos(angle)
+        + np.cross(axis, vector) * np.sin(angle)
+        + axis * (axis @ vector) * (1 - np.cos(angle))
+    )
+
+
+def check_camera_angles(yaw_deg: float, pitch_deg: float, roll_deg: float) -> None:
+    """Raise ``HipdropError`` for a virtual camera angle outside the supported range."""
+    for name, value, limit in (
+        ("yaw", yaw_deg, MAX_CAMERA_YAW_DEG),
+        ("pitch", pitch_deg, MAX_CAMERA_PITCH_DEG),
+        ("roll", roll_deg, MAX_CAMERA_ROLL_DEG),
+    ):
+        if not -limit <= value <= limit:
+            raise HipdropError(
+                f"camera {name} (--camera-{name}-deg) must be between {-limit:g} and "
+                f"{limit:g} degrees, not {value:g}"
+            )
+
+
 def place_camera(
     trial: MocapTrial,
     hips: dict[str, str],
@@ -110,15 +186,25 @@ def place_camera(
     standoff_m: float = 8.0,
     hip_width_px: float = 80.0,
     image_size_px: tuple[int, int] = (1080, 1920),
+    yaw_deg: float = 0.0,
+    pitch_deg: float = 0.0,
+    roll_deg: float = 0.0,
 ) -> VirtualCamera:
     """A camera on the line of progression, ``standoff_m`` beyond the end of the path.
 
     ``anterior`` stands ahead of the subject looking back at them, ``posterior`` behind them
     looking the way they walk. It sits at mean hip height, and its focal length makes the hips
     ``hip_width_px`` apart at the subject's median distance (phone-clip pixel scale).
+
+    ``yaw_deg`` turns that position about the vertical through the path centre (the subject
+    is seen that far off their front or back axis, counter-clockwise seen from above);
+    ``pitch_deg`` raises it, at the same horizontal distance, until it looks down at the mean
+    pelvis by that angle; ``roll_deg`` rolls it about its optical axis (+: the true vertical
+    leans toward image right). All zero: the straight front or back view at hip height.
     """
     if camera not in ("anterior", "posterior"):
         raise HipdropError(f"camera must be 'anterior' or 'posterior', not {camera!r}")
+    check_camera_angles(yaw_deg, pitch_deg, roll_deg)
     up = np.eye(3)[trial.vertical_axis]
     walk = walking_direction(trial, hips)
     left, right = trial.markers_m[hips["left_hip"]], trial.markers_m[hips["right_hip"]]
@@ -126,12 +212,14 @@ def place_camera(
     centre = np.nanmean(pelvis, axis=0)
     toward_camera = walk if camera == "anterior" else -walk
     reach = np.nanmax((pelvis - centre) @ toward_camera)
-    position = centre + toward_camera * (reach + standoff_m)
-    forward = -toward_camera
-    depth = np.nanmedian((pelvis - position) @ forward)
+    distance_m = reach + standoff_m
+    toward_camera = _rotated_about(toward_camera, up, yaw_deg)
+    height_m = distance_m * np.tan(np.radians(pitch_deg))
+    position = centre + toward_camera * distance_m + up * height_m
+    aimed = look_at(position, centre, up, 1.0, image_size_px, roll_deg)
+    depth = np.nanmedian((pelvis - position) @ aimed.forward)
     width_m = np.nanmedian(np.linalg.norm(_horizontal(left - right, trial.vertical_axis), axis=1))
-    focal_px = hip_width_px * depth / width_m
-    return VirtualCamera(position, forward, up, float(focal_px), image_size_px)
+    return replace(aimed, focal_px=float(hip_width_px * depth / width_m))
 
 
 def project_trial(
@@ -144,13 +232,19 @@ def project_trial(
     """BlazePose-shaped tracks of the projected markers, with optional Gaussian pixel jitter.
 
     Landmarks without a marker, in a marker gap or outside the image are NaN with
-    visibility 0; the others have visibility 1.
+    visibility 0; the others have visibility 1. ``world_m`` holds what MediaPipe's world
+    landmarks stand for, exactly (no jitter): metric positions in the camera's axes (x right,
+    y down, z forward) relative to the midpoint of the two hips, NaN where no marker.
     """
     n = trial.n_frames
     xy = np.full((n, N_LANDMARKS, 2), np.nan)
+    lab = np.full((n, N_LANDMARKS, 3), np.nan)
     for name, marker in markers.items():
         side, part = name.split("_", 1)
+        lab[:, landmark(side, part)] = trial.markers_m[marker]
         xy[:, landmark(side, part)] = camera.project(trial.markers_m[marker])
+    hip_mid = 0.5 * (lab[:, landmark("left", "hip")] + lab[:, landmark("right", "hip")])
+    world = (lab - hip_mid[:, None, :]) @ camera.axes().T
     if jitter_px > 0:
         xy += np.random.default_rng(seed).normal(0.0, jitter_px, xy.shape)
     width, height = camera.image_size_px
@@ -159,7 +253,9 @@ def project_trial(
     xy[outside] = np.nan
     visibility = np.isfinite(xy[..., 0]).astype(float)
     meta = {"source": trial.source, "virtual_camera": True, "focal_px": camera.focal_px}
-    return LandmarkTracks(trial.time_s, xy, visibility, camera.image_size_px, meta=meta)
+    return LandmarkTracks(
+        trial.time_s, xy, visibility, camera.image_size_px, world_m=world, meta=meta
+    )
 
 
 def _match(reference: list[int], detected: np.ndarray, tolerance: int) -> tuple[int, list]:
@@ -262,19 +358,29 @@ def plate_events(trial: MocapTrial, markers: dict[str, str]) -> list[MocapEvent]
     return sorted(events, key=lambda e: (e.frame, e.side, e.kind))
 
 
-def _obliquity_stats(estimate: np.ndarray, reference: np.ndarray | None) -> dict:
-    keys = ("obliquity_rmse_deg", "obliquity_bias_deg", "obliquity_r")
+def _obliquity_stats(
+    estimate: np.ndarray, reference: np.ndarray | None, prefix: str = "obliquity"
+) -> dict:
+    """RMSE, bias and Pearson r of ``estimate`` against ``reference`` (degrees) over the
+    frames where both are finite: NaN frames (no verdict from the geometry) are left out."""
+    keys = (f"{prefix}_rmse_deg", f"{prefix}_bias_deg", f"{prefix}_r")
     if reference is None:
         return dict.fromkeys(keys)
     both = np.isfinite(estimate) & np.isfinite(reference)
     if both.sum() < 3:
         return dict.fromkeys(keys)
     error = estimate[both] - reference[both]
-    return {
-        "obliquity_rmse_deg": float(np.sqrt(np.mean(error**2))),
-        "obliquity_bias_deg": float(np.mean(error)),
-        "obliquity_r": float(np.corrcoef(estimate[both], reference[both])[0, 1]),
-    }
+    return dict(
+        zip(
+            keys,
+            (
+                float(np.sqrt(np.mean(error**2))),
+                float(np.mean(error)),
+                float(np.corrcoef(estimate[both], reference[both])[0, 1]),
+            ),
+            strict=True,
+        )
+    )
 
 
 def _detected(events, side: str, kind: str) -> np.ndarray:
@@ -352,31 +458,40 @@ def validate_mocap(
     camera: str = "anterior",
     jitter_px: float = 0.0,
     seed: int = 0,
+    yaw_deg: float = 0.0,
+    pitch_deg: float = 0.0,
+    roll_deg: float = 0.0,
 ) -> dict:
     """Run the video analysis on a virtual camera's view of a mocap trial; compare with the lab.
 
-    The projected tracks go through the same cleaning, obliquity and gait-event code as pose
-    tracks from video. Returns obliquity RMSE, bias and Pearson r against the reference (None
-    without one) and, per event kind, how many reference events have a detection within
-    ``TOLERANCE_FRAMES`` frames and how many detections have no reference event near them.
+    The projected tracks go through the same cleaning, camera geometry (roll and pitch from
+    the body, the true focal length), frontal obliquity and gait-event code as pose tracks
+    from video; ``yaw_deg``, ``pitch_deg`` and ``roll_deg`` place the camera (``place_camera``).
+    Returns the frontal obliquity's RMSE, bias and Pearson r against the reference over the
+    frames the geometry gives (None without a reference), the share of frames given and
+    whether that is enough for a verdict, the same statistics for the raw image angle
+    (``image_angle_*``: what the geometry step corrects) and, per event kind, how many
+    reference events have a detection within ``TOLERANCE_FRAMES`` frames and how many
+    detections have no reference event near them.
     Strikes are also scored against marker contact (the 3D heel's lowest point near each
     label), which separates detector error from disagreement among the labels themselves, and
     both kinds against the file's force plates where it has them (``plate_events``).
     """
     from hipdrop.events.gait import detect_gait_events
-    from hipdrop.kinematics import pelvic_obliquity_deg
-    from hipdrop.signal import CleaningParams, clean_tracks
 
     trial = read_mocap(path, ik_path, grf_path)
     markers = marker_map(trial)
-    if "left_hip" not in markers or "right_hip" not in markers:
-        raise HipdropError(f"{trial.source}: no hip centre or ASIS markers found")
-    cam = place_camera(trial, markers, camera)
-    tracks = project_trial(trial, cam, markers, jitter_px, seed)
-    cleaned = clean_tracks(tracks, CleaningParams())
-    obliquity = pelvic_obliquity_deg(cleaned.tracks)
+    view, cleaned = view_obliquity(
+        trial,
+        markers,
+        camera,
+        yaw_deg=yaw_deg,
+        pitch_deg=pitch_deg,
+        roll_deg=roll_deg,
+        jitter_px=jitter_px,
+        seed=seed,
+    )
     events = detect_gait_events(cleaned.tracks.with_xy(cleaned.unfiltered_xy_px))
-    hip_width = np.linalg.norm(tracks.point("left", "hip") - tracks.point("right", "hip"), axis=1)
     return {
         "file": trial.source,
         "camera": camera,
@@ -386,15 +501,74 @@ def validate_mocap(
         "rate_hz": trial.rate_hz,
         "reference": trial.reference,
         "markers": markers,
+        **view,
+        **_event_scores(trial, markers, events),
+        **_plate_scores(plate_events(trial, markers), events),
+    }
+
+
+def view_obliquity(
+    trial: MocapTrial,
+    markers: dict[str, str],
+    camera: str = "anterior",
+    yaw_deg: float = 0.0,
+    pitch_deg: float = 0.0,
+    roll_deg: float = 0.0,
+    jitter_px: float = 0.0,
+    seed: int = 0,
+) -> tuple[dict, CleanedTracks]:
+    """Pelvic obliquity of one virtual camera's view of a read trial, against the reference.
+
+    The obliquity half of ``validate_mocap`` (the trial is read once for many views): camera
+    placement and scale, the camera geometry estimated from the body, the frontal obliquity's
+    and the raw image angle's statistics (JSON-ready); and the cleaned tracks.
+    """
+    from hipdrop.geometry.camera import camera_from_body
+    from hipdrop.geometry.frontal import frontal_geometry
+    from hipdrop.kinematics import pelvic_obliquity_deg
+    from hipdrop.signal import CleaningParams, clean_tracks
+
+    if "left_hip" not in markers or "right_hip" not in markers:
+        raise HipdropError(f"{trial.source}: no hip centre or ASIS markers found")
+    cam = place_camera(
+        trial, markers, camera, yaw_deg=yaw_deg, pitch_deg=pitch_deg, roll_deg=roll_deg
+    )
+    tracks = project_trial(trial, cam, markers, jitter_px, seed)
+    cleaned = clean_tracks(tracks, CleaningParams())
+    image_angle = pelvic_obliquity_deg(cleaned.tracks)
+    # Walking: over strides the body's average axis is vertical, so every frame counts.
+    standing = np.ones(trial.n_frames, bool)
+    geometry = camera_from_body(
+        cleaned.tracks.xy_px,
+        cleaned.tracks.world_m,
+        standing,
+        tracks.image_size_px,
+        focal_px=cam.focal_px,
+        focal_assumed=False,
+    )
+    frontal = frontal_geometry(
+        cleaned.tracks.xy_px, cleaned.tracks.world_m, cleaned.tracks.time_s, geometry
+    )
+    obliquity = frontal.frontal_obliquity_deg
+    given = float(np.isfinite(obliquity).mean()) if len(obliquity) else 0.0
+    hip_width = np.linalg.norm(tracks.point("left", "hip") - tracks.point("right", "hip"), axis=1)
+    return {
+        "camera_yaw_deg": float(yaw_deg),
+        "camera_pitch_deg": float(pitch_deg),
+        "camera_roll_deg": float(roll_deg),
         "focal_px": round(cam.focal_px, 1),
         "hip_width_px_range": [
             round(float(np.nanmin(hip_width)), 1),
             round(float(np.nanmax(hip_width)), 1),
         ],
+        "estimated_roll_deg": round(geometry.roll_deg, 2),
+        "estimated_pitch_deg": round(geometry.pitch_deg, 2),
+        "camera_geometry_method": geometry.method,
+        "obliquity_given_fraction": round(given, 3),
+        "verdict_given": given >= MIN_GIVEN_FRACTION,
         **_obliquity_stats(obliquity, trial.reference_obliquity_deg),
-        **_event_scores(trial, markers, events),
-        **_plate_scores(plate_events(trial, markers), events),
-    }
+        **_obliquity_stats(image_angle, trial.reference_obliquity_deg, "image_angle"),
+    }, cleaned
 
 
 def _summary(result: dict) -> str:
@@ -403,14 +577,26 @@ def _summary(result: dict) -> str:
         f"{result['file']}: {result['n_frames']} frames at {result['rate_hz']:g} Hz, "
         f"{result['camera']} camera, jitter {result['jitter_px']:g} px"
     ]
-    if result["obliquity_rmse_deg"] is None:
+    lines.append(
+        f"  view: camera yaw {result['camera_yaw_deg']:g}°, "
+        f"pitch {result['camera_pitch_deg']:g}°, roll {result['camera_roll_deg']:g}°; "
+        f"estimated roll {result['estimated_roll_deg']:+.1f}°, "
+        f"pitch {result['estimated_pitch_deg']:+.1f}°; obliquity given in "
+        f"{result['obliquity_given_fraction']:.0%} of frames"
+        + ("" if result["verdict_given"] else " (too few: no verdict)")
+    )
+    if result["reference"] is None:
         lines.append("  pelvic obliquity: no reference in this trial")
     else:
-        lines.append(
-            f"  pelvic obliquity vs {result['reference']}: "
-            f"RMSE {result['obliquity_rmse_deg']:.2f}°, bias {result['obliquity_bias_deg']:+.2f}°, "
-            f"r {result['obliquity_r']:.3f}"
-        )
+        for prefix, name in (("obliquity", "pelvic obliquity"), ("image_angle", "raw image angle")):
+            if result[f"{prefix}_rmse_deg"] is None:
+                lines.append(f"  {name} vs {result['reference']}: too few frames to compare")
+                continue
+            lines.append(
+                f"  {name} vs {result['reference']}: "
+                f"RMSE {result[f'{prefix}_rmse_deg']:.2f}°, "
+                f"bias {result[f'{prefix}_bias_deg']:+.2f}°, r {result[f'{prefix}_r']:.3f}"
+            )
     for label, name in (("foot_strikes", "foot strikes"), ("foot_offs", "foot offs")):
         count = result[f"{label}_reference"]
         if count:
@@ -443,6 +629,7 @@ def _run_validate_mocap(args: argparse.Namespace) -> int:
     """CLI handler: validate one trial and print JSON or a summary."""
     if args.jitter_px < 0:
         raise HipdropError("--jitter-px must not be negative")
+    check_camera_angles(args.camera_yaw_deg, args.camera_pitch_deg, args.camera_roll_deg)
     result = validate_mocap(
         args.file,
         args.ik,
@@ -450,6 +637,9 @@ def _run_validate_mocap(args: argparse.Namespace) -> int:
         camera=args.camera,
         jitter_px=args.jitter_px,
         seed=args.seed,
+        yaw_deg=args.camera_yaw_deg,
+        pitch_deg=args.camera_pitch_deg,
+        roll_deg=args.camera_roll_deg,
     )
     print(json.dumps(result, indent=2) if args.json else _summary(result))
     return 0
@@ -474,6 +664,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "--jitter-px", type=float, default=0.0, help="Gaussian landmark noise in pixels (default 0)"
     )
     parser.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    for name, limit, what in (
+        ("yaw", MAX_CAMERA_YAW_DEG, "turn about the vertical through the path centre"),
+        ("pitch", MAX_CAMERA_PITCH_DEG, "look down at the pelvis by this angle"),
+        ("roll", MAX_CAMERA_ROLL_DEG, "roll about the optical axis, + vertical leans right"),
+    ):
+        parser.add_argument(
+            f"--camera-{name}-deg",
+            type=float,
+            default=0.0,
+            help=f"virtual camera {name}: {what} (degrees, within ±{limit:g}; default 0)",
+        )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(func=_run_validate_mocap)
