@@ -55,6 +55,8 @@ _EVENT_LABELS = ((FOOT_STRIKE, "foot_strikes"), (FOOT_OFF, "foot_offs"))
 MAX_CAMERA_YAW_DEG = 89.0
 MAX_CAMERA_PITCH_DEG = 60.0
 MAX_CAMERA_ROLL_DEG = 45.0
+#: The turn read from marker-based 3D hips: they are exact up to marker placement.
+EXACT_WORLD_YAW_SD_DEG = 3.0
 #: The obliquity verdict needs the geometry step to give at least this share of the frames.
 MIN_GIVEN_FRACTION = 0.5
 
@@ -118,6 +120,47 @@ def look_at(
     roll = np.radians(roll_deg)
     up = np.cos(roll) * level_up - np.sin(roll) * right
     return VirtualCamera(np.asarray(position_m, float), forward, up, float(focal_px), image_size_px)
+
+
+def virtual_room_edges(
+    camera: VirtualCamera,
+    vertical: np.ndarray,
+    floor_m: float,
+    subject_distance_m: float,
+    n_edges: int = 200,
+    seed: int = 0,
+) -> np.ndarray:
+    """Image segments (n, 4) of a virtual room's vertical edges - door frames, wall corners,
+    shelves - behind and around the subject and inside the picture, with 0.5 px of noise.
+
+    A video clip's camera roll and pitch come from such edges (``camera_from_vertical_lines``);
+    giving the virtual camera a room tests that step too, not only the body's geometry.
+    """
+    rng = np.random.default_rng(seed)
+    right, _, forward = camera.axes()
+    ahead = forward - (forward @ vertical) * vertical
+    ahead /= np.linalg.norm(ahead)
+    across = right - (right @ vertical) * vertical
+    across /= np.linalg.norm(across)
+    width, height = camera.image_size_px
+    distance = subject_distance_m * rng.uniform(0.8, 2.0, n_edges)
+    lateral = rng.uniform(-0.5, 0.5, n_edges) * distance * width / camera.focal_px
+    base = camera.position_m + np.outer(distance, ahead) + np.outer(lateral, across)
+    base = base - np.outer(base @ vertical - floor_m, vertical)
+    bottom = base + np.outer(rng.uniform(0.0, 0.8, n_edges), vertical)
+    top = base + np.outer(rng.uniform(1.4, 2.6, n_edges), vertical)
+    segments = np.hstack([camera.project(top), camera.project(bottom)])
+    inside = np.isfinite(segments).all(axis=1)
+    for column, limit in ((0, width), (1, height), (2, width), (3, height)):
+        inside &= (segments[:, column] >= 0) & (segments[:, column] <= limit - 1)
+    segments = segments[inside]
+    return segments + rng.normal(0.0, 0.5, segments.shape)
+
+
+def _subject_distance_m(trial: MocapTrial, markers: dict[str, str], camera: VirtualCamera):
+    """Median distance from the camera to the pelvis over the trial."""
+    pelvis = 0.5 * (trial.markers_m[markers["left_hip"]] + trial.markers_m[markers["right_hip"]])
+    return float(np.nanmedian(np.linalg.norm(pelvis - camera.position_m, axis=1)))
 
 
 def marker_map(trial: MocapTrial) -> dict[str, str]:
@@ -523,7 +566,7 @@ def view_obliquity(
     placement and scale, the camera geometry estimated from the body, the frontal obliquity's
     and the raw image angle's statistics (JSON-ready); and the cleaned tracks.
     """
-    from hipdrop.geometry.camera import camera_from_body
+    from hipdrop.geometry.camera import camera_from_body, camera_from_vertical_lines
     from hipdrop.geometry.frontal import frontal_geometry
     from hipdrop.kinematics import pelvic_obliquity_deg
     from hipdrop.signal import CleaningParams, clean_tracks
@@ -536,18 +579,35 @@ def view_obliquity(
     tracks = project_trial(trial, cam, markers, jitter_px, seed)
     cleaned = clean_tracks(tracks, CleaningParams())
     image_angle = pelvic_obliquity_deg(cleaned.tracks)
-    # Walking: over strides the body's average axis is vertical, so every frame counts.
-    standing = np.ones(trial.n_frames, bool)
-    geometry = camera_from_body(
-        cleaned.tracks.xy_px,
-        cleaned.tracks.world_m,
-        standing,
-        tracks.image_size_px,
-        focal_px=cam.focal_px,
+    width, height = tracks.image_size_px
+    vertical = np.eye(3)[trial.vertical_axis]
+    feet = [trial.markers_m[markers[k]] for k in markers if k.endswith(("heel", "foot_index"))]
+    floor_m = float(np.nanmin(np.stack(feet)[..., trial.vertical_axis])) if feet else 0.0
+    geometry = camera_from_vertical_lines(
+        virtual_room_edges(
+            cam, vertical, floor_m, _subject_distance_m(trial, markers, cam), seed=seed
+        ),
+        (0.0, 0.0, width - 1.0, height - 1.0),
+        cam.focal_px,
         focal_assumed=False,
     )
+    if geometry is None:  # the room fell outside the picture: the body's own vertical
+        geometry = camera_from_body(
+            cleaned.tracks.xy_px,
+            cleaned.tracks.world_m,
+            np.ones(trial.n_frames, bool),
+            tracks.image_size_px,
+            focal_px=cam.focal_px,
+            focal_assumed=False,
+        )
+    # Marker-based world positions are exact: the hip line alone is the pelvis's own turn.
     frontal = frontal_geometry(
-        cleaned.tracks.xy_px, cleaned.tracks.world_m, cleaned.tracks.time_s, geometry
+        cleaned.tracks.xy_px,
+        cleaned.tracks.world_m,
+        cleaned.tracks.time_s,
+        geometry,
+        yaw_sd_deg=EXACT_WORLD_YAW_SD_DEG,
+        turn_from=("hip",),
     )
     obliquity = frontal.frontal_obliquity_deg
     given = float(np.isfinite(obliquity).mean()) if len(obliquity) else 0.0

@@ -115,7 +115,8 @@ def test_find_clips_takes_videos_only(clip_folder) -> None:
 
 
 def test_batch_takes_the_same_analysis_options_as_analyse() -> None:
-    flags = ["--task", "walk", "--height-cm", "180", "--person", "left", "--no-mirror-pass"]
+    flags = ["--task", "walk", "--height-cm", "180", "--focal-length-mm", "26"]
+    flags += ["--person", "left", "--no-mirror-pass"]
     parser = build_parser()
     one = parser.parse_args(["analyse", "clip.mp4", *flags])
     many = parser.parse_args(["batch", "clips", "--out", "results", *flags])
@@ -123,6 +124,7 @@ def test_batch_takes_the_same_analysis_options_as_analyse() -> None:
         "task": "walk",
         "thresholds": None,
         "height_cm": 180.0,
+        "focal_length_mm": 26.0,
         "person": "left",
         "mirror_pass": False,
     }

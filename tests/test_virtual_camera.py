@@ -147,16 +147,9 @@ YAWS_DEG = (0.0, 15.0, 30.0, 45.0)
 PITCHES_DEG = (0.0, 15.0, 30.0)
 ROLLS_DEG = (0.0, 5.0)
 #: Frontal obliquity against the lab's wherever the geometry gives a verdict.
-#: Issue 14 asks for 1.5° wherever a verdict is given; measured worst case 1.65° (posterior,
-#: yaw 30°): the turn is read from the hip and shoulder lines together, and in walking the
-#: shoulders counter-rotate against the pelvis.
-MAX_RMSE_DEG = 2.0
+MAX_RMSE_DEG = 1.5
 #: Up to this camera yaw the geometry must give a verdict at every pitch and roll.
 VERDICT_YAW_DEG = 30.0
-#: A verdict is required only from a level camera for now: looking down 15-30°, the assumed
-#: 12° error of the subject's turn moves the tilt by more than the 5° a frame may carry, and
-#: the walking body's forward lean biases the pitch read from it (open in issue 14).
-VERDICT_PITCH_DEG = 0.0
 
 
 def _grid(name: str) -> list[dict]:
@@ -196,9 +189,7 @@ def test_walking_obliquity_from_every_view(name: str) -> None:
     silent = [
         label.format(**row) + f": {row['obliquity_given_fraction']:.0%} of frames"
         for row in rows
-        if row["camera_yaw_deg"] <= VERDICT_YAW_DEG
-        and row["camera_pitch_deg"] <= VERDICT_PITCH_DEG
-        and not row["verdict_given"]
+        if row["camera_yaw_deg"] <= VERDICT_YAW_DEG and not row["verdict_given"]
     ]
     assert not inaccurate, f"RMSE above {MAX_RMSE_DEG}° with a verdict: {inaccurate}"
     assert not silent, f"no verdict at yaw <= {VERDICT_YAW_DEG:g}°: {silent}"

@@ -78,11 +78,17 @@ def _horizontal_frame(mid_px: np.ndarray, camera: CameraGeometry, up: np.ndarray
     return sight, np.cross(sight, up)
 
 
-def _left_axis(world_m: np.ndarray, image_dx: np.ndarray, up, sight, right) -> np.ndarray:
-    """Horizontal unit vector toward the subject's left, from world hip + shoulder lines, with
-    its image-lateral sign taken from the (relabelled) image; NaN where unknown."""
+_LINES = {"hip": (_LH, _RH), "shoulder": (_LS, _RS)}
+
+
+def _left_axis(
+    world_m: np.ndarray, image_dx: np.ndarray, up, sight, right, turn_from: tuple[str, ...]
+) -> np.ndarray:
+    """Horizontal unit vector toward the subject's left, from the world ``turn_from`` lines
+    (hip, shoulder), with its image-lateral sign taken from the (relabelled) image; NaN where
+    unknown."""
     axis = np.zeros((len(world_m), 3))
-    for lt, rt in ((_LH, _RH), (_LS, _RS)):
+    for lt, rt in (_LINES[name] for name in turn_from):
         line = world_m[:, lt] - world_m[:, rt]
         line = line - np.outer(line @ up, up)
         lateral = np.sum(line * right, axis=1)
@@ -106,11 +112,16 @@ def frontal_geometry(
     camera: CameraGeometry,
     max_off_axis_deg: float = MAX_OFF_AXIS_DEG,
     max_geometry_sd_deg: float = MAX_GEOMETRY_SD_DEG,
+    yaw_sd_deg: float = YAW_SD_DEG,
+    turn_from: tuple[str, ...] = ("hip", "shoulder"),
 ) -> FrontalGeometry:
     """Frontal obliquity, turn and its uncertainty for every frame of cleaned tracks.
 
-    Without world landmarks the subject is taken to face the camera squarely (yaw 0) with a
-    wide yaw uncertainty.
+    ``turn_from``: the world lines the turn is read from. MediaPipe's depth of the two hips
+    alone is biased (13° median on the multicam front camera) and the shoulder line steadies
+    it, so video uses both; exact 3D (motion capture) needs only the hip line, the pelvis's own
+    axis, and a smaller ``yaw_sd_deg``. Without world landmarks the subject is taken to face the
+    camera squarely (yaw 0) with twice the yaw uncertainty.
     """
     n = len(xy_px)
     left, right_hip = xy_px[:, _LH], xy_px[:, _RH]
@@ -118,14 +129,14 @@ def frontal_geometry(
     facing = np.sign(np.nan_to_num(image_dx))
     up = camera.up_vector()
     sight, right = _horizontal_frame(0.5 * (left + right_hip), camera, up)
-    yaw_sd = YAW_SD_DEG
+    yaw_sd = yaw_sd_deg
     if world_m is not None and np.isfinite(world_m[:, [_LH, _RH, _LS, _RS]]).any():
-        axis = _left_axis(world_m, image_dx, up, sight, right)
+        axis = _left_axis(world_m, image_dx, up, sight, right, turn_from)
         # Signed turn: + when the subject's left side is farther from the camera.
         yaw = np.degrees(np.arctan2(np.sum(axis * sight, 1), np.abs(np.sum(axis * right, 1))))
         yaw = _smooth_yaw(yaw, time_s)
     else:
-        yaw, yaw_sd = np.zeros(n), 2 * YAW_SD_DEG
+        yaw, yaw_sd = np.zeros(n), 2 * yaw_sd_deg
     roll, pitch = camera.roll_deg, camera.pitch_deg
     obliquity = _obliquity_for(left, right_hip, camera, yaw, facing, roll, pitch)
     off_axis = np.abs(yaw)
