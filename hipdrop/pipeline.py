@@ -15,7 +15,7 @@ from hipdrop.conventions import GAIT_TASKS, pair
 from hipdrop.errors import HipdropError, NoPersonError
 from hipdrop.events.gait import detect_gait_events
 from hipdrop.events.single_leg import SingleLegParams, detect_single_leg_stance
-from hipdrop.geometry import FrontalGeometry, frontal_geometry
+from hipdrop.geometry import CameraGeometry, FrontalGeometry, frontal_geometry
 from hipdrop.geometry.view_checks import (
     camera_summary,
     estimate_camera,
@@ -193,9 +193,13 @@ def _clip_baseline(
     stance: SingleLegParams,
     mirror_pass: bool,
     focal_length_mm: float | None,
-) -> Baseline:
+) -> tuple[Baseline | None, CameraGeometry, str | None]:
     """Quiet standing in a separate clip from the same camera: its frontal obliquity (the view
-    undone, so the way the subject faced does not matter) and the camera's geometry."""
+    undone, so the way the subject faced does not matter) and the camera's geometry.
+
+    A clip whose subject is too oblique to read still gives the camera's geometry: it returns
+    no baseline and says why.
+    """
     tracks = _track_clip(path, settings, None, None, mirror_pass, cleaning)
     _check_person(tracks, path.name)
     cleaned = clean_tracks(tracks, cleaning).tracks
@@ -207,11 +211,16 @@ def _clip_baseline(
     baseline = baseline_from_clip(
         labels, view.frontal_obliquity_deg, trunk_lean_deg(cleaned), path.name, camera
     )
-    if baseline is None:
-        raise HipdropError(
-            f"{path.name}: no standing posture seen from in front or behind in the baseline clip"
-        )
-    return baseline
+    if baseline is not None:
+        return baseline, camera, None
+    turn = float(np.nanmedian(view.off_axis_deg)) if np.isfinite(view.off_axis_deg).any() else 0
+    return (
+        None,
+        camera,
+        f"The baseline clip {path.name} shows the subject turned about {turn:.0f}° from the "
+        "camera, too oblique to measure their resting pelvic tilt: only its camera geometry "
+        "was used. Film the baseline facing the camera (or with the back to it).",
+    )
 
 
 def analyse_tracks(
@@ -229,12 +238,16 @@ def analyse_tracks(
     notes: str | None = None,
     scene: SceneLines | None = None,
     focal_length_mm: float | None = None,
+    camera: CameraGeometry | None = None,
+    baseline_problem: str | None = None,
 ) -> Analysis:
     """Everything after pose: cleaning, view, task, stance or steps, camera geometry, baseline,
     metrics, classification. ``task``: ``single-leg``, ``walk``, ``run``, ``stairs`` or
     ``auto``. ``scene``: the clip's straight edges, for the camera's roll and pitch (without
     them, the baseline clip's camera or the standing body gives them); ``focal_length_mm``:
-    the lens's 35-mm-equivalent focal length, if known.
+    the lens's 35-mm-equivalent focal length, if known. ``camera``: a geometry found
+    elsewhere (a baseline clip from the same camera), used where the clip's own scene gives
+    none; ``baseline_problem``: why a baseline clip gave no baseline, shown as a warning.
 
     ``patient_name``, ``session_date`` (YYYY-MM-DD) and ``notes`` are carried into
     summary.json and the report as plain text.
@@ -267,9 +280,11 @@ def analyse_tracks(
         cleaned.tracks,
         labels == "both",
         scene,
-        baseline.camera if baseline is not None else None,
+        baseline.camera if baseline is not None and baseline.camera else camera,
         focal_length_mm,
     )
+    if baseline_problem:
+        warnings.append(baseline_problem)
     view_geometry = frontal_geometry(
         cleaned.tracks.xy_px, cleaned.tracks.world_m, cleaned.tracks.time_s, camera
     )
@@ -443,9 +458,9 @@ def analyse(
     tracks = _track_clip(
         path, settings, jobs, progress, mirror_pass, cleaning, in_process=pose_in_process
     )
-    reference = None
+    reference, baseline_camera, baseline_problem = None, None, None
     if baseline is not None:
-        reference = _clip_baseline(
+        reference, baseline_camera, baseline_problem = _clip_baseline(
             Path(baseline),
             settings,
             cleaning,
@@ -467,4 +482,6 @@ def analyse(
         task=task,
         scene=scene_lines(path, tracks.xy_px),
         focal_length_mm=focal_length_mm,
+        camera=baseline_camera,
+        baseline_problem=baseline_problem,
     )

@@ -567,7 +567,7 @@ def view_obliquity(
     and the raw image angle's statistics (JSON-ready); and the cleaned tracks.
     """
     from hipdrop.geometry.camera import camera_from_body, camera_from_vertical_lines
-    from hipdrop.geometry.frontal import frontal_geometry
+    from hipdrop.geometry.frontal import TRUE_MAX_OFF_AXIS_DEG, frontal_geometry
     from hipdrop.kinematics import pelvic_obliquity_deg
     from hipdrop.signal import CleaningParams, clean_tracks
 
@@ -606,6 +606,7 @@ def view_obliquity(
         cleaned.tracks.world_m,
         cleaned.tracks.time_s,
         geometry,
+        max_off_axis_deg=TRUE_MAX_OFF_AXIS_DEG,
         yaw_sd_deg=EXACT_WORLD_YAW_SD_DEG,
         turn_from=("hip",),
     )

@@ -74,7 +74,12 @@ def test_frontal_obliquity_undoes_roll_pitch_and_turn(yaw_deg, roll_deg, pitch_d
     for tilt in (-12.0, 0.0, 7.0):
         xy, world, time_s = _pelvis_scene(tilt, yaw_deg, roll_deg, pitch_deg, back)
         view = frontal_geometry(
-            xy, world, time_s, _true_camera(roll_deg, pitch_deg), max_geometry_sd_deg=90
+            xy,
+            world,
+            time_s,
+            _true_camera(roll_deg, pitch_deg),
+            max_off_axis_deg=60,
+            max_geometry_sd_deg=90,
         )
         assert view.frontal_obliquity_deg == pytest.approx(tilt, abs=0.2)
         assert np.all(view.facing == (-1 if back else 1))

@@ -102,6 +102,16 @@ def test_oblique_rear_camera_is_right_or_refused(analysed, reference, with_basel
         drop, _ = _reference_peaks(reference, analysis.summary)
         assert left["classification"] == load_thresholds("single-leg").classify(drop)
     assert analysis.summary["sides"]["right"]["classification"] in ("insufficient data", "normal")
+    if with_baseline and analysis.summary["baseline"] is None:  # he faced cam_03 obliquely
+        assert any("too oblique to measure" in w for w in analysis.summary["warnings"])
+
+
+def test_static_baseline_is_level_whichever_way_he_faced(analysed) -> None:
+    """In the static trial he faces away from cam_02 (in the balance trial, toward it); the 3D
+    hip line is level (-0.02°). The baseline is measured with the view undone, so it is too."""
+    baseline = analysed("cam_02", True).summary["baseline"]
+    assert baseline["source"].startswith("baseline clip")
+    assert baseline["obliquity_deg"] == pytest.approx(0.0, abs=2.0)
 
 
 def test_camera_geometry_is_reported(analysed) -> None:

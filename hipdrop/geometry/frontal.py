@@ -21,8 +21,12 @@ from hipdrop.conventions import landmark
 from hipdrop.geometry.camera import CameraGeometry
 
 #: Frames where the subject is turned further than this from facing the camera (or turning
-#: their back to it) are left out: the hip line is too foreshortened to undo the view.
-MAX_OFF_AXIS_DEG = 45.0
+#: their back to it) are left out: the hip line is too foreshortened to undo the view. The
+#: limit is 45° of true turn; MediaPipe's world landmarks read large turns short (a median 61°
+#: turn as 46° on the multicam rear camera, 13° as 9° in front), so the limit on its estimate
+#: is 35°. Exact 3D (motion capture) uses the true limit, ``TRUE_MAX_OFF_AXIS_DEG``.
+MAX_OFF_AXIS_DEG = 35.0
+TRUE_MAX_OFF_AXIS_DEG = 45.0
 #: Frames whose frontal obliquity the geometry's own uncertainty alone moves by more than this
 #: are left out as well: near a side view a few degrees of turn swing the answer.
 MAX_GEOMETRY_SD_DEG = 5.0

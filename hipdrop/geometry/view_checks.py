@@ -71,8 +71,9 @@ def refuse_oblique_phases(
 def _refusal(side: str, off_axis_deg: float, readable: float) -> str:
     if np.isfinite(off_axis_deg) and off_axis_deg > MAX_OFF_AXIS_DEG * 0.9:
         return (
-            f"during {side} stance the camera is about {off_axis_deg:.0f}° off the subject's "
-            "front or back, too oblique to undo; film from straight in front or behind"
+            f"during {side} stance the camera is about {off_axis_deg:.0f}° or more off the "
+            "subject's front or back, too oblique to undo; film from straight in front or "
+            "behind"
         )
     return (
         f"during {side} stance only {readable:.0%} of the frames could be read as frontal "
