@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from hipdrop.conventions import View
 from hipdrop.tracks import LandmarkTracks
@@ -35,11 +36,20 @@ def torso_length_px(tracks: LandmarkTracks) -> np.ndarray:
     return np.linalg.norm(_mid(tracks, "shoulder") - _mid(tracks, "hip"), axis=1)
 
 
-def subject_left_sign(tracks: LandmarkTracks) -> float:
-    """+1 when the subject's left is toward image +x (facing the camera), -1 when away."""
+def subject_left_sign(tracks: LandmarkTracks) -> np.ndarray:
+    """Per frame, +1 when the subject's left is toward image +x (facing the camera), -1 when
+    away: the side their left hip is on, carried across frames without hips. A subject who
+    turns round changes sign."""
     dx = tracks.point("left", "hip")[:, 0] - tracks.point("right", "hip")[:, 0]
-    median = np.nanmedian(dx) if np.isfinite(dx).any() else 1.0
-    return 1.0 if median >= 0 else -1.0
+    if not np.isfinite(dx).any():
+        return np.ones(tracks.n_frames)
+    sign = pd.Series(np.where(np.isfinite(dx), np.where(dx >= 0, 1.0, -1.0), np.nan))
+    return sign.ffill().bfill().to_numpy()
+
+
+def clip_left_sign(tracks: LandmarkTracks) -> float:
+    """+1 when most of the clip shows the subject facing the camera, -1 when from behind."""
+    return 1.0 if np.nanmedian(subject_left_sign(tracks)) >= 0 else -1.0
 
 
 def trunk_lean_deg(tracks: LandmarkTracks) -> np.ndarray:
@@ -115,7 +125,7 @@ def detect_view(tracks: LandmarkTracks) -> ViewEstimate:
         return ViewEstimate(
             "side", yaw, hip_ratio, f"the body is turned {yaw:.0f}° from the camera"
         )
-    facing = "anterior" if subject_left_sign(tracks) > 0 else "posterior"
+    facing = "anterior" if clip_left_sign(tracks) > 0 else "posterior"
     if np.isfinite(yaw) and yaw > OBLIQUE_YAW_DEG:
         return ViewEstimate(
             "oblique",

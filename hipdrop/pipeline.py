@@ -16,6 +16,7 @@ from hipdrop.errors import HipdropError, NoPersonError
 from hipdrop.events.gait import detect_gait_events
 from hipdrop.events.single_leg import SingleLegParams, detect_single_leg_stance
 from hipdrop.geometry import CameraGeometry, FrontalGeometry, frontal_geometry
+from hipdrop.geometry.camera import level_xy
 from hipdrop.geometry.view_checks import (
     camera_summary,
     estimate_camera,
@@ -41,7 +42,7 @@ from hipdrop.pose.subject import check_person_hint
 from hipdrop.quality import MIN_HIP_WIDTH_PX, assess_quality
 from hipdrop.result import Analysis
 from hipdrop.session import session_fields
-from hipdrop.signal import CleaningParams, clean_tracks, rolling_outliers
+from hipdrop.signal import CleanedTracks, CleaningParams, clean_tracks, rolling_outliers
 from hipdrop.steps import (
     empty_steps,
     gait_labels,
@@ -81,21 +82,25 @@ PLAUSIBLE_PELVIC_TILT_DEG = 45.0
 ProgressCallback = Callable[[int, int], None]
 
 
-def frame_table(tracks: LandmarkTracks, labels: np.ndarray, view: FrontalGeometry) -> pd.DataFrame:
+def frame_table(
+    tracks: LandmarkTracks, level: LandmarkTracks, labels: np.ndarray, view: FrontalGeometry
+) -> pd.DataFrame:
     """Per-frame kinematics of cleaned tracks (the body of ``frames.csv``).
 
     ``pelvic_obliquity_deg`` is the raw image angle of the hip line; ``frontal_obliquity_deg``
     the pelvis's tilt in 3D with the camera's roll and pitch and the subject's turn undone
-    (blank where the view is too oblique to undo). Everything after uses the latter.
+    (blank where the view is too oblique to undo). Everything after uses the latter. Trunk lean
+    and the pelvis's sideways position come from ``level``: the tracks turned so that gravity
+    is image-down.
     """
-    left_sign = subject_left_sign(tracks)
+    left_sign = subject_left_sign(level)
     obliquity = pelvic_obliquity_deg(tracks)
     # Tracker start-up and one-off pose failures tilt the hip line by tens of degrees for a
     # frame or two; such samples are not pelvic motion.
     outliers = rolling_outliers(obliquity, tracks.time_s, OUTLIER_WINDOW_S, OUTLIER_DEG)
     obliquity[outliers] = np.nan
     frontal = np.where(outliers, np.nan, view.frontal_obliquity_deg)
-    pelvis_x = 0.5 * (tracks.point("left", "hip")[:, 0] + tracks.point("right", "hip")[:, 0])
+    pelvis_x = 0.5 * (level.point("left", "hip")[:, 0] + level.point("right", "hip")[:, 0])
     return pd.DataFrame(
         {
             "frame": np.arange(tracks.n_frames),
@@ -106,11 +111,34 @@ def frame_table(tracks: LandmarkTracks, labels: np.ndarray, view: FrontalGeometr
             "off_axis_deg": view.off_axis_deg,
             "geometry_sd_deg": view.geometry_sd_deg,
             "stance_leg": labels,
-            "trunk_lean_deg": trunk_lean_deg(tracks),
+            "trunk_lean_deg": trunk_lean_deg(level),
             "hip_width_px": hip_width_px(tracks),
             "pelvis_left_px": pelvis_x * left_sign,
         }
     )
+
+
+def _camera_and_events(
+    cleaned: CleanedTracks,
+    stance: SingleLegParams,
+    scene: SceneLines | None,
+    camera_hint: CameraGeometry | None,
+    focal_length_mm: float | None,
+) -> tuple[CameraGeometry, LandmarkTracks, np.ndarray, pd.DataFrame, pd.DataFrame]:
+    """The camera's geometry, the tracks levelled by its roll, and stance and gait events found
+    on the levelled tracks. Returns (camera, level, labels, phases, events).
+
+    The body-based camera needs standing frames: a first stance pass on the image as filmed
+    finds them (only the scene-less fallback uses it).
+    """
+    provisional, _ = detect_single_leg_stance(cleaned.tracks, stance)
+    camera = estimate_camera(
+        cleaned.tracks, provisional == "both", scene, camera_hint, focal_length_mm
+    )
+    level = cleaned.tracks.with_xy(level_xy(cleaned.tracks.xy_px, camera))
+    labels, phases = detect_single_leg_stance(level, stance)
+    events = detect_gait_events(level.with_xy(level_xy(cleaned.unfiltered_xy_px, camera)))
+    return camera, level, labels, phases, events
 
 
 def _subject_height_px(stature: np.ndarray, labels: np.ndarray) -> float:
@@ -263,8 +291,13 @@ def analyse_tracks(
     cleaned = replace(cleaned, tracks=blank_unusable(cleaned.tracks, frame_use))
     view = detect_view(cleaned.tracks)
     warnings = clip_warnings(tracks) + [w for w in [exclusion_warning(frame_use)] if w]
-    labels, phases = detect_single_leg_stance(cleaned.tracks, stance)
-    events = detect_gait_events(cleaned.tracks.with_xy(cleaned.unfiltered_xy_px))
+    camera, level, labels, phases, events = _camera_and_events(
+        cleaned,
+        stance,
+        scene,
+        baseline.camera if baseline is not None and baseline.camera else camera,
+        focal_length_mm,
+    )
     choice = choose_task(task, events, labels)
     thresholds = load_thresholds(choice.task, thresholds_path)
     gait = choice.task in GAIT_TASKS
@@ -276,19 +309,12 @@ def analyse_tracks(
             f"Insufficient data: only {int(frame_use.usable.sum())} of {tracks.n_frames} frames "
             "are usable, too few for a verdict."
         )
-    camera = estimate_camera(
-        cleaned.tracks,
-        labels == "both",
-        scene,
-        baseline.camera if baseline is not None and baseline.camera else camera,
-        focal_length_mm,
-    )
     if baseline_problem:
         warnings.append(baseline_problem)
     view_geometry = frontal_geometry(
         cleaned.tracks.xy_px, cleaned.tracks.world_m, cleaned.tracks.time_s, camera
     )
-    frames = frame_table(cleaned.tracks, labels, view_geometry)
+    frames = frame_table(cleaned.tracks, level, labels, view_geometry)
     if gait and baseline is None:
         baseline = stride_reference(frames, events)
     if baseline is None:
@@ -303,14 +329,15 @@ def analyse_tracks(
         if baseline is None:
             warnings.append(
                 "No quiet standing on both feet was found and no --baseline clip was given: "
-                "drop is measured against the image horizontal, so camera roll and resting "
-                "asymmetry are included."
+                "drop is measured against the horizontal found from the camera's geometry, so "
+                "the subject's resting asymmetry (and any error in the camera's roll) is "
+                "included."
             )
     if baseline is None:  # nothing cancels the camera roll's error
         frames["geometry_sd_deg"] = np.hypot(frames["geometry_sd_deg"], view_geometry.roll_sd_deg)
     frames = add_drop_columns(frames, baseline)
     frames["excluded"] = frame_use.reason  # why a frame was left out; empty when used
-    height_px = _subject_height_px(stature_px(cleaned.tracks), labels)
+    height_px = _subject_height_px(stature_px(level), labels)
     px_per_cm = height_px / height_cm if height_cm and np.isfinite(height_px) else None
     width = float(np.nanmedian(frames["hip_width_px"]))
     quality = assess_quality(cleaned, width, height_px, frame_use)
@@ -318,7 +345,7 @@ def analyse_tracks(
     if not usable:
         phases = phases.iloc[0:0]
         events = events.iloc[0:0]
-    steps = step_table(frames, events, cleaned.tracks, baseline) if gait else None
+    steps = step_table(frames, events, level, baseline) if gait else None
     refusals: dict[str, str] = {}
     if gait:
         phase_table = step_phases(steps)

@@ -104,7 +104,8 @@ class Analysis:
             level_deg = float(in_image)
         # Gait tasks classify the mean of the steps' peaks but show the largest step's frame.
         shown_deg = info.get("largest_step_peak_drop_deg", info["peak_drop_deg"])
-        return evidence_figure(self.tracks, frame, side, shown_deg, image, level_deg)
+        label = "baseline level" if baseline else "level"
+        return evidence_figure(self.tracks, frame, side, shown_deg, image, level_deg, label)
 
     def save(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from dataclasses import dataclass
 
@@ -46,7 +47,9 @@ def clip_facing_sign(xy_px: np.ndarray) -> float:
     return 1.0 if np.nansum(np.sign(dx)) >= 0 else -1.0
 
 
-def _misordered(xy_px: np.ndarray, left: list[int], right: list[int], facing: float) -> np.ndarray:
+def _misordered(
+    xy_px: np.ndarray, left: list[int], right: list[int], facing: np.ndarray
+) -> np.ndarray:
     """Frames where the mean x of ``left`` points lies on the image side of the subject's right."""
     with warnings.catch_warnings():  # frames without any of these points give NaN, as meant
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -58,9 +61,39 @@ def _swap(xy_px: np.ndarray, frames: np.ndarray, left: list[int], right: list[in
     xy_px[np.ix_(frames, left + right)] = xy_px[np.ix_(frames, right + left)]
 
 
-def enforce_lateral_order(xy_px: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+#: A subject who turns round passes through a side view: for at least this many frames their
+#: shoulders are seen nearly edge-on, narrower than this share of the torso length.
+#: MediaPipe's own left/right flips (the whole body labelled as if turned, for a few frames)
+#: do not pass through one.
+TURN_SHOULDER_RATIO = 0.3
+TURN_MIN_FRAMES = 2
+
+
+def facing_by_stretch(xy_px: np.ndarray) -> np.ndarray:
+    """Per frame, +1 where the subject faces the camera (left hip at larger image x) and -1
+    where they turn their back to it: the majority within each stretch of the clip between
+    two turns (edge-on moments), so a walker seen coming and then going gets both right."""
+    ls, rs = xy_px[:, landmark("left", "shoulder")], xy_px[:, landmark("right", "shoulder")]
+    lh, rh = xy_px[:, landmark("left", "hip")], xy_px[:, landmark("right", "hip")]
+    torso = np.linalg.norm(0.5 * (ls + rs) - 0.5 * (lh + rh), axis=1)
+    with np.errstate(invalid="ignore"):
+        edge_on = np.abs(ls[:, 0] - rs[:, 0]) < TURN_SHOULDER_RATIO * torso
+    turns = [(a, b) for a, b in _finite_runs(edge_on) if b - a >= TURN_MIN_FRAMES]
+    bounds = [0, *(a for a, _ in turns), len(xy_px)]
+    facing = np.full(len(xy_px), clip_facing_sign(xy_px))
+    for start, end in itertools.pairwise(bounds):
+        dx = lh[start:end, 0] - rh[start:end, 0]
+        if np.isfinite(dx).any():
+            facing[start:end] = 1.0 if np.nansum(np.sign(dx)) >= 0 else -1.0
+    return facing
+
+
+def enforce_lateral_order(
+    xy_px: np.ndarray, facing: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Relabel left/right from image position: in a frontal view the subject's left hip,
-    shoulder and leg are always on the same image side (which side, the clip's majority says).
+    shoulder and leg are always on the same image side (which side, the majority of the
+    stretch between turns says: see :func:`facing_by_stretch`; ``facing`` if given).
 
     MediaPipe sometimes labels the whole body as if the subject had turned round, or swaps the
     legs, for single frames or long stretches, and flickers between the two; ordering by
@@ -69,7 +102,7 @@ def enforce_lateral_order(xy_px: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
     and whose legs were relabelled.
     """
     out = xy_px.copy()
-    facing = clip_facing_sign(xy_px)
+    facing = facing_by_stretch(xy_px) if facing is None else facing
     hips = [landmark("left", "hip")], [landmark("right", "hip")]
     shoulders = [landmark("left", "shoulder")], [landmark("right", "shoulder")]
     pelvis = _misordered(out, *hips, facing)
@@ -176,9 +209,10 @@ def clean_tracks(tracks: LandmarkTracks, params: CleaningParams | None = None) -
     """Mask, relabel left/right by position, fill short gaps and low-pass the pixel tracks."""
     params = params or CleaningParams()
     xy = mask_low_visibility(tracks, params.min_visibility)
+    facing = facing_by_stretch(xy)  # before the edge-on hips of a turn are masked
     xy = mask_collapsed_pelvis(xy, tracks.time_s, params.min_hip_width_fraction)
     masked = ~np.isfinite(xy[..., 0])
-    xy, flipped, swapped = enforce_lateral_order(xy)
+    xy, flipped, swapped = enforce_lateral_order(xy, facing)
     repaired = fill_gaps(xy, tracks.time_s, params.max_gap_s)
     smooth = lowpass(repaired, tracks.time_s, params.cutoff_hz, params.filter_order)
     return CleanedTracks(tracks.with_xy(smooth), flipped, swapped, repaired, masked)

@@ -3,6 +3,8 @@ tilt seen by cameras with known roll, pitch and turn, and scene edges with known
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -137,3 +139,39 @@ def test_a_scene_without_verticals_gives_no_camera():
     start = rng.uniform([0, 0], SIZE, (80, 2))
     clutter = np.hstack([start, start + rng.normal(0, 80, (80, 2))])
     assert camera_from_vertical_lines(clutter, (0, 0, *SIZE), FOCAL_PX) is None
+
+
+def _turning_round(trial, turn_s: tuple[float, float]):
+    """The synthetic trial seen from the front until ``turn_s``, then from behind: the body's
+    image widths shrink to edge-on and open the other way; labels stay anatomical (as pose
+    gives them), so after the turn the subject's left hip is on the image left."""
+    from hipdrop.synthetic import synthetic_single_leg
+
+    tracks = synthetic_single_leg(trial)
+    start, end = turn_s
+    phase = np.clip((tracks.time_s - start) / (end - start), 0.0, 1.0)
+    width_scale = np.cos(np.pi * phase)  # 1 facing, 0 edge-on, -1 back to the camera
+    xy = tracks.xy_px.copy()
+    centre_x = 0.5 * (xy[:, LH, 0] + xy[:, RH, 0])
+    xy[..., 0] = centre_x[:, None] + (xy[..., 0] - centre_x[:, None]) * width_scale[:, None]
+    world = tracks.world_m.copy()
+    world[..., 0] *= width_scale[:, None]
+    return replace(tracks, xy_px=xy, world_m=world)
+
+
+def test_a_subject_who_turns_round_keeps_both_sides_right():
+    """Facing the camera for left stance, turned away for right stance: the view is decided
+    per stretch between turns, so neither half has its sides exchanged."""
+    from hipdrop.pipeline import analyse_tracks
+    from hipdrop.signal import clean_tracks
+    from hipdrop.synthetic import SyntheticTrial
+
+    trial = SyntheticTrial(roll_deg=0.0, resting_obliquity_deg=0.0)
+    tracks = _turning_round(trial, (4.4, 4.9))
+    turned = analyse_tracks(tracks).summary
+    assert [p["stance_leg"] for p in turned["phases"]] == ["left", "right"]
+    assert turned["sides"]["left"]["peak_drop_deg"] == pytest.approx(7.0, abs=0.3)
+    assert turned["sides"]["right"]["peak_drop_deg"] == pytest.approx(2.0, abs=0.3)
+    # Only frames inside the turn itself, where the hips pass edge-on, may be relabelled.
+    relabelled = tracks.time_s[clean_tracks(tracks).pelvis_relabelled]
+    assert np.all((relabelled > 4.4) & (relabelled < 4.9))

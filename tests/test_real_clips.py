@@ -32,6 +32,9 @@ def clips(video, tmp_path_factory):
             made[name], folder / f"{name}_r.mp4", rotate_ccw(5.0)
         )
         made[f"{name}_copy"] = transform_video(made[name], folder / f"{name}_c.mp4", identity)
+    made["balance_rot26"] = transform_video(
+        made["balance"], folder / "balance_r26.mp4", rotate_ccw(-26.0)
+    )
     return made
 
 
@@ -99,6 +102,21 @@ def test_rotation_leaves_frontal_obliquity_where_it_was(results) -> None:
     assert abs(np.nanmedian(rotated.to_numpy() - straight.to_numpy())) <= 0.5
     roll = results("hops").summary["camera"]["roll_deg"]
     assert results("hops_rot5").summary["camera"]["roll_deg"] == pytest.approx(roll - 5.0, abs=1.5)
+
+
+def test_a_strongly_rolled_phone_gives_the_same_stance_and_verdict(results) -> None:
+    """A phone rolled 26° (like one of the multicam cameras): the roll comes out of the scene's
+    verticals, stance is found on the levelled tracks, and the numbers stay."""
+    straight, rolled = results("balance"), results("balance_rot26")
+    assert rolled.summary["camera"]["roll_deg"] == pytest.approx(
+        straight.summary["camera"]["roll_deg"] + 26.0, abs=2.0
+    )
+    assert _stance_fraction(rolled.frames, "left", 30, 71) > 0.5
+    a, b = straight.summary["sides"]["left"], rolled.summary["sides"]["left"]
+    assert a["classification"] == b["classification"]
+    assert b["peak_hike_deg"] == pytest.approx(a["peak_hike_deg"], abs=5.0)
+    frontal = [r.frames["frontal_obliquity_deg"].to_numpy()[20:71] for r in (straight, rolled)]
+    assert abs(np.nanmedian(frontal[1] - frontal[0])) <= 1.0
 
 
 def test_baseline_clip_cancels_camera_roll(results) -> None:

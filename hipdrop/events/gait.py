@@ -44,7 +44,7 @@ import pandas as pd
 
 from hipdrop.conventions import SIDES, Side, landmark, other_side
 from hipdrop.events.phases import PHASE_COLUMNS, end_time_s
-from hipdrop.kinematics import subject_left_sign
+from hipdrop.kinematics import clip_left_sign
 from hipdrop.peaks import find_peaks
 from hipdrop.signal import fill_gaps, lowpass
 from hipdrop.tracks import LandmarkTracks
@@ -323,7 +323,7 @@ def detect_gait_events(
     duties = [_duty_factor([f for f, _ in strikes[s]], offs[s], stride) for s in SIDES]
     duties = [d for d in duties if np.isfinite(d)]
     if duties and np.median(duties) < params.running_duty_factor:
-        front = subject_left_sign(tracks) > 0
+        front = clip_left_sign(tracks) > 0
         strikes = {
             side: _strikes(feet[side], stride, params, params.strike_fraction_run, front)
             for side in SIDES

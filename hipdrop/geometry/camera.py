@@ -72,6 +72,18 @@ class CameraGeometry:
         return out
 
 
+def level_xy(xy_px: np.ndarray, camera: CameraGeometry) -> np.ndarray:
+    """Pixel positions turned about the principal point so that gravity's "up" is image up.
+
+    Stance and gait events compare heights in the image; on a rolled camera image "up" is not
+    up, and a foot lifted sideways reads as one on the floor.
+    """
+    angle = np.radians(-camera.roll_deg)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    centre = np.asarray(camera.principal_px)
+    return (xy_px - centre) @ rotation.T + centre
+
+
 def default_focal_px(image_size_px: tuple[int, int], focal_length_mm: float | None) -> float:
     """Focal length in pixels: from a 35-mm-equivalent focal length if given, else assumed."""
     width, height = image_size_px

@@ -130,7 +130,7 @@ def evidence_caption(side: str, summary: dict) -> str:
     reference = (
         "the quiet-standing baseline level (dashed)"
         if summary.get("baseline")
-        else "the image horizontal (dashed)"
+        else "the true horizontal found from the camera's geometry (dashed)"
     )
     return (
         f"{side.capitalize()} stance at peak drop: pelvis line (yellow) against {reference} "
@@ -182,7 +182,7 @@ def method_items(summary: dict) -> list[tuple[str, str]]:
             f"{fmt(base['obliquity_deg'])}°)"
         )
     else:
-        against = "the image horizontal (no baseline)"
+        against = "the true horizontal found from the camera's geometry (no baseline)"
     return [
         (
             "Measurement",

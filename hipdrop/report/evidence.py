@@ -53,14 +53,16 @@ def evidence_figure(
     drop_deg: float,
     image_rgb: np.ndarray | None = None,
     level_deg: float | None = None,
+    level_label: str = "level",
 ) -> Figure:
     """The subject at one frame: skeleton, hip line, a level line through the stance hip.
 
-    ``level_deg`` is the reference the drop is measured against (the baseline's obliquity);
-    None draws the image horizontal. The angle between the two lines is then the reported
-    drop. Without a video frame the skeleton is drawn on a plain background.
+    ``level_deg`` is the reference the drop is measured against, as an image angle (the
+    horizontal the camera geometry found, less any baseline); None draws the image horizontal.
+    The angle between the two lines is then the reported drop. Without a video frame the
+    skeleton is drawn on a plain background.
     """
-    level_name = "level" if level_deg is None else "baseline level"
+    level_name = level_label
     xy = tracks.xy_px[frame_index]
     width, height = tracks.image_size_px
     x0, y0, x1, y1 = _crop_box(xy, width, height)
