@@ -385,7 +385,7 @@ def analyse_tracks(
         "task_reason": choice.reason,
         "view": view.view,
         "view_reason": view.reason,
-        "camera": camera_summary(camera, frames),
+        "camera": camera_summary(camera, frames, view_geometry.yaw_sd_deg),
         "usable": usable,
         **(
             {}

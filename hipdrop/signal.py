@@ -62,14 +62,16 @@ def _swap(xy_px: np.ndarray, frames: np.ndarray, left: list[int], right: list[in
 
 
 #: A subject who turns round passes through a side view: for at least this many frames their
-#: shoulders are seen nearly edge-on, narrower than this share of the torso length.
-#: MediaPipe's own left/right flips (the whole body labelled as if turned, for a few frames)
-#: do not pass through one.
+#: shoulders are seen nearly edge-on, narrower than this share of the torso length. MediaPipe
+#: also narrows them while it flips its left and right (frames 37-81 of the balance clip, in
+#: runs up to 0.7 s apart), so a stretch between two such moments counts only if it lasts
+#: ``MIN_FACING_STRETCH_S``: a real turn leaves the subject facing one way for longer.
 TURN_SHOULDER_RATIO = 0.3
 TURN_MIN_FRAMES = 2
+MIN_FACING_STRETCH_S = 1.0
 
 
-def facing_by_stretch(xy_px: np.ndarray) -> np.ndarray:
+def facing_by_stretch(xy_px: np.ndarray, time_s: np.ndarray) -> np.ndarray:
     """Per frame, +1 where the subject faces the camera (left hip at larger image x) and -1
     where they turn their back to it: the majority within each stretch of the clip between
     two turns (edge-on moments), so a walker seen coming and then going gets both right."""
@@ -78,8 +80,14 @@ def facing_by_stretch(xy_px: np.ndarray) -> np.ndarray:
     torso = np.linalg.norm(0.5 * (ls + rs) - 0.5 * (lh + rh), axis=1)
     with np.errstate(invalid="ignore"):
         edge_on = np.abs(ls[:, 0] - rs[:, 0]) < TURN_SHOULDER_RATIO * torso
-    turns = [(a, b) for a, b in _finite_runs(edge_on) if b - a >= TURN_MIN_FRAMES]
-    bounds = [0, *(a for a, _ in turns), len(xy_px)]
+    starts = [a for a, b in _finite_runs(edge_on) if b - a >= TURN_MIN_FRAMES]
+    bounds = [0]
+    for start in [*starts, len(xy_px)]:
+        if start < len(xy_px) and time_s[start] - time_s[bounds[-1]] < MIN_FACING_STRETCH_S:
+            continue  # too short to be a stretch of its own: part of the one before
+        bounds.append(start)
+    if len(bounds) > 2 and time_s[-1] - time_s[bounds[-2]] < MIN_FACING_STRETCH_S:
+        del bounds[-2]  # the last stretch is too short: join it to the one before
     facing = np.full(len(xy_px), clip_facing_sign(xy_px))
     for start, end in itertools.pairwise(bounds):
         dx = lh[start:end, 0] - rh[start:end, 0]
@@ -93,7 +101,7 @@ def enforce_lateral_order(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Relabel left/right from image position: in a frontal view the subject's left hip,
     shoulder and leg are always on the same image side (which side, the majority of the
-    stretch between turns says: see :func:`facing_by_stretch`; ``facing`` if given).
+    stretch between turns says, ``facing`` from :func:`facing_by_stretch`; else the clip's).
 
     MediaPipe sometimes labels the whole body as if the subject had turned round, or swaps the
     legs, for single frames or long stretches, and flickers between the two; ordering by
@@ -102,7 +110,7 @@ def enforce_lateral_order(
     and whose legs were relabelled.
     """
     out = xy_px.copy()
-    facing = facing_by_stretch(xy_px) if facing is None else facing
+    facing = np.full(len(xy_px), clip_facing_sign(xy_px)) if facing is None else facing
     hips = [landmark("left", "hip")], [landmark("right", "hip")]
     shoulders = [landmark("left", "shoulder")], [landmark("right", "shoulder")]
     pelvis = _misordered(out, *hips, facing)
@@ -209,7 +217,7 @@ def clean_tracks(tracks: LandmarkTracks, params: CleaningParams | None = None) -
     """Mask, relabel left/right by position, fill short gaps and low-pass the pixel tracks."""
     params = params or CleaningParams()
     xy = mask_low_visibility(tracks, params.min_visibility)
-    facing = facing_by_stretch(xy)  # before the edge-on hips of a turn are masked
+    facing = facing_by_stretch(xy, tracks.time_s)  # before a turn's edge-on hips are masked
     xy = mask_collapsed_pelvis(xy, tracks.time_s, params.min_hip_width_fraction)
     masked = ~np.isfinite(xy[..., 0])
     xy, flipped, swapped = enforce_lateral_order(xy, facing)

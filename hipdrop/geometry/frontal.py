@@ -52,6 +52,7 @@ class FrontalGeometry:
     #: cancels against a baseline filmed by the same camera.
     geometry_sd_deg: np.ndarray
     roll_sd_deg: float
+    yaw_sd_deg: float  # the turn's assumed error
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -164,6 +165,7 @@ def frontal_geometry(
         facing=facing,
         geometry_sd_deg=geometry_sd,
         roll_sd_deg=camera.roll_sd_deg,
+        yaw_sd_deg=yaw_sd,
     )
 
 

@@ -100,7 +100,7 @@ def side_uncertainty_deg(
     return out
 
 
-def camera_summary(camera: CameraGeometry, frames: pd.DataFrame) -> dict:
+def camera_summary(camera: CameraGeometry, frames: pd.DataFrame, yaw_sd_deg: float) -> dict:
     """``summary.json`` ``camera``: orientation, the subject's turn, what it did to the angle."""
     yaw = frames["subject_yaw_deg"].to_numpy(dtype=float)
     off_axis = frames["off_axis_deg"].to_numpy(dtype=float)
@@ -118,6 +118,7 @@ def camera_summary(camera: CameraGeometry, frames: pd.DataFrame) -> dict:
         "pitch_deg": camera.pitch_deg,
         "pitch_sd_deg": camera.pitch_sd_deg,
         "subject_yaw_deg": stat(yaw, np.median),
+        "subject_yaw_sd_deg": yaw_sd_deg,
         "subject_yaw_range_deg": [stat(yaw, np.min), stat(yaw, np.max)],
         "off_axis_median_deg": stat(off_axis, np.median),
         "max_off_axis_deg": MAX_OFF_AXIS_DEG,

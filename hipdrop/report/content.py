@@ -154,8 +154,9 @@ def camera_items(summary: dict) -> list[tuple[str, str]]:
     text = (
         f"Camera rolled {fmt(camera['roll_deg'])}° (± {fmt(camera['roll_sd_deg'])}°) and "
         f"looking down {fmt(camera['pitch_deg'])}° (± {fmt(camera['pitch_sd_deg'])}°), from "
-        f"{camera['method']}; subject turned {fmt(camera.get('subject_yaw_deg'), 0)}° from "
-        f"straight on (range {fmt(low, 0)} to {fmt(high, 0)}°). Image angle minus frontal tilt: "
+        f"{camera['method']}; subject turned {fmt(camera.get('subject_yaw_deg'), 0)}° "
+        f"(± {fmt(camera.get('subject_yaw_sd_deg'), 0)}°) from straight on (range "
+        f"{fmt(low, 0)} to {fmt(high, 0)}°). Image angle minus frontal tilt: "
         f"{fmt(camera.get('image_minus_frontal_median_deg'))}° (median)."
     )
     if camera.get("frames_too_oblique"):
