@@ -43,6 +43,8 @@ SIDE_FIELDS = (
     "n_phases",
     "near_threshold",
     "hip_hike",
+    "lateral_shift_travel_widths",
+    "peak_lateral_shift_widths",
     "max_lateral_shift_widths",
     "trunk_lean_at_peak_deg",
 )

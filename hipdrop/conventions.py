@@ -16,9 +16,14 @@ Signs used throughout hipdrop:
   side is lower than the stance side. Negative values are hip hike.
 - ``trunk_lean_deg``: trunk axis (mid-hip to mid-shoulder) against the image vertical, positive
   toward the subject's LEFT; per stance phase it is re-signed positive toward the stance side.
-- ``lateral_shift_widths``: pelvis centre displacement from its baseline position in pelvis
-  widths (hip-to-hip distance), positive toward the subject's LEFT; per stance phase re-signed
-  positive toward the stance side.
+- ``lateral_shift_widths`` (frames): during single-leg stance, the pelvis centre's offset from
+  the stance ankle along the subject's left-right axis, in pelvis widths, POSITIVE when the
+  pelvis is on the stance side of the foot (the hip pushed out over it). Per side:
+  ``lateral_shift_travel_widths`` is how far it moves during the phase (+ toward the stance
+  side), ``peak_lateral_shift_widths`` its most stance-side value, ``travel_from_standing_widths``
+  the pelvis's largest travel toward the stance side from quiet standing in the same clip. Gait
+  steps keep their own per-step ``lateral_shift_widths`` (pelvis against the walking path) and
+  its ``max_lateral_shift_widths``.
 """
 
 from __future__ import annotations

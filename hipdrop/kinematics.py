@@ -52,21 +52,6 @@ def clip_left_sign(tracks: LandmarkTracks) -> float:
     return 1.0 if np.nanmedian(subject_left_sign(tracks)) >= 0 else -1.0
 
 
-def trunk_lean_deg(tracks: LandmarkTracks) -> np.ndarray:
-    """Trunk axis (mid-hip to mid-shoulder) against the image vertical, + toward subject's left."""
-    axis = _mid(tracks, "shoulder") - _mid(tracks, "hip")
-    toward_left = axis[:, 0] * subject_left_sign(tracks)
-    return np.degrees(np.arctan2(toward_left, -axis[:, 1]))
-
-
-def lateral_shift_widths(
-    tracks: LandmarkTracks, reference_x_px: float, pelvis_width_px: float
-) -> np.ndarray:
-    """Pelvis-centre displacement from ``reference_x_px``, in pelvis widths, + toward left."""
-    centre_x = _mid(tracks, "hip")[:, 0]
-    return (centre_x - reference_x_px) * subject_left_sign(tracks) / pelvis_width_px
-
-
 def stature_px(tracks: LandmarkTracks) -> np.ndarray:
     """Approximate standing height in pixels: floor (lower heel) to nose, divided by 0.93.
 

@@ -47,6 +47,46 @@ def _hold_time_s(time_s: np.ndarray, drop_deg: np.ndarray, fall_deg: float, sett
     return float(elapsed[above[0]]), True
 
 
+def _shift_over_foot(shift_widths: np.ndarray) -> dict[str, float]:
+    """The lateral shift over the stance foot during a phase: its peak (+ the pelvis on the
+    stance side of the foot), its range, and how far it moved from the phase's start (+ toward
+    the stance side), in pelvis widths."""
+    finite = shift_widths[np.isfinite(shift_widths)]
+    if finite.size == 0:
+        nan = float("nan")
+        return {
+            "peak_lateral_shift_widths": nan,
+            "lateral_shift_range_widths": nan,
+            "lateral_shift_travel_widths": nan,
+        }
+    extreme = finite[np.argmax(np.abs(finite - finite[0]))]
+    return {
+        "peak_lateral_shift_widths": float(finite.max()),
+        "lateral_shift_range_widths": float(finite.max() - finite.min()),
+        "lateral_shift_travel_widths": float(extreme - finite[0]),
+    }
+
+
+def _travel_from_standing_widths(
+    part: pd.DataFrame, baseline: Baseline | None, sign: float
+) -> float:
+    """The pelvis centre's largest travel toward the stance side from where it stood in quiet
+    standing in this clip, in pelvis widths; NaN without such a baseline (a separate baseline
+    clip's image position says nothing about this clip's)."""
+    if baseline is None or baseline.pelvis_x_px is None:
+        return float("nan")
+    width = float(np.nanmedian(part["hip_width_px"]))
+    travel = (part["pelvis_left_px"].to_numpy() - baseline.pelvis_x_px) * sign / width
+    return float(np.nanmax(travel)) if np.isfinite(travel).any() else float("nan")
+
+
+def _pelvis_width_cm(part: pd.DataFrame, px_per_cm: float) -> float:
+    """The pelvis width in centimetres: its image length, unforeshortened by the turn."""
+    turn = np.radians(part["off_axis_deg"].to_numpy(dtype=float))
+    true_px = part["hip_width_px"].to_numpy(dtype=float) / np.cos(turn)
+    return float(np.nanmedian(true_px) / px_per_cm)
+
+
 def phase_metrics(
     frames: pd.DataFrame,
     phases: pd.DataFrame,
@@ -58,7 +98,8 @@ def phase_metrics(
     """One row per stance phase: peak/mean drop, hike, lateral shift, trunk lean, hold time.
 
     The first and last ``edge_s`` of a phase (foot leaving and reaching the floor) are left out
-    of the drop metrics: that is weight transfer, not stance.
+    of the drop metrics: that is weight transfer, not stance. The lateral shift over the stance
+    foot is measured over the whole phase.
     """
     rows = []
     lean_offset = baseline.trunk_lean_deg if baseline else 0.0
@@ -74,13 +115,11 @@ def phase_metrics(
             rows.append(row)
             continue
         peak_at = int(np.nanargmax(drop))
-        width = float(np.nanmedian(part["hip_width_px"]))
-        if baseline is not None and baseline.pelvis_x_px is not None:
-            reference_x = baseline.pelvis_x_px
-        else:
-            reference_x = float(part["pelvis_left_px"].dropna().iloc[0])
-        shift_px = (part["pelvis_left_px"].to_numpy() - reference_x) * sign
-        shift_widths = np.nanmax(shift_px) / width
+        # The whole phase: the shift over the foot happens as the weight goes onto it.
+        over_foot = _shift_over_foot(part["lateral_shift_widths"].to_numpy())
+        over_foot["travel_from_standing_widths"] = _travel_from_standing_widths(
+            part, baseline, sign
+        )
         hold_s, fell = _hold_time_s(part["time_s"].to_numpy(), drop, thresholds.fall_deg)
         row.update(
             peak_drop_deg=float(drop[peak_at]),
@@ -88,10 +127,14 @@ def phase_metrics(
             peak_drop_s=float(part["time_s"].iloc[peak_at]),
             mean_drop_deg=float(np.nanmean(drop)),
             peak_hike_deg=float(max(0.0, np.nanmax(-drop))),
-            max_lateral_shift_widths=float(shift_widths),
-            max_lateral_shift_cm=(
-                float(shift_widths * width / px_per_cm) if px_per_cm else float("nan")
-            ),
+            **over_foot,
+            **{
+                f"{name[: -len('_widths')]}_cm": (
+                    value * _pelvis_width_cm(part, px_per_cm) if px_per_cm else float("nan")
+                )
+                for name, value in over_foot.items()
+                if name.endswith("_widths")
+            },
             trunk_lean_at_peak_deg=float(
                 (part["trunk_lean_deg"].iloc[peak_at] - lean_offset) * sign
             ),
@@ -136,8 +179,7 @@ def side_summary(
             "peak_drop_s": float(worst["peak_drop_s"]),
             "peak_hike_deg": float(mine["peak_hike_deg"].max()),
             "hip_hike": bool(mine["peak_hike_deg"].max() >= thresholds.hike_threshold_deg),
-            "max_lateral_shift_widths": float(mine["max_lateral_shift_widths"].max()),
-            "max_lateral_shift_cm": _none_if_nan(mine["max_lateral_shift_cm"].max()),
+            **_shift_summary(mine),
             "trunk_lean_at_peak_deg": float(worst["trunk_lean_at_peak_deg"]),
             "hold_s": float(mine["hold_s"].min()),
             "pelvis_fell": bool(mine["pelvis_fell"].any()),
@@ -147,6 +189,26 @@ def side_summary(
             ),
         }
     return sides
+
+
+def _shift_summary(phases: pd.DataFrame) -> dict[str, float | None]:
+    """Per side: the highest peak and widest range of the shift over the stance foot, the
+    travel of the phase that travelled furthest (widths, and cm where known), and the largest
+    travel from quiet standing."""
+    out: dict[str, float | None] = {
+        "travel_from_standing_widths": _none_if_nan(phases["travel_from_standing_widths"].max())
+    }
+    for unit in ("widths", "cm"):
+        travel = phases[f"lateral_shift_travel_{unit}"].astype(float)
+        furthest = travel.abs().idxmax() if travel.notna().any() else None
+        out[f"peak_lateral_shift_{unit}"] = _none_if_nan(phases[f"peak_lateral_shift_{unit}"].max())
+        out[f"lateral_shift_range_{unit}"] = _none_if_nan(
+            phases[f"lateral_shift_range_{unit}"].max()
+        )
+        out[f"lateral_shift_travel_{unit}"] = (
+            None if furthest is None else _none_if_nan(travel[furthest])
+        )
+    return out
 
 
 def _none_if_nan(value: float) -> float | None:

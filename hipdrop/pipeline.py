@@ -17,6 +17,7 @@ from hipdrop.events.gait import detect_gait_events
 from hipdrop.events.single_leg import SingleLegParams, detect_single_leg_stance
 from hipdrop.geometry import CameraGeometry, FrontalGeometry, frontal_geometry
 from hipdrop.geometry.camera import level_xy
+from hipdrop.geometry.frontal_plane import frontal_trunk_lean_deg, stance_shift_widths
 from hipdrop.geometry.view_checks import (
     camera_summary,
     estimate_camera,
@@ -31,7 +32,6 @@ from hipdrop.kinematics import (
     pelvic_obliquity_deg,
     stature_px,
     subject_left_sign,
-    trunk_lean_deg,
 )
 from hipdrop.metrics import add_drop_columns, asymmetry_deg, phase_metrics, side_summary
 from hipdrop.pose import PoseSettings, estimate_pose
@@ -83,15 +83,20 @@ ProgressCallback = Callable[[int, int], None]
 
 
 def frame_table(
-    tracks: LandmarkTracks, level: LandmarkTracks, labels: np.ndarray, view: FrontalGeometry
+    tracks: LandmarkTracks,
+    level: LandmarkTracks,
+    labels: np.ndarray,
+    camera: CameraGeometry,
+    view: FrontalGeometry,
 ) -> pd.DataFrame:
     """Per-frame kinematics of cleaned tracks (the body of ``frames.csv``).
 
     ``pelvic_obliquity_deg`` is the raw image angle of the hip line; ``frontal_obliquity_deg``
     the pelvis's tilt in 3D with the camera's roll and pitch and the subject's turn undone
-    (blank where the view is too oblique to undo). Everything after uses the latter. Trunk lean
-    and the pelvis's sideways position come from ``level``: the tracks turned so that gravity
-    is image-down.
+    (blank where the view is too oblique to undo). Everything after uses the latter. Trunk
+    lean and the lateral shift over the stance foot are measured in the subject's frontal
+    plane (see geometry/frontal_plane.py); the pelvis's sideways position in the image comes
+    from ``level``, the tracks turned so that gravity is image-down.
     """
     left_sign = subject_left_sign(level)
     obliquity = pelvic_obliquity_deg(tracks)
@@ -100,6 +105,10 @@ def frame_table(
     outliers = rolling_outliers(obliquity, tracks.time_s, OUTLIER_WINDOW_S, OUTLIER_DEG)
     obliquity[outliers] = np.nan
     frontal = np.where(outliers, np.nan, view.frontal_obliquity_deg)
+    # Where the view is too oblique for the pelvis's tilt, it is for the trunk and shift too.
+    too_oblique = ~np.isfinite(view.frontal_obliquity_deg)
+    lean = frontal_trunk_lean_deg(tracks.xy_px, tracks.world_m, camera, view)
+    shift = stance_shift_widths(tracks.xy_px, labels, camera, view)
     pelvis_x = 0.5 * (level.point("left", "hip")[:, 0] + level.point("right", "hip")[:, 0])
     return pd.DataFrame(
         {
@@ -111,7 +120,8 @@ def frame_table(
             "off_axis_deg": view.off_axis_deg,
             "geometry_sd_deg": view.geometry_sd_deg,
             "stance_leg": labels,
-            "trunk_lean_deg": trunk_lean_deg(level),
+            "trunk_lean_deg": np.where(too_oblique, np.nan, lean),
+            "lateral_shift_widths": np.where(too_oblique, np.nan, shift),
             "hip_width_px": hip_width_px(tracks),
             "pelvis_left_px": pelvis_x * left_sign,
         }
@@ -236,9 +246,8 @@ def _clip_baseline(
         cleaned, labels == "both", scene_lines(path, tracks.xy_px), None, focal_length_mm
     )
     view = frontal_geometry(cleaned.xy_px, cleaned.world_m, cleaned.time_s, camera)
-    baseline = baseline_from_clip(
-        labels, view.frontal_obliquity_deg, trunk_lean_deg(cleaned), path.name, camera
-    )
+    lean = frontal_trunk_lean_deg(cleaned.xy_px, cleaned.world_m, camera, view)
+    baseline = baseline_from_clip(labels, view.frontal_obliquity_deg, lean, path.name, camera)
     if baseline is not None:
         return baseline, camera, None
     turn = float(np.nanmedian(view.off_axis_deg)) if np.isfinite(view.off_axis_deg).any() else 0
@@ -314,7 +323,7 @@ def analyse_tracks(
     view_geometry = frontal_geometry(
         cleaned.tracks.xy_px, cleaned.tracks.world_m, cleaned.tracks.time_s, camera
     )
-    frames = frame_table(cleaned.tracks, level, labels, view_geometry)
+    frames = frame_table(cleaned.tracks, level, labels, camera, view_geometry)
     if gait and baseline is None:
         baseline = stride_reference(frames, events)
     if baseline is None:

@@ -37,7 +37,31 @@ def verdict_sentence(side: str, info: dict, threshold_deg: float) -> str:
         text += " This is within measurement uncertainty of the threshold."
     if info.get("hip_hike"):
         text += f" Hip hike of the {other} side up to {info['peak_hike_deg']:.1f}°."
-    return text
+    return text + shift_sentence(info)
+
+
+def shift_sentence(info: dict) -> str:
+    """The lateral-shift answer for one stance side, in words: how far the pelvis moves and
+    which way, and whether it ever gets over the stance foot. Empty without a measurement."""
+    travel = info.get("lateral_shift_travel_widths")
+    peak = info.get("peak_lateral_shift_widths")
+    if travel is None or peak is None:
+        return ""
+    way = "toward" if travel >= 0 else "away from"
+    cm = info.get("lateral_shift_travel_cm")
+    size = f"{abs(travel):.1f} pelvis widths" + (f" ({abs(cm):.0f} cm)" if cm is not None else "")
+    over = (
+        "it passes over the stance foot"
+        if peak >= 0
+        else (
+            "it never passes over the stance foot (the pelvis centre stays "
+            f"{-peak:.1f} pelvis widths or more to the inside of it)"
+        )
+    )
+    return (
+        f" The pelvis moves {size} {way} the stance side; {over}. No validated threshold "
+        "exists for lateral shift in 2D video."
+    )
 
 
 @dataclass

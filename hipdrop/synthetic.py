@@ -52,6 +52,11 @@ class SyntheticTrial:
     hip_half_width_px: float = 45.0
     image_size_px: tuple[int, int] = (1080, 1920)
     lift_legs: float = 0.3  # swing ankle lift, in leg lengths
+    #: Sideways travel of the body over the standing foot during each stance phase, in pelvis
+    #: widths, + toward the stance side (ramped like the drop). At rest the pelvis centre is
+    #: half a width to the inside of each ankle, so the true ``lateral_shift_widths`` is
+    #: -0.5 + shift_widths at the end of the ramp.
+    shift_widths: float = 0.0
     noise_px: float = 0.0
     seed: int = 0
 
@@ -105,6 +110,11 @@ def synthetic_single_leg(trial: SyntheticTrial | None = None) -> LandmarkTracks:
         sense = 1.0 if side == "left" else -1.0  # left stance: right hip (image left) goes down
         for t in np.flatnonzero(weight):
             xy[t, swing] = _rotate(xy[t, swing], pivot[t], sense * drop * weight[t])
+        # The body moves over the standing foot; the foot stays where it stands.
+        moving = np.ones(N_LANDMARKS, bool)
+        moving[[LANDMARK_INDEX[f"{side}_{part}"] for part in ("ankle", "heel", "foot_index")]] = 0
+        toward_stance = 1.0 if side == "left" else -1.0  # the subject's left is image +x
+        xy[:, moving, 0] += (toward_stance * trial.shift_widths * 2 * unit * weight)[:, None]
     # Resting asymmetry (left hip higher), then camera roll of the whole image.
     left_hip = LANDMARK_INDEX["left_hip"]
     right_hip = LANDMARK_INDEX["right_hip"]
@@ -117,7 +127,8 @@ def synthetic_single_leg(trial: SyntheticTrial | None = None) -> LandmarkTracks:
         xy = xy + np.random.default_rng(trial.seed).normal(0, trial.noise_px, xy.shape)
     world = np.zeros((n, N_LANDMARKS, 3))
     world[..., :2] = (xy - xy[:, [left_hip, right_hip]].mean(axis=1, keepdims=True)) / 400.0
-    world[..., 0] *= -1  # MediaPipe world x runs toward the subject's left... mirrored in front
+    # MediaPipe's world axes are the camera's (x right, y down): on the multicam front camera
+    # its hip line points the way the calibrated 3D one does in camera coordinates.
     return LandmarkTracks(
         time_s=time_s,
         xy_px=xy,

@@ -137,7 +137,9 @@ def test_spliced_frames_are_excluded_and_counted(clips, single_pass, mirror_pass
     spliced_frames = np.r_[8 : 8 + N_CLOSE_UP, 40 + N_CLOSE_UP : 40 + N_CLOSE_UP + N_BLACK]
     reasons = spliced_run.frames["excluded"].to_numpy()
     assert (reasons[spliced_frames] != "").all()
-    assert set(reasons[spliced_frames]) <= {"no_pose", "close_up", "scene_cut"}
+    # Any exclusion reason is fair for a close-up (a fresh machine once found the hips out of
+    # sight there); what matters is that every spliced frame is excluded.
+    assert set(reasons[spliced_frames]) <= {"no_pose", "close_up", "scene_cut", "hips_not_visible"}
     # At most a frame or two of the real clip next to a cut, while pose finds the body again.
     assert N_BLACK + N_CLOSE_UP <= sum(spliced["quality"]["excluded_frames"].values()) <= 25
     assert spliced["quality"]["usable_fraction"] == pytest.approx(1 - (reasons != "").mean())

@@ -121,3 +121,33 @@ def test_camera_geometry_is_reported(analysed) -> None:
         assert found["roll_deg"] == pytest.approx(-2.7, abs=2.0)
         assert found["pitch_deg"] == pytest.approx(pitch, abs=8.0)
         assert found["method"].startswith("scene vertical lines")
+
+
+def test_lateral_shift_and_trunk_lean_match_the_3d_reference(analysed, reference) -> None:
+    """cam_02: the pelvis centre against the left (stance) ankle, and the trunk's sideways
+    lean, both in the subject's frontal plane, against the 3D reference over frames 20-70."""
+    analysis = analysed("cam_02", False)
+    frames = analysis.frames.set_index("frame").loc[FRAMES]
+    truth = reference.loc[FRAMES]
+    stance = (frames["stance_leg"] == "left").to_numpy()
+    assert stance.mean() > 0.5
+    shift = frames["lateral_shift_widths"].to_numpy()[stance]
+    error = shift - truth["lateral_shift_from_left_ankle_widths"].to_numpy()[stance]
+    assert np.isfinite(error).all()
+    assert np.sqrt(np.mean(error**2)) <= 0.3
+    lean = frames["trunk_lean_deg"].to_numpy() - truth["trunk_lean_3d_deg"].to_numpy()
+    assert np.sqrt(np.nanmean(lean**2)) <= 5.0
+    # He moves his pelvis away from the standing (left) leg and never over the left foot.
+    left = analysis.summary["sides"]["left"]
+    assert left["lateral_shift_travel_widths"] < -0.5
+    assert "away from the stance side; it never passes over" in analysis.verdicts[0]
+
+
+def test_oblique_camera_shift_is_blank_or_right(analysed, reference) -> None:
+    analysis = analysed("cam_03", False)
+    frames = analysis.frames.set_index("frame").loc[FRAMES]
+    truth = reference.loc[FRAMES, "lateral_shift_from_left_ankle_widths"].to_numpy()
+    shift = frames["lateral_shift_widths"].to_numpy()
+    given = np.isfinite(shift) & (frames["stance_leg"] == "left").to_numpy()
+    if given.sum() >= 10:
+        assert np.sqrt(np.mean((shift[given] - truth[given]) ** 2)) <= 0.3

@@ -142,3 +142,52 @@ def test_a_stance_phase_never_spans_frames_without_pose() -> None:
     assert list(phases["stance_leg"]) == ["right"]
     assert set(labels[hidden]) == {"none"}
     assert "left" not in set(labels)
+
+
+@pytest.mark.parametrize("drop_deg", [0.0, 7.0])
+@pytest.mark.parametrize("noise_px", [0.0, 0.5])
+@pytest.mark.parametrize("shift_widths", [0.3, -0.4])
+def test_lateral_shift_over_the_stance_foot_is_recovered(shift_widths, noise_px, drop_deg):
+    """The body moves ``shift_widths`` toward (+) or away from (-) the stance side over the
+    standing foot, starting half a width to its inside: the truth per frame is known."""
+    trial = SyntheticTrial(
+        shift_widths=shift_widths,
+        noise_px=noise_px,
+        left_drop_deg=drop_deg,
+        right_drop_deg=drop_deg,
+        seed=3,
+    )
+    analysis = _run(trial)
+    for side, span in (("left", trial.left_stance_s), ("right", trial.right_stance_s)):
+        info = analysis.summary["sides"][side]
+        assert info["lateral_shift_travel_widths"] == pytest.approx(shift_widths, abs=0.02)
+        assert info["peak_lateral_shift_widths"] == pytest.approx(
+            -0.5 + max(shift_widths, 0.0), abs=0.02
+        )
+        held = analysis.frames[
+            (analysis.frames["time_s"] > span[0] + trial.ramp_s + 0.1)
+            & (analysis.frames["time_s"] < span[1] - trial.ramp_s - 0.1)
+        ]
+        assert held["lateral_shift_widths"].median() == pytest.approx(-0.5 + shift_widths, abs=0.02)
+    outside = analysis.frames[analysis.frames["stance_leg"] == "both"]
+    assert outside["lateral_shift_widths"].isna().all()
+    way = "toward" if shift_widths > 0 else "away from"
+    assert f"{abs(shift_widths):.1f} pelvis widths {way} the stance side" in analysis.verdicts[0]
+
+
+def test_lateral_shift_mirrors_to_the_other_side() -> None:
+    tracks = synthetic_single_leg(SyntheticTrial(shift_widths=0.3, right_drop_deg=4.0))
+    original = analyse_tracks(tracks).summary["sides"]
+    mirrored = analyse_tracks(tracks.mirrored()).summary["sides"]
+    for side, other in (("left", "right"), ("right", "left")):
+        for key in ("lateral_shift_travel_widths", "peak_lateral_shift_widths"):
+            assert mirrored[other][key] == pytest.approx(original[side][key], abs=0.01)
+
+
+def test_lateral_shift_is_unchanged_by_camera_roll() -> None:
+    level = _run(SyntheticTrial(shift_widths=0.3, roll_deg=0.0)).summary["sides"]
+    rolled = _run(SyntheticTrial(shift_widths=0.3, roll_deg=8.0)).summary["sides"]
+    for side in ("left", "right"):
+        assert rolled[side]["lateral_shift_travel_widths"] == pytest.approx(
+            level[side]["lateral_shift_travel_widths"], abs=0.02
+        )

@@ -53,6 +53,8 @@ class FrontalGeometry:
     geometry_sd_deg: np.ndarray
     roll_sd_deg: float
     yaw_sd_deg: float  # the turn's assumed error
+    up: np.ndarray  # (3,) gravity's up in camera coordinates
+    left_axis: np.ndarray  # (n, 3) the subject's horizontal left axis in camera coordinates
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -166,14 +168,22 @@ def frontal_geometry(
         geometry_sd_deg=geometry_sd,
         roll_sd_deg=camera.roll_sd_deg,
         yaw_sd_deg=yaw_sd,
+        up=up,
+        left_axis=_axes_for(left, right_hip, camera, yaw, facing, roll, pitch)[1],
     )
 
 
-def _obliquity_for(left, right, camera, yaw_deg, facing, roll_deg, pitch_deg) -> np.ndarray:
-    """Frontal obliquity for a given turn per frame and a given camera roll and pitch."""
+def _axes_for(left, right, camera, yaw_deg, facing, roll_deg, pitch_deg):
+    """Gravity's up (3,) and the subject's horizontal left axis per frame (n, 3), in camera
+    coordinates, for a given turn and camera roll and pitch."""
     up = camera.up_vector(roll_deg, pitch_deg)
     sight, image_right = _horizontal_frame(0.5 * (left + right), camera, up)
     turn = np.radians(yaw_deg)
     lateral = np.where(facing < 0, -1.0, 1.0)[:, None] * image_right
-    h = np.cos(turn)[:, None] * lateral + np.sin(turn)[:, None] * sight
+    return up, np.cos(turn)[:, None] * lateral + np.sin(turn)[:, None] * sight
+
+
+def _obliquity_for(left, right, camera, yaw_deg, facing, roll_deg, pitch_deg) -> np.ndarray:
+    """Frontal obliquity for a given turn per frame and a given camera roll and pitch."""
+    up, h = _axes_for(left, right, camera, yaw_deg, facing, roll_deg, pitch_deg)
     return _tilt_deg(left, right, camera, up, h)

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from hipdrop.conventions import landmark
+from hipdrop.conventions import LEG_SEGMENT, landmark
 from hipdrop.tracks import LandmarkTracks
 
 
@@ -26,6 +26,7 @@ def mirror_averaged(normal: LandmarkTracks, flipped: LandmarkTracks) -> Landmark
     """
     if normal.n_frames != flipped.n_frames:
         raise ValueError("the two pose passes decoded different numbers of frames")
+    flipped = _sides_matched(normal, flipped)
     found = np.isfinite(np.stack([normal.xy_px[..., 0], flipped.xy_px[..., 0]]))
     xy = _mean_of_found(normal.xy_px, flipped.xy_px)
     world = None
@@ -42,6 +43,33 @@ def mirror_averaged(normal: LandmarkTracks, flipped: LandmarkTracks) -> Landmark
         "mirror_disagreement_deg": _hip_line_disagreement_deg(normal, flipped),
     }
     return replace(normal, xy_px=xy, visibility=visibility, world_m=world, meta=meta)
+
+
+#: Body parts whose left and right one pass may exchange on its own: the legs as a block.
+_SIDE_GROUPS = (("hip",), ("shoulder",), LEG_SEGMENT)
+
+
+def _sides_matched(normal: LandmarkTracks, flipped: LandmarkTracks) -> LandmarkTracks:
+    """The flipped pass with, frame by frame, each part's left and right exchanged where that
+    brings it closer to the normal pass.
+
+    Either pass may exchange a subject's legs (or hips) in some frames; averaging a pass that
+    did with one that did not puts both ankles between the two feet (on the multicam balance
+    clip, 170 px from either). Matched first, the average follows the two feet.
+    """
+    xy, visibility = flipped.xy_px.copy(), flipped.visibility.copy()
+    world = None if flipped.world_m is None else flipped.world_m.copy()
+    for parts in _SIDE_GROUPS:
+        left = [landmark("left", part) for part in parts]
+        right = [landmark("right", part) for part in parts]
+        same = np.linalg.norm(normal.xy_px[:, left] - xy[:, left], axis=-1).sum(axis=1)
+        same += np.linalg.norm(normal.xy_px[:, right] - xy[:, right], axis=-1).sum(axis=1)
+        crossed = np.linalg.norm(normal.xy_px[:, left] - xy[:, right], axis=-1).sum(axis=1)
+        crossed += np.linalg.norm(normal.xy_px[:, right] - xy[:, left], axis=-1).sum(axis=1)
+        swap = np.flatnonzero(crossed < same)  # NaN compares False: frames without both stay
+        for array in (a for a in (xy, visibility, world) if a is not None):
+            array[np.ix_(swap, left + right)] = array[np.ix_(swap, right + left)]
+    return replace(flipped, xy_px=xy, visibility=visibility, world_m=world)
 
 
 def _mean_of_found(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -19,7 +19,8 @@ PHASE_REPORT_COLUMNS = [
     ("peak_drop_deg", "Peak drop (°)", 1),
     ("mean_drop_deg", "Mean drop (°)", 1),
     ("peak_hike_deg", "Hike (°)", 1),
-    ("max_lateral_shift_widths", "Shift (pelvis widths)", 2),
+    ("lateral_shift_travel_widths", "Shift travel (pelvis widths)", 2),
+    ("peak_lateral_shift_widths", "Pelvis past foot (widths)", 2),
     ("trunk_lean_at_peak_deg", "Trunk lean (°)", 1),
     ("hold_s", "Held level (s)", 2),
 ]
@@ -104,9 +105,7 @@ def key_numbers(info: dict, summary: dict) -> list[tuple[str, str]]:
     ]
     if info.get("peak_drop_deg") is None:
         return rows
-    shift = f"{fmt(info.get('max_lateral_shift_widths'), 2)} pelvis widths"
-    if info.get("max_lateral_shift_cm") is not None:
-        shift += f" ({fmt(info['max_lateral_shift_cm'])} cm)"
+    shift_rows = _shift_rows(info)
     held = []
     if info.get("hold_s") is not None:  # single-leg holds only; steps have no hold time
         fell = "" if info.get("pelvis_fell") else " (no fall)"
@@ -116,12 +115,46 @@ def key_numbers(info: dict, summary: dict) -> list[tuple[str, str]]:
         ("Mean drop during stance", f"{fmt(info.get('mean_drop_deg'))}°"),
         ("Peak hip hike", f"{fmt(info.get('peak_hike_deg'))}°"),
         ("Trunk lean toward stance leg at peak", f"{fmt(info.get('trunk_lean_at_peak_deg'))}°"),
-        ("Max lateral pelvic shift toward stance leg", shift),
+        *shift_rows,
         *held,
         (
             "Stance phases / total time",
             f"{info.get('n_phases', 0)} / {fmt(info.get('stance_s'))} s",
         ),
+    ]
+
+
+def _shift_rows(info: dict) -> list[tuple[str, str]]:
+    """Lateral shift rows: over the stance foot for single-leg stance, per step for gait."""
+
+    def widths_cm(widths_key: str, cm_key: str) -> str:
+        text = f"{fmt(info.get(widths_key), 2)} pelvis widths"
+        return text + (f" ({fmt(info[cm_key])} cm)" if info.get(cm_key) is not None else "")
+
+    if "lateral_shift_travel_widths" in info:
+        rows = [
+            (
+                "Pelvis travel sideways (+ toward stance side)",
+                widths_cm("lateral_shift_travel_widths", "lateral_shift_travel_cm"),
+            ),
+            (
+                "Pelvis past the stance foot at most",
+                widths_cm("peak_lateral_shift_widths", "peak_lateral_shift_cm"),
+            ),
+        ]
+        if info.get("travel_from_standing_widths") is not None:
+            rows.append(
+                (
+                    "Travel toward stance side since quiet standing",
+                    f"{fmt(info['travel_from_standing_widths'], 2)} pelvis widths",
+                )
+            )
+        return rows
+    return [
+        (
+            "Max lateral pelvic shift toward stance leg",
+            widths_cm("max_lateral_shift_widths", "max_lateral_shift_cm"),
+        )
     ]
 
 
