@@ -44,6 +44,9 @@ def _report_done(analysis, out_dir: Path) -> None:
     print(f"Report: {out_dir / 'report.html'}")
     for line in analysis.verdicts:
         print(f"  {line}")
+    for side, line in analysis.shift_sentences.items():
+        if line:
+            print(f"  {side.capitalize()} stance, lateral shift: {line}")
     for warning in analysis.summary["warnings"]:
         print(f"  note: {warning}")
 

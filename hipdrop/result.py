@@ -37,7 +37,7 @@ def verdict_sentence(side: str, info: dict, threshold_deg: float) -> str:
         text += " This is within measurement uncertainty of the threshold."
     if info.get("hip_hike"):
         text += f" Hip hike of the {other} side up to {info['peak_hike_deg']:.1f}°."
-    return text + shift_sentence(info)
+    return text
 
 
 def shift_sentence(info: dict) -> str:
@@ -59,7 +59,7 @@ def shift_sentence(info: dict) -> str:
         )
     )
     return (
-        f" The pelvis moves {size} {way} the stance side; {over}. No validated threshold "
+        f"The pelvis moves {size} {way} the stance side; {over}. No validated threshold "
         "exists for lateral shift in 2D video."
     )
 
@@ -85,6 +85,13 @@ class Analysis:
         if not self.summary["usable"]:
             return [self.summary["reason"]]
         return [verdict_sentence(s, self.summary["sides"][s], threshold) for s in ("left", "right")]
+
+    @property
+    def shift_sentences(self) -> dict[str, str]:
+        """Per stance side, the lateral-shift answer in words (empty where not measured)."""
+        if not self.summary["usable"]:
+            return {"left": "", "right": ""}
+        return {s: shift_sentence(self.summary["sides"][s]) for s in ("left", "right")}
 
     def plot_obliquity(self, ax: Axes | None = None) -> Figure:
         """Obliquity over time with stance phases shaded and threshold lines."""

@@ -140,7 +140,7 @@ def test_lateral_shift_and_trunk_lean_match_the_3d_reference(analysed, reference
     # He moves his pelvis away from the standing (left) leg and never over the left foot.
     left = analysis.summary["sides"]["left"]
     assert left["lateral_shift_travel_widths"] < -0.5
-    assert "away from the stance side; it never passes over" in analysis.verdicts[0]
+    assert "away from the stance side; it never passes over" in analysis.shift_sentences["left"]
 
 
 def test_oblique_camera_shift_is_blank_or_right(analysed, reference) -> None:

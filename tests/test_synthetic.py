@@ -172,7 +172,10 @@ def test_lateral_shift_over_the_stance_foot_is_recovered(shift_widths, noise_px,
     outside = analysis.frames[analysis.frames["stance_leg"] == "both"]
     assert outside["lateral_shift_widths"].isna().all()
     way = "toward" if shift_widths > 0 else "away from"
-    assert f"{abs(shift_widths):.1f} pelvis widths {way} the stance side" in analysis.verdicts[0]
+    assert (
+        f"{abs(shift_widths):.1f} pelvis widths {way} the stance side"
+        in analysis.shift_sentences["left"]
+    )
 
 
 def test_lateral_shift_mirrors_to_the_other_side() -> None:

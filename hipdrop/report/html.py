@@ -73,6 +73,7 @@ def _context(analysis: Analysis, figures_dir: Path | None) -> dict:
         "verdicts": dict(zip(("left", "right"), analysis.verdicts, strict=False))
         if summary["usable"]
         else {},
+        "shifts": analysis.shift_sentences,
         "refusal": None if summary["usable"] else summary["reason"],
         "figures": figures,
         "side_colours": SIDE_COLOURS,
