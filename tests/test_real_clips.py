@@ -86,6 +86,11 @@ def test_mirrored_clip_swaps_sides(results, name: str) -> None:
         assert (a is None) == (b is None)
         if a is not None:
             assert abs(a - b) <= 1.5, (side, a, b)
+            # The same lateral shift over the stance foot, on the other side.
+            for key in ("lateral_shift_travel_widths", "peak_lateral_shift_widths"):
+                shift_a = original.summary["sides"][side][key]
+                shift_b = mirrored.summary["sides"][other][key]
+                assert abs(shift_a - shift_b) <= 0.1, (side, key, shift_a, shift_b)
 
 
 def test_rotation_moves_obliquity_by_the_roll(results) -> None:
