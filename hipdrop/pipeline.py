@@ -35,7 +35,7 @@ from hipdrop.kinematics import (
 )
 from hipdrop.metrics import add_drop_columns, asymmetry_deg, phase_metrics, side_summary
 from hipdrop.pose import PoseSettings, estimate_pose
-from hipdrop.pose.cache import sha256_memo_dir
+from hipdrop.pose.cache import cache_dir, sha256_memo_dir
 from hipdrop.pose.mirror_pass import mirror_averaged
 from hipdrop.pose.runner import later_pass
 from hipdrop.pose.subject import check_person_hint
@@ -224,6 +224,13 @@ def _check_person(tracks: LandmarkTracks, name: str) -> None:
         )
 
 
+def _scene_of(path: Path, tracks: LandmarkTracks) -> SceneLines:
+    """The clip's straight edges, kept in the pose cache's folder beside its landmarks."""
+    return scene_lines(
+        path, tracks.xy_px, tracks.meta.get("video_sha256"), cache_dir() / "scene-lines"
+    )
+
+
 def _clip_baseline(
     path: Path,
     settings: PoseSettings,
@@ -243,7 +250,7 @@ def _clip_baseline(
     cleaned = clean_tracks(tracks, cleaning).tracks
     labels, _ = detect_single_leg_stance(cleaned, stance)
     camera = estimate_camera(
-        cleaned, labels == "both", scene_lines(path, tracks.xy_px), None, focal_length_mm
+        cleaned, labels == "both", _scene_of(path, tracks), None, focal_length_mm
     )
     view = frontal_geometry(cleaned.xy_px, cleaned.world_m, cleaned.time_s, camera)
     lean = frontal_trunk_lean_deg(cleaned.xy_px, cleaned.world_m, camera, view)
@@ -516,7 +523,7 @@ def analyse(
         session_date=session_date,
         notes=notes,
         task=task,
-        scene=scene_lines(path, tracks.xy_px),
+        scene=_scene_of(path, tracks),
         focal_length_mm=focal_length_mm,
         camera=baseline_camera,
         baseline_problem=baseline_problem,

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from hipdrop.conventions import LEG_SEGMENT, landmark
-from hipdrop.filters import butter_lowpass, filtfilt
 from hipdrop.tracks import LandmarkTracks
 
 _LEFT_LEG = [landmark("left", part) for part in LEG_SEGMENT]
@@ -161,7 +160,9 @@ def lowpass(values: np.ndarray, time_s: np.ndarray, cutoff_hz: float, order: int
     rate_hz = 1.0 / float(np.median(np.diff(time_s)))
     if cutoff_hz >= 0.5 * rate_hz:
         return values.copy()
-    b, a = butter_lowpass(order, cutoff_hz / (0.5 * rate_hz))
+    from scipy.signal import butter, filtfilt  # imported here: the filter alone needs it
+
+    b, a = butter(order, cutoff_hz / (0.5 * rate_hz))
     padlen = 3 * max(len(a), len(b))
     out = values.copy()
     flat = out.reshape(len(out), -1)
@@ -171,7 +172,7 @@ def lowpass(values: np.ndarray, time_s: np.ndarray, cutoff_hz: float, order: int
             if end - start > padlen:
                 columns_by_run.setdefault((start, end), []).append(column)
     for (start, end), columns in columns_by_run.items():
-        flat[start:end, columns] = filtfilt(b, a, flat[start:end, columns])
+        flat[start:end, columns] = filtfilt(b, a, flat[start:end, columns], axis=0)
     return out
 
 

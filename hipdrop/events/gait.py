@@ -45,7 +45,6 @@ import pandas as pd
 from hipdrop.conventions import SIDES, Side, landmark, other_side
 from hipdrop.events.phases import PHASE_COLUMNS, end_time_s
 from hipdrop.kinematics import clip_left_sign
-from hipdrop.peaks import find_peaks
 from hipdrop.signal import fill_gaps, lowpass
 from hipdrop.tracks import LandmarkTracks
 
@@ -128,6 +127,8 @@ def _foot_signals(
     spread = 0.0
     if np.isfinite(both).any():
         spread = np.nanpercentile(both, 95) - np.nanpercentile(both, 5)
+    from scipy.signal import find_peaks  # imported here: only gait events need it
+
     feet = {}
     for side in SIDES:
         heel = heels[side]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +18,8 @@ WORKING_LONG_SIDE_PX = 960
 PADDING_LEVEL = 12
 #: The subject's landmark box is grown by this fraction before its edges are ignored.
 SUBJECT_MARGIN = 0.15
+#: Bump when the segments found change meaning, so that cached ones are not reused.
+SCENE_LINES_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -53,18 +58,53 @@ def _away_from_border(segments: np.ndarray, box, margin_px: float) -> np.ndarray
     return ~near
 
 
-def scene_lines(path: Path, subject_xy_px: np.ndarray) -> SceneLines:
+def _sample_frames(n_frames: int) -> np.ndarray:
+    return np.linspace(0, max(n_frames - 1, 0), N_SAMPLE_FRAMES).astype(int)
+
+
+def scene_lines(
+    path: Path,
+    subject_xy_px: np.ndarray,
+    video_sha256: str | None = None,
+    cache: Path | None = None,
+) -> SceneLines:
     """Line segments from a few frames spread over the clip, the subject's area left out.
 
-    ``subject_xy_px``: the subject's (n_frames, 33, 2) landmarks, NaN where not found.
+    ``subject_xy_px``: the subject's (n_frames, 33, 2) landmarks, NaN where not found. Seeking
+    to the frames costs up to seconds on a long clip, so with ``cache`` (a folder) and the
+    clip's ``video_sha256`` the segments are kept there, keyed by the clip and the subject's
+    place in the sampled frames.
     """
+    if cache is None or video_sha256 is None:
+        return _detect(path, subject_xy_px)
+    subject = np.round(subject_xy_px[_sample_frames(len(subject_xy_px))]).tobytes()
+    key = hashlib.sha256(f"{video_sha256}:{SCENE_LINES_VERSION}:".encode() + subject).hexdigest()[
+        :32
+    ]
+    file = cache / f"{key}.npz"
+    try:
+        with np.load(file) as stored:
+            return SceneLines(stored["segments_px"], tuple(stored["content_box_px"].tolist()))
+    except (OSError, KeyError, ValueError):
+        pass  # not cached yet (or unreadable): detect afresh
+    found = _detect(path, subject_xy_px)
+    cache.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=cache, suffix=".npz.part")
+    with os.fdopen(handle, "wb") as out:
+        np.savez(out, segments_px=found.segments_px, content_box_px=np.array(found.content_box_px))
+    os.replace(temporary, file)
+    return found
+
+
+def _detect(path: Path, subject_xy_px: np.ndarray) -> SceneLines:
+    """Detect the segments in the sampled frames (see :func:`scene_lines`)."""
     cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
     detector = cv2.createLineSegmentDetector()
     n_frames = len(subject_xy_px)
     found, boxes = [], []
     try:
-        for index in np.linspace(0, max(n_frames - 1, 0), N_SAMPLE_FRAMES).astype(int):
+        for index in _sample_frames(n_frames):
             cap.set(cv2.CAP_PROP_POS_FRAMES, int(index))
             ok, image = cap.read()
             if not ok:
