@@ -435,10 +435,15 @@ def _reference(reference: list[MocapEvent], side: str, kind: str) -> list[int]:
     return [e.frame for e in reference if e.side == side and e.kind == kind]
 
 
+def _match_window(trial: MocapTrial) -> int:
+    """Frames within which a detection is a reference event's own (early or late)."""
+    return max(TOLERANCE_FRAMES, round(MATCH_WINDOW_S * trial.rate_hz))
+
+
 def _event_scores(trial: MocapTrial, markers: dict[str, str], events) -> dict:
     """Per event kind: reference count, detections within tolerance, offsets, spurious ones."""
     scores: dict = {}
-    match_window = max(TOLERANCE_FRAMES, round(MATCH_WINDOW_S * trial.rate_hz))
+    match_window = _match_window(trial)
     for kind, label in _EVENT_LABELS:
         hits, count, offsets, spurious = 0, 0, [], 0
         contact_hits, label_minus_contact = 0, []
@@ -461,6 +466,7 @@ def _event_scores(trial: MocapTrial, markers: dict[str, str], events) -> dict:
         scores[f"{label}_detected"] = int((events["kind"] == kind).sum())
         scores[f"{label}_within_{TOLERANCE_FRAMES}_frames"] = hits
         scores[f"{label}_offsets_frames"] = offsets
+        scores.update(_timing_ms(label, offsets, trial.rate_hz, match_window))
         scores[f"spurious_{label}"] = spurious
         if kind == FOOT_STRIKE:
             scores[f"foot_strikes_within_{TOLERANCE_FRAMES}_frames_of_marker_contact"] = (
@@ -470,7 +476,26 @@ def _event_scores(trial: MocapTrial, markers: dict[str, str], events) -> dict:
     return scores
 
 
-def _plate_scores(reference: list[MocapEvent] | None, events) -> dict:
+def _timing_ms(label: str, offsets: list, rate_hz: float, match_window: int) -> dict:
+    """Each reference event's timing error in milliseconds (detected minus reference; None
+    where no detection lies within ``match_window`` frames), and the median and 90th
+    percentile of their sizes over the events that were found."""
+    errors = [
+        None if o is None or abs(o) > match_window else round(1000.0 * o / rate_hz, 1)
+        for o in offsets
+    ]
+    found = np.abs([e for e in errors if e is not None])
+    return {
+        f"{label}_errors_ms": errors,
+        f"{label}_missed": sum(e is None for e in errors),
+        f"{label}_median_abs_error_ms": float(np.median(found)) if found.size else None,
+        f"{label}_p90_abs_error_ms": float(np.percentile(found, 90)) if found.size else None,
+    }
+
+
+def _plate_scores(
+    reference: list[MocapEvent] | None, events, rate_hz: float, match_window: int
+) -> dict:
     """Per event kind: force-plate events, detections within tolerance and offsets (detected
     minus plate, in reference order); all None where the file has no force plates."""
     scores: dict = {
@@ -483,6 +508,7 @@ def _plate_scores(reference: list[MocapEvent] | None, events) -> dict:
         keys.append(f"{label}_force_plate_offsets_frames")
         if reference is None:
             scores.update(dict.fromkeys(keys))
+            scores.update(dict.fromkeys(_timing_ms(f"{label}_force_plate", [], 1.0, 0)))
             continue
         count, hits, offsets = 0, 0, []
         for side in _SIDE_CODES:
@@ -491,6 +517,7 @@ def _plate_scores(reference: list[MocapEvent] | None, events) -> dict:
             side_hits, side_offsets = _match(frames, detected, TOLERANCE_FRAMES)
             count, hits, offsets = count + len(frames), hits + side_hits, offsets + side_offsets
         scores.update(zip(keys, (count, hits, offsets), strict=True))
+        scores.update(_timing_ms(f"{label}_force_plate", offsets, rate_hz, match_window))
     return scores
 
 
@@ -546,7 +573,7 @@ def validate_mocap(
         "markers": markers,
         **view,
         **_event_scores(trial, markers, events),
-        **_plate_scores(plate_events(trial, markers), events),
+        **_plate_scores(plate_events(trial, markers), events, trial.rate_hz, _match_window(trial)),
     }
 
 
@@ -663,12 +690,24 @@ def _summary(result: dict) -> str:
         if count:
             lines.append(
                 f"  {name}: {result[f'{label}_within_{TOLERANCE_FRAMES}_frames']}/{count} within "
-                f"{TOLERANCE_FRAMES} frames, {result[f'spurious_{label}']} spurious"
+                f"{TOLERANCE_FRAMES} frames, {result[f'spurious_{label}']} spurious; "
+                + _timing_text(result, label)
             )
         else:
             lines.append(f"  {name}: no reference events in this trial")
     lines.append(_plate_summary(result))
     return "\n".join(lines)
+
+
+def _timing_text(result: dict, label: str) -> str:
+    """'timing error median X ms, 90th percentile Y ms' (or that none was found)."""
+    median = result[f"{label}_median_abs_error_ms"]
+    if median is None:
+        return "none found"
+    return (
+        f"timing error median {median:.0f} ms, 90th percentile "
+        f"{result[f'{label}_p90_abs_error_ms']:.0f} ms"
+    )
 
 
 def _plate_summary(result: dict) -> str:

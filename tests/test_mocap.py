@@ -20,6 +20,7 @@ from hipdrop.io.mocap import (
 )
 from hipdrop.validation import (
     _spurious,
+    _summary,
     marker_contact_frames,
     marker_map,
     plate_events,
@@ -272,3 +273,25 @@ def test_cli_prints_one_json_object(capsys) -> None:
 def test_cli_reports_user_errors(tmp_path, capsys) -> None:
     assert main(["validate-mocap", str(tmp_path / "absent.trc")]) == 1
     assert "no such" in capsys.readouterr().err
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("name", [FULLBODY, CGM24])
+@pytest.mark.parametrize("camera", ["anterior", "posterior"])
+def test_event_timing_is_reported_in_milliseconds(name: str, camera: str) -> None:
+    """Each event's timing error in ms is its frame offset at the trial's rate; force-plate
+    contacts are all found within 2 frames (20 ms at 100 Hz), and the median error against the
+    lab's labels is within 20 ms (issue 16's targets; the 90th-percentile 40 ms is not yet met
+    for foot offs of the full-body file and strikes of the CGM2.4 file: 50-54 ms)."""
+    result = _walk(name, camera)
+    frame_ms = 1000.0 / result["rate_hz"]
+    for label in ("foot_strikes", "foot_offs"):
+        offsets, errors = result[f"{label}_offsets_frames"], result[f"{label}_errors_ms"]
+        assert len(errors) == result[f"{label}_reference"]
+        for offset, error in zip(offsets, errors, strict=True):
+            assert error is None or error == pytest.approx(offset * frame_ms)
+        assert result[f"{label}_median_abs_error_ms"] <= 20.0
+        plate = result[f"{label}_force_plate_errors_ms"]
+        assert plate and None not in plate
+        assert max(abs(e) for e in plate) <= 2 * frame_ms
+    assert "timing error median" in _summary(result)
