@@ -54,6 +54,7 @@ from hipdrop.steps import (
     steps_for_summary,
     stride_reference,
 )
+from hipdrop.summary_schema import SUMMARY_SCHEMA_VERSION
 from hipdrop.task import check_task, choose_task
 from hipdrop.thresholds import load_thresholds
 from hipdrop.tracks import LandmarkTracks
@@ -65,7 +66,6 @@ from hipdrop.usability import (
     exclusion_warning,
 )
 
-SUMMARY_SCHEMA_VERSION = "1.0"
 #: A clip where pose finds the hips in fewer frames than this is "no person".
 MIN_POSE_FRACTION = 0.3
 

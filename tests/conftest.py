@@ -43,3 +43,24 @@ def _private_pose_cache(tmp_path_factory: pytest.TempPathFactory):
 def video():
     """``video("anterior_...mp4")`` -> path in the shared data folder."""
     return lambda name: require_data(f"video/{name}")
+
+
+@pytest.fixture(autouse=True)
+def _every_summary_follows_the_schema(monkeypatch: pytest.MonkeyPatch):
+    """Every analysis a test makes has its summary (as JSON would carry it) validated against
+    the published schema, hipdrop/data/summary.schema.json."""
+    import json
+
+    import jsonschema
+
+    from hipdrop import pipeline
+    from hipdrop.result import Analysis
+    from hipdrop.summary_schema import summary_schema
+
+    validator = jsonschema.Draft202012Validator(summary_schema())
+
+    def validated(**fields) -> Analysis:
+        validator.validate(json.loads(json.dumps(fields["summary"])))
+        return Analysis(**fields)
+
+    monkeypatch.setattr(pipeline, "Analysis", validated)

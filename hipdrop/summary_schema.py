@@ -1,0 +1,19 @@
+"""The published JSON Schema of ``summary.json`` and its version."""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+
+#: Changes with any change of meaning of ``summary.json``; the schema's ``schema_version``.
+#: 2.0: obliquity is the frontal tilt with the camera's view undone; ``camera``; lateral shift
+#: over the stance foot.
+SUMMARY_SCHEMA_VERSION = "2.0"
+
+
+@functools.cache
+def summary_schema() -> dict:
+    """The JSON Schema (draft 2020-12) every ``summary.json`` of this version follows."""
+    text = resources.files("hipdrop").joinpath("data/summary.schema.json").read_text("utf-8")
+    return json.loads(text)
