@@ -227,7 +227,11 @@ def _check_person(tracks: LandmarkTracks, name: str) -> None:
 def _scene_of(path: Path, tracks: LandmarkTracks) -> SceneLines:
     """The clip's straight edges, kept in the pose cache's folder beside its landmarks."""
     return scene_lines(
-        path, tracks.xy_px, tracks.meta.get("video_sha256"), cache_dir() / "scene-lines"
+        path,
+        tracks.xy_px,
+        tracks.time_s,
+        tracks.meta.get("video_sha256"),
+        cache_dir() / "scene-lines",
     )
 
 

@@ -11,15 +11,18 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-#: Frames sampled across the clip, and the working resolution for the line detector.
+#: Frames sampled, spread over the clip's first ``SAMPLE_WINDOW_S`` (decoded in one pass: on a
+#: clip with few keyframes, seeking to each costs twice as long), and the working resolution
+#: for the line detector.
 N_SAMPLE_FRAMES = 4
+SAMPLE_WINDOW_S = 10.0
 WORKING_LONG_SIDE_PX = 960
 #: Rows and columns darker than this are padding around the real picture.
 PADDING_LEVEL = 12
 #: The subject's landmark box is grown by this fraction before its edges are ignored.
 SUBJECT_MARGIN = 0.15
 #: Bump when the segments found change meaning, so that cached ones are not reused.
-SCENE_LINES_VERSION = 1
+SCENE_LINES_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -58,26 +61,30 @@ def _away_from_border(segments: np.ndarray, box, margin_px: float) -> np.ndarray
     return ~near
 
 
-def _sample_frames(n_frames: int) -> np.ndarray:
-    return np.linspace(0, max(n_frames - 1, 0), N_SAMPLE_FRAMES).astype(int)
+def _sample_frames(time_s: np.ndarray) -> np.ndarray:
+    """Indices of the sampled frames: spread over the first ``SAMPLE_WINDOW_S`` of the clip."""
+    last = int(np.searchsorted(time_s, time_s[0] + SAMPLE_WINDOW_S, side="right")) - 1
+    return np.unique(np.linspace(0, max(last, 0), N_SAMPLE_FRAMES).astype(int))
 
 
 def scene_lines(
     path: Path,
     subject_xy_px: np.ndarray,
+    time_s: np.ndarray,
     video_sha256: str | None = None,
     cache: Path | None = None,
 ) -> SceneLines:
-    """Line segments from a few frames spread over the clip, the subject's area left out.
+    """Line segments from a few frames of the clip, the subject's area left out.
 
-    ``subject_xy_px``: the subject's (n_frames, 33, 2) landmarks, NaN where not found. Seeking
-    to the frames costs up to seconds on a long clip, so with ``cache`` (a folder) and the
-    clip's ``video_sha256`` the segments are kept there, keyed by the clip and the subject's
-    place in the sampled frames.
+    ``subject_xy_px``: the subject's (n_frames, 33, 2) landmarks, NaN where not found, at the
+    frame times ``time_s``. Decoding the frames costs up to a second, so with ``cache`` (a
+    folder) and the clip's ``video_sha256`` the segments are kept there, keyed by the clip and
+    the subject's place in the sampled frames.
     """
+    samples = _sample_frames(time_s)
     if cache is None or video_sha256 is None:
-        return _detect(path, subject_xy_px)
-    subject = np.round(subject_xy_px[_sample_frames(len(subject_xy_px))]).tobytes()
+        return _detect(path, subject_xy_px, samples)
+    subject = np.round(subject_xy_px[samples]).tobytes()
     key = hashlib.sha256(f"{video_sha256}:{SCENE_LINES_VERSION}:".encode() + subject).hexdigest()[
         :32
     ]
@@ -87,7 +94,7 @@ def scene_lines(
             return SceneLines(stored["segments_px"], tuple(stored["content_box_px"].tolist()))
     except (OSError, KeyError, ValueError):
         pass  # not cached yet (or unreadable): detect afresh
-    found = _detect(path, subject_xy_px)
+    found = _detect(path, subject_xy_px, samples)
     cache.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=cache, suffix=".npz.part")
     with os.fdopen(handle, "wb") as out:
@@ -96,40 +103,50 @@ def scene_lines(
     return found
 
 
-def _detect(path: Path, subject_xy_px: np.ndarray) -> SceneLines:
-    """Detect the segments in the sampled frames (see :func:`scene_lines`)."""
+def _detect(path: Path, subject_xy_px: np.ndarray, samples: np.ndarray) -> SceneLines:
+    """Detect the segments in the ``samples`` frames (see :func:`scene_lines`)."""
     cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
-    detector = cv2.createLineSegmentDetector()
-    n_frames = len(subject_xy_px)
+    wanted = {int(i) for i in samples}
     found, boxes = [], []
     try:
-        for index in _sample_frames(n_frames):
-            cap.set(cv2.CAP_PROP_POS_FRAMES, int(index))
-            ok, image = cap.read()
+        for index in range(max(wanted, default=-1) + 1):
+            if not cap.grab():
+                break
+            if index not in wanted:
+                continue
+            ok, image = cap.retrieve()
             if not ok:
                 continue
-            gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-            box = _content_box(gray)
+            box, segments = _segments(image)
             boxes.append(box)
-            scale = min(1.0, WORKING_LONG_SIDE_PX / max(gray.shape))
-            small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-            lines = detector.detect(small)[0]
-            if lines is None:
-                continue
-            segments = lines.reshape(-1, 4).astype(np.float64) / scale
-            segments = segments[_away_from_border(segments, box, 4.0 / scale)]
-            points = subject_xy_px[index] if index < n_frames else np.full((1, 2), np.nan)
-            if np.isfinite(points).any():
-                (px0, py0), (px1, py1) = np.nanmin(points, 0), np.nanmax(points, 0)
-                grow_x, grow_y = SUBJECT_MARGIN * (px1 - px0), SUBJECT_MARGIN * (py1 - py0)
-                segments = segments[
-                    _outside(segments, (px0 - grow_x, py0 - grow_y, px1 + grow_x, py1 + grow_y))
-                ]
-            found.append(segments)
+            found.append(_away_from_subject(segments, subject_xy_px[index]))
     finally:
         cap.release()
     if not boxes:
         return SceneLines(np.zeros((0, 4)), (0.0, 0.0, 1.0, 1.0))
     box = tuple(float(v) for v in np.median(np.array(boxes), axis=0))
-    return SceneLines(np.concatenate(found) if found else np.zeros((0, 4)), box)
+    return SceneLines(np.concatenate(found), box)
+
+
+def _segments(image: np.ndarray) -> tuple[tuple[int, int, int, int], np.ndarray]:
+    """The picture's box inside any padding, and its line segments (full-resolution pixels)
+    other than the padding's own edges."""
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    box = _content_box(gray)
+    scale = min(1.0, WORKING_LONG_SIDE_PX / max(gray.shape))
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    lines = cv2.createLineSegmentDetector().detect(small)[0]
+    if lines is None:
+        return box, np.zeros((0, 4))
+    segments = lines.reshape(-1, 4).astype(np.float64) / scale
+    return box, segments[_away_from_border(segments, box, 4.0 / scale)]
+
+
+def _away_from_subject(segments: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Segments outside the subject's landmark box (grown by ``SUBJECT_MARGIN``)."""
+    if not np.isfinite(points).any():
+        return segments
+    (px0, py0), (px1, py1) = np.nanmin(points, 0), np.nanmax(points, 0)
+    grow_x, grow_y = SUBJECT_MARGIN * (px1 - px0), SUBJECT_MARGIN * (py1 - py0)
+    return segments[_outside(segments, (px0 - grow_x, py0 - grow_y, px1 + grow_x, py1 + grow_y))]
