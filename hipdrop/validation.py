@@ -19,25 +19,20 @@ import numpy as np
 
 from hipdrop.conventions import N_LANDMARKS, landmark
 from hipdrop.errors import HipdropError
+from hipdrop.io.marker_names import (
+    SIDE_CODES,
+    asis_obliquity_deg,
+    is_asis,
+    marker_map,
+    markers_found,
+    read_marker_names,
+)
 from hipdrop.io.mocap import FOOT_OFF, FOOT_STRIKE, MocapEvent, MocapTrial, read_mocap
 from hipdrop.tracks import LandmarkTracks
 
 if TYPE_CHECKING:
     from hipdrop.signal import CleanedTracks
 
-#: Marker candidates per landmark (first present wins): Plug-in Gait segment outputs, CGM2.4
-#: joint centres, Plug-in Gait markers, then OpenSim (Hamner) names; "{s}" is L or R.
-#: Hips: PiG's femur proximal points are its hip joint centres, the same model as the PiG
-#: pelvis angles; ASIS only where no hip centre exists (same line orientation, wider).
-MARKER_CANDIDATES: dict[str, tuple[str, ...]] = {
-    "hip": ("{s}FEP", "{s}HJC_CGM_2.4", "{s}HJC", "{s}ASI", "{s}.ASIS"),
-    "knee": ("{s}FEO", "{s}KJC_CGM_2.4", "{s}KJC", "{s}KNE"),
-    "ankle": ("{s}TIO", "{s}AJC_CGM_2.4", "{s}AJC", "{s}ANK"),
-    "heel": ("{s}HEE", "{s}.Heel"),
-    "foot_index": ("{s}TOE", "{s}.Toe.Tip"),
-    "shoulder": ("{s}SHO", "{s}.Acromium"),
-}
-_SIDE_CODES = {"left": "L", "right": "R"}
 #: Events within this many frames of the reference count as found.
 TOLERANCE_FRAMES = 2
 #: A detection within this time of a reference event is that event's (early or late)
@@ -55,6 +50,8 @@ _EVENT_LABELS = ((FOOT_STRIKE, "foot_strikes"), (FOOT_OFF, "foot_offs"))
 MAX_CAMERA_YAW_DEG = 89.0
 MAX_CAMERA_PITCH_DEG = 60.0
 MAX_CAMERA_ROLL_DEG = 45.0
+#: The reference of a trial that has ASIS markers but no pelvic angles.
+ASIS_REFERENCE = "ASIS line"
 #: The turn read from marker-based 3D hips: they are exact up to marker placement.
 EXACT_WORLD_YAW_SD_DEG = 3.0
 #: The obliquity verdict needs the geometry step to give at least this share of the frames.
@@ -161,18 +158,6 @@ def _subject_distance_m(trial: MocapTrial, markers: dict[str, str], camera: Virt
     """Median distance from the camera to the pelvis over the trial."""
     pelvis = 0.5 * (trial.markers_m[markers["left_hip"]] + trial.markers_m[markers["right_hip"]])
     return float(np.nanmedian(np.linalg.norm(pelvis - camera.position_m, axis=1)))
-
-
-def marker_map(trial: MocapTrial) -> dict[str, str]:
-    """Landmark name (e.g. ``left_hip``) -> marker used, for the landmarks the trial has."""
-    found = {}
-    for part, patterns in MARKER_CANDIDATES.items():
-        for side, code in _SIDE_CODES.items():
-            names = tuple(p.format(s=code) for p in patterns)
-            name = trial.first_marker(names)
-            if name is not None:
-                found[f"{side}_{part}"] = name
-    return found
 
 
 def _horizontal(vector: np.ndarray, vertical_axis: int) -> np.ndarray:
@@ -389,7 +374,7 @@ def plate_events(trial: MocapTrial, markers: dict[str, str]) -> list[MocapEvent]
     events = []
     for contact in trial.plate_contacts:
         outline = contact.outline_m[:, horizontal]
-        heels = {s: outside_m(s, "heel", contact.onset_frame, outline) for s in _SIDE_CODES}
+        heels = {s: outside_m(s, "heel", contact.onset_frame, outline) for s in SIDE_CODES}
         side, other = sorted(heels, key=heels.get)
         if heels[other] <= PLATE_MARGIN_M or heels[side] > PLATE_MARGIN_M:
             continue
@@ -447,7 +432,7 @@ def _event_scores(trial: MocapTrial, markers: dict[str, str], events) -> dict:
     for kind, label in _EVENT_LABELS:
         hits, count, offsets, spurious = 0, 0, [], 0
         contact_hits, label_minus_contact = 0, []
-        for side in _SIDE_CODES:
+        for side in SIDE_CODES:
             reference = _reference(trial.events, side, kind)
             detected = _detected(events, side, kind)
             side_hits, side_offsets = _match(reference, detected, TOLERANCE_FRAMES)
@@ -511,7 +496,7 @@ def _plate_scores(
             scores.update(dict.fromkeys(_timing_ms(f"{label}_force_plate", [], 1.0, 0)))
             continue
         count, hits, offsets = 0, 0, []
-        for side in _SIDE_CODES:
+        for side in SIDE_CODES:
             frames = _reference(reference, side, kind)
             detected = _detected(events, side, kind)
             side_hits, side_offsets = _match(frames, detected, TOLERANCE_FRAMES)
@@ -531,26 +516,38 @@ def validate_mocap(
     yaw_deg: float = 0.0,
     pitch_deg: float = 0.0,
     roll_deg: float = 0.0,
+    markers_path: str | Path | None = None,
 ) -> dict:
     """Run the video analysis on a virtual camera's view of a mocap trial; compare with the lab.
 
-    The projected tracks go through the same cleaning, camera geometry (roll and pitch from
-    the body, the true focal length), frontal obliquity and gait-event code as pose tracks
-    from video; ``yaw_deg``, ``pitch_deg`` and ``roll_deg`` place the camera (``place_camera``).
-    Returns the frontal obliquity's RMSE, bias and Pearson r against the reference over the
-    frames the geometry gives (None without a reference), the share of frames given and
-    whether that is enough for a verdict, the same statistics for the raw image angle
-    (``image_angle_*``: what the geometry step corrects) and, per event kind, how many
-    reference events have a detection within ``TOLERANCE_FRAMES`` frames and how many
-    detections have no reference event near them.
-    Strikes are also scored against marker contact (the 3D heel's lowest point near each
-    label), which separates detector error from disagreement among the labels themselves, and
-    both kinds against the file's force plates where it has them (``plate_events``).
+    ``markers_path``: a TOML file naming the markers the built-in names do not find (see
+    :mod:`hipdrop.io.marker_names`). A trial without a pelvic-angle reference whose hips are
+    ASIS markers is compared with the 3D ASIS line. The projected tracks go through the same
+    cleaning, camera geometry (roll and pitch from a virtual room's vertical edges, the true
+    focal length), frontal obliquity and gait-event code as pose tracks from video; ``yaw_deg``,
+    ``pitch_deg`` and ``roll_deg`` place the camera (``place_camera``). Returns the frontal
+    obliquity's RMSE, bias and Pearson r against the reference over the frames the geometry
+    gives (None without a reference), the share of frames given and whether that is enough for a
+    verdict, the same statistics for the raw image angle (``image_angle_*``: what the geometry
+    step corrects) and, per event kind, how many reference events have a detection within
+    ``TOLERANCE_FRAMES`` frames and how many detections have no reference event near them.
+    Strikes are also scored against marker contact (the 3D heel's lowest point near each label),
+    which separates detector error from disagreement among the labels themselves, and both kinds
+    against the file's force plates where it has them (``plate_events``).
     """
     from hipdrop.events.gait import detect_gait_events
 
     trial = read_mocap(path, ik_path, grf_path)
-    markers = marker_map(trial)
+    markers = marker_map(trial, read_marker_names(markers_path) if markers_path else None)
+    if trial.reference is None and is_asis(markers.get("left_hip", "")):
+        trial = replace(
+            trial,
+            obliquity_deg={
+                **trial.obliquity_deg,
+                ASIS_REFERENCE: asis_obliquity_deg(trial, markers),
+            },
+            reference=ASIS_REFERENCE,
+        )
     view, cleaned = view_obliquity(
         trial,
         markers,
@@ -599,7 +596,10 @@ def view_obliquity(
     from hipdrop.signal import CleaningParams, clean_tracks
 
     if "left_hip" not in markers or "right_hip" not in markers:
-        raise HipdropError(f"{trial.source}: no hip centre or ASIS markers found")
+        raise HipdropError(
+            f"{trial.source}: no hip centre or ASIS markers found; {markers_found(trial)}. "
+            'Name them in a TOML file given as --markers, e.g. left_hip = "LASI"'
+        )
     cam = place_camera(
         trial, markers, camera, yaw_deg=yaw_deg, pitch_deg=pitch_deg, roll_deg=roll_deg
     )
@@ -740,6 +740,7 @@ def _run_validate_mocap(args: argparse.Namespace) -> int:
         yaw_deg=args.camera_yaw_deg,
         pitch_deg=args.camera_pitch_deg,
         roll_deg=args.camera_roll_deg,
+        markers_path=args.markers,
     )
     print(json.dumps(result, indent=2) if args.json else _summary(result))
     return 0
@@ -759,6 +760,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("file", type=Path, help="C3D or TRC motion-capture file")
     parser.add_argument("--ik", type=Path, help="OpenSim IK .mot with pelvis_list (reference)")
     parser.add_argument("--grf", type=Path, help="OpenSim ground-force .mot (foot contacts)")
+    parser.add_argument(
+        "--markers",
+        type=Path,
+        metavar="TOML",
+        help='marker labels the built-in names miss, e.g. left_hip = "LASI" (one per line)',
+    )
     parser.add_argument("--camera", choices=("anterior", "posterior"), default="anterior")
     parser.add_argument(
         "--jitter-px", type=float, default=0.0, help="Gaussian landmark noise in pixels (default 0)"

@@ -196,10 +196,11 @@ def read_mot(path: str | Path) -> pd.DataFrame:
     try:
         lines = path.read_text().splitlines()
         end = next(i for i, line in enumerate(lines) if line.strip().lower() == "endheader")
-        columns = lines[end + 1].split()
-        rows = [line.split() for line in lines[end + 2 :] if line.strip()]
+        body = [line for line in lines[end + 1 :] if line.strip()]  # exports leave blank lines
+        columns = body[0].split()
+        rows = [line.split() for line in body[1:]]
         table = pd.DataFrame(np.array(rows, dtype=float), columns=columns)
-    except (OSError, StopIteration, ValueError) as error:
+    except (OSError, StopIteration, IndexError, ValueError) as error:
         raise HipdropError(f"cannot read {path.name} as an OpenSim .mot file: {error}") from error
     if "time" not in table.columns:
         raise HipdropError(f"{path.name}: no 'time' column")
