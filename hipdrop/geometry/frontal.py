@@ -61,7 +61,8 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.linalg.norm(v, axis=-1, keepdims=True)
 
 
-def _rays(points_px: np.ndarray, camera: CameraGeometry) -> np.ndarray:
+def rays(points_px: np.ndarray, camera: CameraGeometry) -> np.ndarray:
+    """Camera-coordinate rays (z = 1) through pixel points (..., 2) -> (..., 3)."""
     homogeneous = np.concatenate([points_px, np.ones((*points_px.shape[:-1], 1))], axis=-1)
     return homogeneous @ np.linalg.inv(camera.intrinsics()).T
 
@@ -71,7 +72,7 @@ def _tilt_deg(
 ) -> np.ndarray:
     """Tilt of the 3D hip line that projects onto the image points and lies in the vertical
     plane through the horizontal left-right axis ``h`` (n, 3); + LEFT hip higher."""
-    normal = np.cross(_rays(right_px, camera), _rays(left_px, camera))
+    normal = np.cross(rays(right_px, camera), rays(left_px, camera))
     frontal_normal = np.cross(h, up)
     direction = np.cross(normal, frontal_normal)
     direction *= np.sign(np.sum(direction * h, axis=1))[:, None]
@@ -80,7 +81,7 @@ def _tilt_deg(
 
 def _horizontal_frame(mid_px: np.ndarray, camera: CameraGeometry, up: np.ndarray):
     """Per frame: line of sight to the pelvis and image-right, both horizontal (unit)."""
-    ray = _rays(mid_px, camera)
+    ray = rays(mid_px, camera)
     sight = _unit(ray - np.outer(ray @ up, up))
     return sight, np.cross(sight, up)
 
@@ -147,13 +148,10 @@ def frontal_geometry(
     roll, pitch = camera.roll_deg, camera.pitch_deg
     obliquity = _obliquity_for(left, right_hip, camera, yaw, facing, roll, pitch)
     off_axis = np.abs(yaw)
-    steps = (
-        (roll, pitch + camera.pitch_sd_deg, yaw),
-        (roll, pitch, yaw + yaw_sd),
-    )
+    # How far one standard error of the pitch, and of the turn, moves each frame's answer.
     squared = np.zeros(n)
-    for moved_roll, moved_pitch, turned in steps:
-        moved = _obliquity_for(left, right_hip, camera, turned, facing, moved_roll, moved_pitch)
+    for moved_pitch, turned in ((pitch + camera.pitch_sd_deg, yaw), (pitch, yaw + yaw_sd)):
+        moved = _obliquity_for(left, right_hip, camera, turned, facing, roll, moved_pitch)
         squared += (moved - obliquity) ** 2
     geometry_sd = np.sqrt(squared)
     too_oblique = (

@@ -13,15 +13,10 @@ import numpy as np
 
 from hipdrop.conventions import landmark
 from hipdrop.geometry.camera import CameraGeometry
-from hipdrop.geometry.frontal import FrontalGeometry
+from hipdrop.geometry.frontal import FrontalGeometry, rays
 
 _LH, _RH = landmark("left", "hip"), landmark("right", "hip")
 _LS, _RS = landmark("left", "shoulder"), landmark("right", "shoulder")
-
-
-def _rays(points_px: np.ndarray, camera: CameraGeometry) -> np.ndarray:
-    homogeneous = np.concatenate([points_px, np.ones((*points_px.shape[:-1], 1))], axis=-1)
-    return homogeneous @ np.linalg.inv(camera.intrinsics()).T
 
 
 def in_frontal_plane(
@@ -30,15 +25,15 @@ def in_frontal_plane(
     """(n, k, 2) image points -> (n, k, 3) points where their rays meet each frame's frontal
     plane (camera axes, the pelvis centre at unit distance); NaN where a ray runs parallel to
     the plane."""
-    anchor = _rays(pelvis_px, camera)
+    anchor = rays(pelvis_px, camera)
     anchor /= np.linalg.norm(anchor, axis=-1, keepdims=True)
     normal = np.cross(view.left_axis, view.up)  # (n, 3): the subject's forward or backward
-    rays = _rays(points_px, camera)
-    along = np.einsum("nkc,nc->nk", rays, normal)
+    through = rays(points_px, camera)
+    along = np.einsum("nkc,nc->nk", through, normal)
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.einsum("nc,nc->n", anchor, normal)[:, None] / along
     scale[~np.isfinite(scale) | (scale <= 0)] = np.nan
-    return rays * scale[..., None]
+    return through * scale[..., None]
 
 
 def _placed(
