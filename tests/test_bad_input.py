@@ -131,3 +131,21 @@ def test_usage_error_exits_2() -> None:
         [sys.executable, "-m", "hipdrop.cli", "analyse"], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 2
+
+
+@pytest.mark.parametrize(("value", "code"), [("3", 1), ("900", 1), ("-26", 2), ("wide", 2)])
+def test_an_implausible_focal_length_is_refused_before_any_work(tmp_path: Path, value, code):
+    """1-3 mm or 900 mm is no phone lens: one line, exit 1; not a number: a usage error."""
+    out = tmp_path / "out"
+    clip = _text(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "hipdrop.cli", "analyse", str(clip), "--out", str(out),
+         "--focal-length-mm", value],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == code, result.stderr
+    if code == 1:
+        assert "--focal-length-mm" in result.stderr and "plausible" in result.stderr
+    assert not out.exists()
