@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
+import subprocess
 
 import cv2
 import numpy as np
@@ -73,6 +77,42 @@ def test_annotated_video_has_every_frame(balance_out, video) -> None:
         for a, s in zip(annotated, source, strict=True)
     ]
     assert all(differs)
+
+
+def test_annotated_video_is_h264_and_plays_in_a_browser(balance_out, tmp_path) -> None:
+    """H.264 (yuv420p) is what Chrome and Firefox play; OpenCV's mp4v is not. A headless
+    Chromium plays it to the end and reports its size."""
+    import av
+
+    with av.open(str(balance_out / "annotated.mp4")) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert stream.codec_context.pix_fmt == "yuv420p"
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        message = "no chromium to play the video in (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    page = balance_out / "play.html"
+    page.write_text(
+        '<video id="v" src="annotated.mp4" muted autoplay></video><script>'
+        'const v = document.getElementById("v");'
+        'v.ontimeupdate = () => { document.title = "played " + v.currentTime.toFixed(2) +'
+        ' " s at " + v.videoWidth + "x" + v.videoHeight; };'
+        'v.onerror = () => { document.title = "error " + v.error.code; };</script>'
+    )
+    result = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path}",
+         "--autoplay-policy=no-user-gesture-required", "--virtual-time-budget=4000",
+         "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    page.unlink()
+    title = re.search(r"<title>(.*?)</title>", result.stdout)
+    assert title, result.stderr[-500:]
+    played = re.fullmatch(r"played ([\d.]+) s at 1080x1920", title.group(1))
+    assert played and float(played.group(1)) > 0.1, title.group(1)  # it advanced: it plays
 
 
 def test_face_is_blurred_in_annotated_video(balance_out, video) -> None:

@@ -18,6 +18,7 @@ import pandas as pd
 from hipdrop.conventions import LANDMARK_INDEX, landmark
 from hipdrop.errors import HipdropError
 from hipdrop.io.video import iter_frames_threaded
+from hipdrop.io.video_writer import H264Writer
 from hipdrop.plots import SIDE_COLOURS
 from hipdrop.report.evidence import level_direction
 
@@ -251,7 +252,8 @@ class _Painter:
 
 
 def write_annotated_video(analysis: Analysis, path: Path, blur_faces: bool = False) -> Path:
-    """Stream the clip through the painter into ``path`` (mp4v), replacing it when complete."""
+    """Stream the clip through the painter into ``path`` (H.264 MP4, which browsers play),
+    replacing it when complete."""
     source = analysis.video_path
     if source is None or not Path(source).exists():
         raise HipdropError("an annotated video needs the original clip (this analysis has none)")
@@ -266,11 +268,7 @@ def write_annotated_video(analysis: Analysis, path: Path, blur_faces: bool = Fal
             if writer is None:
                 height, width = image.shape[:2]
                 fps = analysis.tracks.frame_rate_hz or 30.0
-                writer = cv2.VideoWriter(
-                    str(partial), cv2.VideoWriter_fourcc(*"mp4v"), float(fps), (width, height)
-                )
-                if not writer.isOpened():
-                    raise HipdropError(f"{path.name}: OpenCV cannot write an mp4v video here")
+                writer = H264Writer(partial, float(fps), width, height)
                 painter = _Painter(analysis, width, height)
             if frame.index < n_tracked:
                 if boxes is not None and np.isfinite(boxes[frame.index]).all():
@@ -279,12 +277,12 @@ def write_annotated_video(analysis: Analysis, path: Path, blur_faces: bool = Fal
             writer.write(image)
         if writer is None:
             raise HipdropError(f"{Path(source).name}: no frames could be decoded for the video")
-        writer.release()
+        writer.close()
         writer = None
         os.replace(partial, path)
     finally:
         if writer is not None:
-            writer.release()
+            writer.abandon()
         partial.unlink(missing_ok=True)
     return path
 
