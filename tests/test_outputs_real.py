@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import os
 import re
@@ -61,7 +62,7 @@ def test_cli_pdf_and_session_fields(balance_out) -> None:
     assert summary["session"]["session_date"] == "2026-11-24"
     assert (balance_out / "report.pdf").read_bytes().startswith(b"%PDF")
     html = (balance_out / "report.html").read_text(encoding="utf-8")
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
     assert not list(balance_out.parent.glob(".*partial*"))  # nothing half-written left over
 
 
@@ -88,12 +89,6 @@ def test_annotated_video_is_h264_and_plays_in_a_browser(balance_out, tmp_path) -
         stream = container.streams.video[0]
         assert stream.codec_context.name == "h264"
         assert stream.codec_context.pix_fmt == "yuv420p"
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        message = "no chromium to play the video in (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
     page = balance_out / "play.html"
     page.write_text(
         '<video id="v" src="annotated.mp4" muted autoplay></video><script>'
@@ -102,17 +97,85 @@ def test_annotated_video_is_h264_and_plays_in_a_browser(balance_out, tmp_path) -
         ' " s at " + v.videoWidth + "x" + v.videoHeight; };'
         'v.onerror = () => { document.title = "error " + v.error.code; };</script>'
     )
+    try:
+        title, _ = _title_after_loading(_browser(), page, tmp_path)
+    finally:
+        page.unlink()
+    played = re.fullmatch(r"played ([\d.]+) s at 1080x1920", title)
+    assert played and float(played.group(1)) > 0.1, title  # it advanced: it plays
+
+
+#: Run inside a copy of the report: clicks the chart at 1.0 s, then plays from 0.2 s, and puts
+#: what happened in the page title (the headless browser prints the page afterwards).
+PROBE = """<script>
+(function () {
+  var clip = document.getElementById("clip"), chart = document.getElementById("chart");
+  var image = chart.querySelector("img"), cursor = document.getElementById("cursor");
+  var d = chart.dataset, x0 = +d.x0, x1 = +d.x1, t0 = +d.t0, t1 = +d.t1, out = {};
+  function report() { document.title = JSON.stringify(out); }
+  window.addEventListener("error", function (e) { out.error = String(e.message); report(); });
+  clip.addEventListener("loadedmetadata", function () {
+    var box = image.getBoundingClientRect();
+    var x = box.left + (x0 + (1.0 - t0) / (t1 - t0) * (x1 - x0)) * box.width;
+    chart.dispatchEvent(new MouseEvent("click", {clientX: x, clientY: box.top + box.height / 2,
+                                                 bubbles: true}));
+    out.seeked_to = clip.currentTime;
+    clip.currentTime = 0.2;
+    clip.play();
+  });
+  clip.addEventListener("timeupdate", function () {
+    if (clip.currentTime <= 0.3) return;
+    out.played_to = clip.currentTime;
+    out.cursor_px = parseFloat(cursor.style.left);
+    out.expected_px = image.offsetLeft + (x0 + (clip.currentTime - t0) / (t1 - t0) * (x1 - x0))
+                      * image.clientWidth;
+    report();
+  });
+})();
+</script>"""
+
+
+def test_report_plays_the_clip_and_ties_it_to_the_chart(balance_out, tmp_path) -> None:
+    """In a real headless browser: the report's video plays, a click on the obliquity chart
+    seeks it to that moment, the cursor on the chart follows it, and no script error."""
+    browser = _browser()
+    html = (balance_out / "report.html").read_text(encoding="utf-8")
+    assert '<video id="clip" src="annotated.mp4"' in html
+    probe = balance_out / "probe.html"
+    probe.write_text(html.replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    try:
+        title, log = _title_after_loading(browser, probe, tmp_path)
+    finally:
+        probe.unlink()
+    seen = json.loads(title)
+    assert "error" not in seen, seen
+    assert seen["seeked_to"] == pytest.approx(1.0, abs=0.05)
+    assert seen["played_to"] > 0.3
+    assert seen["cursor_px"] == pytest.approx(seen["expected_px"], abs=2)
+    assert "Uncaught" not in log
+
+
+def _browser() -> str:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        message = "no chromium to open the report in (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return browser
+
+
+def _title_after_loading(browser: str, page, profile) -> tuple[str, str]:
+    """The page's title once a headless Chromium has run it for 4 s, and its console log."""
     result = subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path}",
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}",
          "--autoplay-policy=no-user-gesture-required", "--virtual-time-budget=4000",
-         "--dump-dom", page.as_uri()],
+         "--enable-logging=stderr", "--v=0", "--dump-dom", page.as_uri()],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
-    page.unlink()
-    title = re.search(r"<title>(.*?)</title>", result.stdout)
+    title = re.search(r"<title>(.*?)</title>", result.stdout, re.S)
     assert title, result.stderr[-500:]
-    played = re.fullmatch(r"played ([\d.]+) s at 1080x1920", title.group(1))
-    assert played and float(played.group(1)) > 0.1, title.group(1)  # it advanced: it plays
+    return html_lib.unescape(title.group(1)), result.stderr
 
 
 def test_face_is_blurred_in_annotated_video(balance_out, video) -> None:

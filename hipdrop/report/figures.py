@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,10 +17,21 @@ if TYPE_CHECKING:
 FIGURE_NAMES = ("evidence_left", "evidence_right", "obliquity", "sides", "gait_cycle")
 
 
-def _save(fig: Figure | None, path: Path) -> Path | None:
+#: PNG text key holding where a time chart's axes lie, so the report can map a click on the
+#: picture to a moment of the clip: {"x0", "x1": fractions of the width, "t0", "t1": seconds}.
+TIME_AXES_KEY = "hipdrop:time-axes"
+
+
+def _save(fig: Figure | None, path: Path, time_axes: bool = False) -> Path | None:
     if fig is None:
         return None
-    fig.savefig(path)
+    metadata = None
+    if time_axes:
+        fig.canvas.draw()  # lays the figure out, so the axes sit where the PNG will show them
+        box, (t0, t1) = fig.axes[0].get_position(), fig.axes[0].get_xlim()
+        where = {"x0": box.x0, "x1": box.x1, "t0": t0, "t1": t1}
+        metadata = {TIME_AXES_KEY: json.dumps(where)}
+    fig.savefig(path, metadata=metadata)
     plt.close(fig)
     return path
 
@@ -29,7 +41,7 @@ def write_figures(analysis: Analysis, folder: Path) -> dict[str, Path]:
     if not analysis.summary["usable"]:
         return {}
     drawn = {
-        "obliquity": _save(analysis.plot_obliquity(), folder / "obliquity.png"),
+        "obliquity": _save(analysis.plot_obliquity(), folder / "obliquity.png", time_axes=True),
         "sides": _save(analysis.plot_sides(), folder / "sides.png"),
     }
     for side in ("left", "right"):
@@ -40,3 +52,14 @@ def write_figures(analysis: Analysis, folder: Path) -> dict[str, Path]:
     if gait_cycle is not None:
         drawn["gait_cycle"] = _save(gait_cycle(), folder / "gait_cycle.png")
     return {name: path for name, path in drawn.items() if path is not None}
+
+
+def time_axes(png: Path) -> dict | None:
+    """Where a chart saved with ``time_axes`` has its time axis (see ``TIME_AXES_KEY``)."""
+    from PIL import Image
+
+    if not png.exists():
+        return None
+    with Image.open(png) as image:
+        text = image.text.get(TIME_AXES_KEY)
+    return json.loads(text) if text else None

@@ -23,7 +23,7 @@ from hipdrop.report.content import (
     table,
     task_title,
 )
-from hipdrop.report.figures import FIGURE_NAMES
+from hipdrop.report.figures import FIGURE_NAMES, time_axes
 
 if TYPE_CHECKING:
     from hipdrop.result import Analysis
@@ -49,12 +49,13 @@ def _data_uri(path: Path) -> str | None:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def _context(analysis: Analysis, figures_dir: Path | None) -> dict:
+def _context(analysis: Analysis, figures_dir: Path | None, video: str | None) -> dict:
     summary = analysis.summary
-    figures = {}
+    figures, chart_axes = {}, None
     if figures_dir is not None:
         for name in FIGURE_NAMES:
             figures[name] = _data_uri(figures_dir / f"{name}.png")
+        chart_axes = time_axes(figures_dir / "obliquity.png")
     usable = summary["usable"]
     return {
         "s": summary,
@@ -76,6 +77,8 @@ def _context(analysis: Analysis, figures_dir: Path | None) -> dict:
         "shifts": analysis.shift_sentences,
         "refusal": None if summary["usable"] else summary["reason"],
         "figures": figures,
+        "video": video if summary["usable"] else None,
+        "chart_axes": chart_axes,
         "side_colours": SIDE_COLOURS,
         "class_colours": CLASS_COLOURS,
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -83,9 +86,14 @@ def _context(analysis: Analysis, figures_dir: Path | None) -> dict:
     }
 
 
-def render_report(analysis: Analysis, figures_dir: Path | None) -> str:
-    """The full report with figures (PNG files in ``figures_dir``) embedded as data URIs."""
-    return _ENV.get_template("report.html").render(**_context(analysis, figures_dir))
+def render_report(analysis: Analysis, figures_dir: Path | None, video: str | None = None) -> str:
+    """The full report with figures (PNG files in ``figures_dir``) embedded as data URIs.
+
+    ``video``: the annotated clip's file name beside the report; the report then plays it,
+    a click on the obliquity chart seeks it, and a cursor on the chart follows it.
+    """
+    context = _context(analysis, figures_dir, video)
+    return _ENV.get_template("report.html").render(**context)
 
 
 def summary_card_html(analysis: Analysis) -> str:

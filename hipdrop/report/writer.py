@@ -12,6 +12,8 @@ from hipdrop.report.html import render_report
 if TYPE_CHECKING:
     from hipdrop.result import Analysis
 
+#: The annotated clip, beside report.html (which plays it).
+VIDEO_NAME = "annotated.mp4"
 FRAME_COLUMNS = [
     "frame",
     "time_s",
@@ -52,7 +54,9 @@ def write_outputs(
             if steps is not None and not steps.empty:
                 steps.to_csv(staging / "steps.csv", index=False, float_format="%.4f")
         write_figures(analysis, staging)
-        (staging / "report.html").write_text(render_report(analysis, staging), encoding="utf-8")
+        clip = VIDEO_NAME if video and analysis.summary["usable"] else None
+        html = render_report(analysis, staging, video=clip)
+        (staging / "report.html").write_text(html, encoding="utf-8")
         if pdf:
             from hipdrop.report.pdf import write_pdf
 
@@ -60,5 +64,5 @@ def write_outputs(
         if video:
             from hipdrop.report.video import write_annotated_video
 
-            write_annotated_video(analysis, staging / "annotated.mp4", blur_faces=blur_faces)
+            write_annotated_video(analysis, staging / VIDEO_NAME, blur_faces=blur_faces)
     return out_dir
