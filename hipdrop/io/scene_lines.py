@@ -84,23 +84,31 @@ def scene_lines(
     samples = _sample_frames(time_s)
     if cache is None or video_sha256 is None:
         return _detect(path, subject_xy_px, samples)
-    subject = np.round(subject_xy_px[samples]).tobytes()
-    key = hashlib.sha256(f"{video_sha256}:{SCENE_LINES_VERSION}:".encode() + subject).hexdigest()[
-        :32
-    ]
-    file = cache / f"{key}.npz"
+    digest = hashlib.sha256(f"{video_sha256}:{SCENE_LINES_VERSION}:".encode())
+    digest.update(np.round(subject_xy_px[samples]).tobytes())
+    file = cache / f"{digest.hexdigest()[:32]}.npz"
     try:
         with np.load(file) as stored:
             return SceneLines(stored["segments_px"], tuple(stored["content_box_px"].tolist()))
     except (OSError, KeyError, ValueError):
         pass  # not cached yet (or unreadable): detect afresh
     found = _detect(path, subject_xy_px, samples)
-    cache.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=cache, suffix=".npz.part")
-    with os.fdopen(handle, "wb") as out:
-        np.savez(out, segments_px=found.segments_px, content_box_px=np.array(found.content_box_px))
-    os.replace(temporary, file)
+    _keep(found, cache, file)
     return found
+
+
+def _keep(found: SceneLines, cache: Path, file: Path) -> None:
+    """Store ``found`` atomically; a cache that cannot be written is simply not used."""
+    temporary = None
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=cache, suffix=".npz.part")
+        with os.fdopen(handle, "wb") as out:
+            np.savez(out, segments_px=found.segments_px, content_box_px=found.content_box_px)
+        os.replace(temporary, file)
+    except OSError:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
 
 
 def _detect(path: Path, subject_xy_px: np.ndarray, samples: np.ndarray) -> SceneLines:
