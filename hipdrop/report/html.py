@@ -49,7 +49,7 @@ def _data_uri(path: Path) -> str | None:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def _context(analysis: Analysis, figures_dir: Path | None, video: str | None) -> dict:
+def _context(analysis: Analysis, figures_dir: Path | None, video: str | None = None) -> dict:
     summary = analysis.summary
     figures, chart_axes = {}, None
     if figures_dir is not None:
