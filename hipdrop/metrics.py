@@ -80,6 +80,16 @@ def _travel_from_standing_widths(
     return float(np.nanmax(travel)) if np.isfinite(travel).any() else float("nan")
 
 
+def _in_cm(widths: dict[str, float], pelvis_width_cm: float | None) -> dict[str, float]:
+    """Each ``*_widths`` value as its ``*_cm`` twin (NaN without a body height)."""
+    return {
+        f"{name.removesuffix('_widths')}_cm": (
+            value * pelvis_width_cm if pelvis_width_cm else float("nan")
+        )
+        for name, value in widths.items()
+    }
+
+
 def _pelvis_width_cm(part: pd.DataFrame, px_per_cm: float) -> float:
     """The pelvis width in centimetres: its image length, unforeshortened by the turn."""
     turn = np.radians(part["off_axis_deg"].to_numpy(dtype=float))
@@ -128,13 +138,7 @@ def phase_metrics(
             mean_drop_deg=float(np.nanmean(drop)),
             peak_hike_deg=float(max(0.0, np.nanmax(-drop))),
             **over_foot,
-            **{
-                f"{name[: -len('_widths')]}_cm": (
-                    value * _pelvis_width_cm(part, px_per_cm) if px_per_cm else float("nan")
-                )
-                for name, value in over_foot.items()
-                if name.endswith("_widths")
-            },
+            **_in_cm(over_foot, _pelvis_width_cm(part, px_per_cm) if px_per_cm else None),
             trunk_lean_at_peak_deg=float(
                 (part["trunk_lean_deg"].iloc[peak_at] - lean_offset) * sign
             ),

@@ -17,6 +17,7 @@ from hipdrop.events.gait import detect_gait_events
 from hipdrop.events.single_leg import SingleLegParams, detect_single_leg_stance
 from hipdrop.geometry import CameraGeometry, FrontalGeometry, frontal_geometry
 from hipdrop.geometry.camera import level_xy
+from hipdrop.geometry.frontal import MAX_OFF_AXIS_DEG
 from hipdrop.geometry.frontal_plane import frontal_trunk_lean_deg, stance_shift_widths
 from hipdrop.geometry.view_checks import (
     camera_summary,
@@ -381,9 +382,11 @@ def analyse_tracks(
             sides[side]["note"] = reason
             warnings.append(f"Insufficient data for {side} stance: {reason}.")
     if view.view == "oblique":
+        turn = float(np.nanmedian(view_geometry.off_axis_deg))
         warnings.append(
-            f"Oblique view ({view.reason}): the hip line is foreshortened, so angles are "
-            "less reliable than from straight in front or behind."
+            f"Oblique view: the subject is turned about {turn:.0f}° from the camera (median). "
+            f"The turn is undone, frames past {MAX_OFF_AXIS_DEG:g}° are left out, and the rest "
+            "carry the geometry's uncertainty; straight in front or behind is still best."
         )
     if width < MIN_HIP_WIDTH_PX:
         warnings.append(

@@ -31,7 +31,7 @@ from hipdrop.io.mocap import FOOT_OFF, FOOT_STRIKE, MocapEvent, MocapTrial, read
 from hipdrop.tracks import LandmarkTracks
 
 if TYPE_CHECKING:
-    from hipdrop.signal import CleanedTracks
+    pass
 
 #: Events within this many frames of the reference count as found.
 TOLERANCE_FRAMES = 2
@@ -548,7 +548,7 @@ def validate_mocap(
             },
             reference=ASIS_REFERENCE,
         )
-    view, cleaned = view_obliquity(
+    view, event_tracks = view_obliquity(
         trial,
         markers,
         camera,
@@ -558,7 +558,7 @@ def validate_mocap(
         jitter_px=jitter_px,
         seed=seed,
     )
-    events = detect_gait_events(cleaned.tracks.with_xy(cleaned.unfiltered_xy_px))
+    events = detect_gait_events(event_tracks)
     return {
         "file": trial.source,
         "camera": camera,
@@ -583,14 +583,16 @@ def view_obliquity(
     roll_deg: float = 0.0,
     jitter_px: float = 0.0,
     seed: int = 0,
-) -> tuple[dict, CleanedTracks]:
+) -> tuple[dict, LandmarkTracks]:
     """Pelvic obliquity of one virtual camera's view of a read trial, against the reference.
 
     The obliquity half of ``validate_mocap`` (the trial is read once for many views): camera
-    placement and scale, the camera geometry estimated from the body, the frontal obliquity's
-    and the raw image angle's statistics (JSON-ready); and the cleaned tracks.
+    placement and scale, the camera geometry estimated from a virtual room's vertical edges
+    (the body's own vertical where they fall outside the picture), the frontal obliquity's and
+    the raw image angle's statistics (JSON-ready); and the tracks gait events are found on, as
+    in the video path: unfiltered, levelled by the estimated roll.
     """
-    from hipdrop.geometry.camera import camera_from_body, camera_from_vertical_lines
+    from hipdrop.geometry.camera import camera_from_body, camera_from_vertical_lines, level_xy
     from hipdrop.geometry.frontal import TRUE_MAX_OFF_AXIS_DEG, frontal_geometry
     from hipdrop.kinematics import pelvic_obliquity_deg
     from hipdrop.signal import CleaningParams, clean_tracks
@@ -656,7 +658,7 @@ def view_obliquity(
         "verdict_given": given >= MIN_GIVEN_FRACTION,
         **_obliquity_stats(obliquity, trial.reference_obliquity_deg),
         **_obliquity_stats(image_angle, trial.reference_obliquity_deg, "image_angle"),
-    }, cleaned
+    }, cleaned.tracks.with_xy(level_xy(cleaned.unfiltered_xy_px, geometry))
 
 
 def _summary(result: dict) -> str:

@@ -91,7 +91,7 @@ def test_annotated_video_is_h264_and_plays_in_a_browser(balance_out, tmp_path) -
         assert stream.codec_context.pix_fmt == "yuv420p"
     page = balance_out / "play.html"
     page.write_text(
-        '<video id="v" src="annotated.mp4" muted autoplay></video><script>'
+        '<title>not played</title><video id="v" src="annotated.mp4" muted autoplay></video><script>'
         'const v = document.getElementById("v");'
         'v.ontimeupdate = () => { document.title = "played " + v.currentTime.toFixed(2) +'
         ' " s at " + v.videoWidth + "x" + v.videoHeight; };'
@@ -166,10 +166,11 @@ def _browser() -> str:
 
 
 def _title_after_loading(browser: str, page, profile) -> tuple[str, str]:
-    """The page's title once a headless Chromium has run it for 4 s, and its console log."""
+    """The page's title once a headless Chromium has run it for 10 s of page time, and its
+    console log."""
     result = subprocess.run(
         [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}",
-         "--autoplay-policy=no-user-gesture-required", "--virtual-time-budget=4000",
+         "--autoplay-policy=no-user-gesture-required", "--virtual-time-budget=10000",
          "--enable-logging=stderr", "--v=0", "--dump-dom", page.as_uri()],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip

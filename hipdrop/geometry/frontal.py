@@ -146,7 +146,8 @@ def frontal_geometry(
     else:
         yaw, yaw_sd = np.zeros(n), 2 * yaw_sd_deg
     roll, pitch = camera.roll_deg, camera.pitch_deg
-    obliquity = _obliquity_for(left, right_hip, camera, yaw, facing, roll, pitch)
+    _, left_axis = _axes_for(left, right_hip, camera, yaw, facing, roll, pitch)
+    obliquity = _tilt_deg(left, right_hip, camera, up, left_axis)
     off_axis = np.abs(yaw)
     # How far one standard error of the pitch, and of the turn, moves each frame's answer.
     squared = np.zeros(n)
@@ -167,7 +168,7 @@ def frontal_geometry(
         roll_sd_deg=camera.roll_sd_deg,
         yaw_sd_deg=yaw_sd,
         up=up,
-        left_axis=_axes_for(left, right_hip, camera, yaw, facing, roll, pitch)[1],
+        left_axis=left_axis,
     )
 
 
