@@ -129,6 +129,32 @@ def frame_table(
     )
 
 
+#: Heuristic: hip joint centres are 13-18 cm apart in the shared recordings (Plug-in Gait 12.6
+#: cm, CGM2.4 16.1 cm, the multicam 3D hips 18 cm); a --height-cm scale implying a pelvis far
+#: outside that comes from a body not seen upright and whole (a steep camera, a crouch).
+PLAUSIBLE_PELVIS_WIDTH_CM = (10.0, 30.0)
+
+
+def _centimetre_scale(
+    height_px: float, height_cm: float | None, frames: pd.DataFrame
+) -> tuple[float | None, str | None]:
+    """Pixels per centimetre from the body height, and a warning where it is not usable."""
+    if not height_cm or not np.isfinite(height_px) or height_px <= 0:
+        return None, None
+    px_per_cm = height_px / height_cm
+    turn = np.radians(frames["off_axis_deg"].to_numpy(dtype=float))
+    pelvis_cm = np.nanmedian(frames["hip_width_px"].to_numpy(dtype=float) / np.cos(turn))
+    pelvis_cm /= px_per_cm
+    low, high = PLAUSIBLE_PELVIS_WIDTH_CM
+    if low <= pelvis_cm <= high:
+        return px_per_cm, None
+    return None, (
+        f"--height-cm {height_cm:g} would make the pelvis {pelvis_cm:.0f} cm wide (hip joints "
+        f"are {low:g}-{high:g} cm apart): the body is not seen upright and whole here (a steep "
+        "camera?), so lateral shift is given in pelvis widths only."
+    )
+
+
 def _camera_and_events(
     cleaned: CleanedTracks,
     stance: SingleLegParams,
@@ -359,8 +385,9 @@ def analyse_tracks(
     frames = add_drop_columns(frames, baseline)
     frames["excluded"] = frame_use.reason  # why a frame was left out; empty when used
     height_px = _subject_height_px(stature_px(level), labels)
-    px_per_cm = height_px / height_cm if height_cm and np.isfinite(height_px) else None
     width = float(np.nanmedian(frames["hip_width_px"]))
+    px_per_cm, scale_warning = _centimetre_scale(height_px, height_cm, frames)
+    warnings += [scale_warning] if scale_warning else []
     quality = assess_quality(cleaned, width, height_px, frame_use)
     usable = view.view != "side"
     if not usable:

@@ -47,9 +47,11 @@ def shift_sentence(info: dict) -> str:
     peak = info.get("peak_lateral_shift_widths")
     if travel is None or peak is None:
         return ""
-    way = "toward" if travel >= 0 else "away from"
     cm = info.get("lateral_shift_travel_cm")
     size = f"{abs(travel):.1f} pelvis widths" + (f" ({abs(cm):.0f} cm)" if cm is not None else "")
+    moves = f"moves {size} {'toward' if travel >= 0 else 'away from'} the stance side"
+    if abs(travel) < 0.05:
+        moves = "barely moves sideways (less than 0.05 pelvis widths)"
     over = (
         "it passes over the stance foot"
         if peak >= 0
@@ -59,8 +61,7 @@ def shift_sentence(info: dict) -> str:
         )
     )
     return (
-        f"The pelvis moves {size} {way} the stance side; {over}. No validated threshold "
-        "exists for lateral shift in 2D video."
+        f"The pelvis {moves}; {over}. No validated threshold exists for lateral shift in 2D video."
     )
 
 

@@ -194,3 +194,18 @@ def test_lateral_shift_is_unchanged_by_camera_roll() -> None:
         assert rolled[side]["lateral_shift_travel_widths"] == pytest.approx(
             level[side]["lateral_shift_travel_widths"], abs=0.02
         )
+
+
+def test_centimetres_only_where_the_body_height_gives_a_plausible_pelvis() -> None:
+    """Scaled by a 190 cm body height the synthetic pelvis is a plausible width; by 60 cm it
+    would be about 3.2 times narrower, under 10 cm: no centimetres then, and a warning."""
+    tracks = synthetic_single_leg(SyntheticTrial(shift_widths=0.3))
+    plausible = analyse_tracks(tracks, height_cm=190.0).summary
+    implausible = analyse_tracks(tracks, height_cm=60.0).summary
+    for side in ("left", "right"):
+        travel_cm = plausible["sides"][side]["lateral_shift_travel_cm"]
+        width_cm = travel_cm / plausible["sides"][side]["lateral_shift_travel_widths"]
+        assert 10.0 <= width_cm <= 30.0
+        assert implausible["sides"][side]["lateral_shift_travel_cm"] is None
+    assert not any("--height-cm" in w for w in plausible["warnings"])
+    assert any("--height-cm 60 would make the pelvis" in w for w in implausible["warnings"])

@@ -26,6 +26,7 @@ FRAME_COLUMNS = [
     "corrected_obliquity_deg",
     "drop_deg",
     "trunk_lean_deg",
+    "lateral_shift_widths",
     "hip_width_px",
     "pelvis_left_px",
 ]
