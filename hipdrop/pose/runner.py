@@ -15,7 +15,7 @@ import queue
 import sys
 import types
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -194,8 +194,11 @@ def _without_pyplot() -> None:
         sys.modules.setdefault(name, types.ModuleType(name))
 
 
-def _segment_worker(path, settings, segment, results, progress, seams, subject_args) -> None:
-    """Process entry point: report progress every few frames, then the whole result."""
+def _segment_worker(
+    path, settings, segment, results, progress, seams, subject_args, pass_index
+) -> None:
+    """Process entry point: report progress every few frames, then the whole result, keyed
+    by (pass, segment start)."""
     _without_pyplot()
     prepare_pose_process()
     count = 0
@@ -209,9 +212,9 @@ def _segment_worker(path, settings, segment, results, progress, seams, subject_a
     try:
         result = _run_segment(path, settings, segment, tick, *seams, *subject_args)
         progress.put(count % 10)
-        results.put((segment.keep_start, result))
+        results.put(((pass_index, segment.keep_start), result))
     except BaseException as exc:  # reported to the parent as text
-        results.put((segment.keep_start, f"{type(exc).__name__}: {exc}"))
+        results.put(((pass_index, segment.keep_start), f"{type(exc).__name__}: {exc}"))
 
 
 def plan_segments(frame_count: int, jobs: int, warmup_frames: int) -> list[_Segment]:
@@ -258,44 +261,55 @@ def decode_queue_frames(info: VideoInfo) -> int:
     return int(np.clip(MAX_QUEUE_BYTES // frame_bytes, 1, 3))
 
 
+@dataclass(frozen=True)
+class _PassPlan:
+    """One pose pass to run: its settings, its segments, and ``subject_args`` for
+    :func:`_run_segment` (plan of the subject to follow alone or None, frames to search)."""
+
+    settings: PoseSettings
+    segments: list[_Segment]
+    subject_args: tuple = (None, frozenset())
+
+
 def _run_workers(
-    info: VideoInfo,
-    settings: PoseSettings,
-    segments: list[_Segment],
-    progress: ProgressCallback,
-    subject_args: tuple = (None, frozenset()),
-) -> list[_SegmentResult]:
-    """One process per segment; ``subject_args``: (plan of the subject to follow alone or None,
-    frames to search for people) for :func:`_run_segment`."""
+    info: VideoInfo, plans: list[_PassPlan], progress: ProgressCallback
+) -> list[list[_SegmentResult]]:
+    """One process per segment of every pass, all at once; each pass's results in segment
+    order. Progress counts the frames of all passes together."""
     ctx = mp.get_context("spawn")
     results_q, progress_q = ctx.Queue(), ctx.Queue()
-    # seams[k] carries segment k+1's seam points to segment k.
-    seams = [ctx.Queue() for _ in segments[1:]]
-    procs = [
-        ctx.Process(
-            target=_segment_worker,
-            args=(
-                info.path,
-                settings,
-                seg,
-                results_q,
-                progress_q,
-                (seams[k] if k < len(seams) else None, seams[k - 1] if k > 0 else None),
-                (*subject_args, decode_queue_frames(info)),
-            ),
-            daemon=True,
-        )
-        for k, seg in enumerate(segments)
-    ]
+    procs = []
+    for p, plan in enumerate(plans):
+        # seams[k] carries segment k+1's seam points to segment k.
+        seams = [ctx.Queue() for _ in plan.segments[1:]]
+        for k, seg in enumerate(plan.segments):
+            neighbours = (seams[k] if k < len(seams) else None, seams[k - 1] if k > 0 else None)
+            procs.append(
+                ctx.Process(
+                    target=_segment_worker,
+                    args=(
+                        info.path,
+                        plan.settings,
+                        seg,
+                        results_q,
+                        progress_q,
+                        neighbours,
+                        (*plan.subject_args, decode_queue_frames(info)),
+                        p,
+                    ),
+                    daemon=True,
+                )
+            )
     for proc in procs:
         proc.start()
+    total = len(plans) * info.frame_count
     done, collected = 0, {}
     try:
         while len(collected) < len(procs):
             try:
                 while True:
                     done += progress_q.get_nowait()
-                    progress(done, info.frame_count)
+                    progress(done, total)
             except queue.Empty:
                 pass
             try:
@@ -312,7 +326,9 @@ def _run_workers(
             if proc.is_alive():
                 proc.terminate()
             proc.join(timeout=5)
-    return [collected[seg.keep_start] for seg in segments]
+    return [
+        [collected[(p, seg.keep_start)] for seg in plan.segments] for p, plan in enumerate(plans)
+    ]
 
 
 def later_pass(progress: ProgressCallback) -> ProgressCallback:
@@ -351,66 +367,145 @@ def estimate_pose(
     info = info or probe_video(path, cache.sha256_memo_dir() if use_cache else None)
     if use_cache and (cached := cache.load_cached(info.sha256, settings)) is not None:
         return cached
-    jobs = jobs or os.cpu_count() or 1
     progress = progress or (lambda done, total: None)
-    warmup_frames = round(warmup_s * (info.nominal_fps or 30.0))
-    segments = plan_segments(info.frame_count, 1 if in_process else jobs, warmup_frames)
-    following = None  # plan of the subject that pose follows alone
+    segments = _segments(info, jobs, warmup_s, in_process)
     if subject is None:
-        samples = sample_frame_indices(info)
-        tracks, detections = _pose_pass(
-            info, settings, segments, progress, in_process, (None, samples)
-        )
+        plan = _PassPlan(settings, segments, (None, sample_frame_indices(info)))
+        [(tracks, detections)] = _pose_passes(info, [plan], progress, in_process)
         subject = plan_subject(detections, tracks.image_size_px, settings.person).describe()
+        tracks = _kept_on_subject(info, plan, tracks, subject, False, progress, in_process)
     else:
-        following = subject if subject.get("refollowed") else None
-        only = (following, frozenset())
-        tracks, _ = _pose_pass(info, settings, segments, progress, in_process, only)
-    hips = tracks.xy_px[:, pair("hip")].mean(axis=1)
-    if following is None and frames_nearer_another(hips, subject).any():
-        # Pose followed someone else somewhere: again, seeing only the subject.
-        following = subject
-        again = later_pass(progress)
-        only = (following, frozenset())
-        tracks, _ = _pose_pass(info, settings, segments, again, in_process, only)
-    tracks.meta["subject"] = {**subject, "refollowed": following is not None}
-    tracks.meta["frames_expected"] = info.frame_count
+        following = subject.get("refollowed", False)
+        plan = _PassPlan(settings, segments, (subject if following else None, frozenset()))
+        [(tracks, _)] = _pose_passes(info, [plan], progress, in_process)
+        tracks = _kept_on_subject(info, plan, tracks, subject, following, progress, in_process)
     if use_cache:
         cache.store(info.sha256, settings, tracks)
     return tracks
 
 
-def _pose_pass(
+def estimate_pose_and_mirror(
+    path: Path | str,
+    settings: PoseSettings | None = None,
+    jobs: int | None = None,
+    warmup_s: float = 1.0,
+    progress: ProgressCallback | None = None,
+    info: VideoInfo | None = None,
+    in_process: bool = False,
+) -> tuple[LandmarkTracks, LandmarkTracks]:
+    """The normal pass and the mirrored-input pass of a clip (both cached), run side by side.
+
+    Each pass gets half the worker processes (on 2 cores: one each, over the whole clip, so no
+    process starts twice and no segment needs a warm-up or a seam). The mirrored pass does not
+    search for people; it is then held to the subject the normal pass's search chose exactly
+    as :func:`estimate_pose` with ``subject`` would: run again seeing only the subject where
+    the normal pass had to be, or where it followed someone else itself. ``in_process`` runs
+    the two passes one after the other in this process.
+    """
+    settings = settings or PoseSettings()
+    mirrored_settings = replace(settings, flip_input=True)
+    info = info or probe_video(path, cache.sha256_memo_dir())
+    normal = cache.load_cached(info.sha256, settings)
+    if normal is not None:  # one pass cached: the other as the sequential path runs it
+        mirrored = estimate_pose(
+            path, mirrored_settings, jobs, warmup_s, progress, True, info, in_process,
+            subject=normal.meta["subject"],
+        )  # fmt: skip
+        return normal, mirrored
+    progress = progress or (lambda done, total: None)
+    jobs_each = max(1, (jobs or os.cpu_count() or 1) // 2)
+    segments = _segments(info, jobs_each, warmup_s, in_process)
+    # Each pass searches half the sampled frames (the search sees the frames as decoded,
+    # not mirrored), so that neither waits for the other at the end.
+    samples = sorted(sample_frame_indices(info))
+    plans = [
+        _PassPlan(settings, segments, (None, frozenset(samples[0::2]))),
+        _PassPlan(mirrored_settings, segments, (None, frozenset(samples[1::2]))),
+    ]
+    [(normal, found), (mirrored, found_too)] = _pose_passes(info, plans, progress, in_process)
+    detections = {**found, **found_too}
+    subject = plan_subject(detections, normal.image_size_px, settings.person).describe()
+    normal = _kept_on_subject(info, plans[0], normal, subject, False, progress, in_process)
+    following = normal.meta["subject"]["refollowed"]
+    if following:  # the mirrored pass would have followed the subject from the start
+        follow_plan = replace(plans[1], subject_args=(subject, frozenset()))
+        [(mirrored, _)] = _pose_passes(info, [follow_plan], later_pass(progress), in_process)
+    mirrored = _kept_on_subject(
+        info, plans[1], mirrored, normal.meta["subject"], following, progress, in_process
+    )
+    cache.store(info.sha256, settings, normal)
+    cache.store(info.sha256, mirrored_settings, mirrored)
+    return normal, mirrored
+
+
+def _segments(
+    info: VideoInfo, jobs: int | None, warmup_s: float, in_process: bool
+) -> list[_Segment]:
+    warmup_frames = round(warmup_s * (info.nominal_fps or 30.0))
+    jobs = 1 if in_process else (jobs or os.cpu_count() or 1)
+    return plan_segments(info.frame_count, jobs, warmup_frames)
+
+
+def _kept_on_subject(
     info: VideoInfo,
-    settings: PoseSettings,
-    segments: list[_Segment],
+    plan: _PassPlan,
+    tracks: LandmarkTracks,
+    subject: dict,
+    following: bool,
     progress: ProgressCallback,
     in_process: bool,
-    subject_args: tuple,
-) -> tuple[LandmarkTracks, dict[int, list[PersonBox]]]:
-    """One pose pass over the clip, its segments joined at their seams, and the people found
-    in the sampled frames."""
+) -> LandmarkTracks:
+    """``tracks`` of a pass that did not follow the subject alone (``following`` False), run
+    again seeing only the subject if pose followed someone else somewhere; the subject's plan
+    goes into the metadata either way."""
+    hips = tracks.xy_px[:, pair("hip")].mean(axis=1)
+    if not following and frames_nearer_another(hips, subject).any():
+        following = True
+        again = replace(plan, subject_args=(subject, frozenset()))
+        [(tracks, _)] = _pose_passes(info, [again], later_pass(progress), in_process)
+    tracks.meta["subject"] = {**subject, "refollowed": following}
+    tracks.meta["frames_expected"] = info.frame_count
+    return tracks
+
+
+def _pose_passes(
+    info: VideoInfo, plans: list[_PassPlan], progress: ProgressCallback, in_process: bool
+) -> list[tuple[LandmarkTracks, dict[int, list[PersonBox]]]]:
+    """Pose passes over the clip (side by side in worker processes, or one after the other in
+    this one), each pass's segments joined at their seams, with the people found in its
+    sampled frames."""
     if in_process:
         done = 0
 
         def tick() -> None:
             nonlocal done
             done += 1
-            progress(done, info.frame_count)
+            progress(done, len(plans) * info.frame_count)
 
         parts = [
-            _run_segment(
-                info.path, settings, segments[0], tick, None, None, *subject_args,
-                decode_queue_frames(info),
-            )
+            [
+                _run_segment(
+                    info.path, plan.settings, plan.segments[0], tick, None, None,
+                    *plan.subject_args, decode_queue_frames(info),
+                )
+            ]
+            for plan in plans
         ]  # fmt: skip
     else:
-        parts = _run_workers(info, settings, segments, progress, subject_args)
+        parts = _run_workers(info, plans, progress)
+    return [_joined(info, plan, found) for plan, found in zip(plans, parts, strict=True)]
+
+
+def _joined(
+    info: VideoInfo, plan: _PassPlan, parts: list[_SegmentResult]
+) -> tuple[LandmarkTracks, dict[int, list[PersonBox]]]:
+    """One pass's segments joined at their seams into tracks, and the people it found."""
     sizes = [p.size_px for p in parts if p.size_px != (0, 0)]
     if not sizes:
         raise HipdropError(f"{info.path.name}: no frames could be decoded")
     try:
-        ranges = joined_ranges([s.keep_start for s in segments], [len(p.time_s) for p in parts])
+        starts = [s.keep_start for s in plan.segments]
+        ranges = joined_ranges(starts, [len(p.time_s) for p in parts])
     except ValueError as exc:
         raise HipdropError(f"{info.path.name}: {exc}") from None
 
@@ -425,6 +520,6 @@ def _pose_pass(
         visibility=joined("visibility"),
         world_m=joined("world_m"),
         image_size_px=sizes[0],
-        meta={"video_sha256": info.sha256, "pose": settings.as_dict()},
+        meta={"video_sha256": info.sha256, "pose": plan.settings.as_dict()},
     )
     return tracks, {k: v for part in parts for k, v in part.people.items()}
