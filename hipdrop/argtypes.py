@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from hipdrop.conventions import PERSON_HINTS, TASK_CHOICES
+from hipdrop.io.pose_files import POSE_EXPORTS
 
 
 def positive_float(text: str) -> float:
@@ -27,6 +28,28 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
     return value
+
+
+def image_size(text: str) -> tuple[int, int]:
+    """``WIDTHxHEIGHT`` in pixels, e.g. ``1080x1920``."""
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not WIDTHxHEIGHT in pixels: {text!r}") from None
+    if width < 1 or height < 1:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return width, height
+
+
+def pose_exports(text: str) -> tuple[str, ...]:
+    """A comma-separated list of pose file kinds to write: ``trc``, ``movement``."""
+    kinds = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    unknown = [kind for kind in kinds if kind not in POSE_EXPORTS]
+    if unknown or not kinds:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: choose from {', '.join(POSE_EXPORTS)}, separated by commas"
+        )
+    return kinds
 
 
 def add_analysis_options(parser: argparse.ArgumentParser, *, per_clip: str = "") -> None:

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import traceback
 from pathlib import Path
 
 from hipdrop import __version__
-from hipdrop.argtypes import add_analysis_options, analysis_options, positive_int
+from hipdrop.argtypes import (
+    add_analysis_options,
+    analysis_options,
+    image_size,
+    pose_exports,
+    positive_float,
+    positive_int,
+)
 from hipdrop.errors import HipdropError
 
 
@@ -51,13 +59,37 @@ def _report_done(analysis, out_dir: Path) -> None:
         print(f"  note: {warning}")
 
 
+def _import_after_pose_in_background() -> threading.Thread:
+    """Import what the analysis and the report need once pose is done (about 1.5 s of CPU:
+    scipy's signal module, matplotlib) while pose runs in its worker processes, rather than
+    after it with a core idle. The command line only writes figures to files: Agg, no GUI."""
+
+    def imports() -> None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import scipy.signal  # noqa: F401
+
+        import hipdrop.report.writer  # noqa: F401
+
+    thread = threading.Thread(target=imports, name="hipdrop-imports")
+    thread.start()
+    return thread
+
+
 def cmd_analyse(args: argparse.Namespace) -> int:
     from hipdrop.pipeline import analyse
+    from hipdrop.pose_input import input_format
 
     out_dir = args.out or Path(f"{args.clip.stem}_hipdrop")
     if out_dir.exists() and not args.force:
         raise HipdropError(f"{out_dir} already exists; use --force to replace it")
+    if (args.video or args.blur_faces) and input_format(args.clip, args.pose_format) != "video":
+        raise HipdropError(
+            f"--video and --blur-faces draw on the clip's frames; {args.clip.name} is a pose file"
+        )
     progress = _Progress(f"pose {args.clip.name}")
+    importing = _import_after_pose_in_background()
     try:
         analysis = analyse(
             args.clip,
@@ -67,16 +99,21 @@ def cmd_analyse(args: argparse.Namespace) -> int:
             patient_name=args.patient_name,
             session_date=args.session_date,
             notes=args.notes,
+            pose_format=args.pose_format,
+            fps=args.fps,
+            image_size_px=args.image_size,
             **analysis_options(args),
         )
     finally:
         progress.close()
+        importing.join()  # never left importing while the interpreter shuts down
     analysis.save(
         out_dir,
         force=args.force,
         pdf=args.pdf,
         video=(args.video or args.blur_faces) and analysis.summary["usable"],
         blur_faces=args.blur_faces,
+        export_pose=args.export_pose,
     )
     if not analysis.summary["usable"]:
         print(
@@ -125,6 +162,40 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_pose_file_options(parser: argparse.ArgumentParser) -> None:
+    """Keypoints from another pose estimator in, hipdrop's landmarks out."""
+    from hipdrop.io.pose_files import POSE_FORMATS
+
+    group = parser.add_argument_group("pose files")
+    group.add_argument(
+        "--pose-format",
+        choices=POSE_FORMATS,
+        default="auto",
+        help="what CLIP is (default: auto, told by its content)",
+    )
+    group.add_argument(
+        "--fps",
+        type=positive_float,
+        metavar="N",
+        help="frame rate of a pose file that does not give one (OpenPose JSON; default 30)",
+    )
+    group.add_argument(
+        "--image-size",
+        type=image_size,
+        metavar="WxH",
+        help="image size in pixels behind 2D keypoints, e.g. 1080x1920 (default: the smallest "
+        "common video frame holding every keypoint)",
+    )
+    group.add_argument(
+        "--export-pose",
+        type=pose_exports,
+        default=(),
+        metavar="KINDS",
+        help="also write the landmarks: trc (landmarks.trc, for OpenSim), movement "
+        "(landmarks.nc); comma-separated",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hipdrop", description="Hip drop (contralateral pelvic drop) from video."
@@ -134,7 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     analyse = commands.add_parser("analyse", aliases=["analyze"], help="analyse one clip")
-    analyse.add_argument("clip", type=Path, help="video file (mp4, mov, avi, ...)")
+    analyse.add_argument(
+        "clip",
+        type=Path,
+        help="video file (mp4, mov, avi, ...) or pose file: OpenPose/Pose2Sim JSON folder, "
+        "2D or 3D .trc, movement .nc",
+    )
     analyse.add_argument("--out", type=Path, help="output folder (default: CLIP_hipdrop)")
     analyse.add_argument(
         "--baseline",
@@ -148,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_analysis_options(analyse)
     analyse.add_argument("--force", action="store_true", help="replace an existing --out folder")
     _add_report_options(analyse)
+    _add_pose_file_options(analyse)
     analyse.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)
     analyse.set_defaults(func=cmd_analyse)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -17,7 +18,7 @@ from hipdrop.events.gait import detect_gait_events
 from hipdrop.events.single_leg import SingleLegParams, detect_single_leg_stance
 from hipdrop.geometry import CameraGeometry, FrontalGeometry, frontal_geometry
 from hipdrop.geometry.camera import level_xy
-from hipdrop.geometry.frontal import MAX_OFF_AXIS_DEG
+from hipdrop.geometry.frontal import EXACT_WORLD, MAX_OFF_AXIS_DEG
 from hipdrop.geometry.frontal_plane import frontal_trunk_lean_deg, stance_shift_widths
 from hipdrop.geometry.view_checks import (
     camera_summary,
@@ -38,8 +39,9 @@ from hipdrop.metrics import add_drop_columns, asymmetry_deg, phase_metrics, side
 from hipdrop.pose import PoseSettings, estimate_pose
 from hipdrop.pose.cache import cache_dir, sha256_memo_dir
 from hipdrop.pose.mirror_pass import mirror_averaged
-from hipdrop.pose.runner import later_pass
+from hipdrop.pose.runner import estimate_pose_and_mirror, later_pass
 from hipdrop.pose.subject import check_person_hint
+from hipdrop.pose_input import input_format, load_pose_file
 from hipdrop.quality import MIN_HIP_WIDTH_PX, assess_quality
 from hipdrop.result import Analysis
 from hipdrop.session import session_fields
@@ -209,23 +211,34 @@ def _track_clip(
     cleaning: CleaningParams,
     in_process: bool = False,
 ) -> LandmarkTracks:
-    """Pose for one clip: a normal pass, then - if asked for and the clip shows a person from
+    """Pose for one clip: a normal pass, and - if asked for and the clip shows a person from
     the front or behind - a mirrored pass, following the subject the first pass chose, averaged
-    with it (see pose/mirror_pass.py)."""
+    with it (see pose/mirror_pass.py).
+
+    With two or more worker processes the two passes run side by side (the mirrored one is
+    then spent even on a clip that is refused); with one, the mirrored pass runs only once the
+    normal one shows it is worth it."""
     info = probe_video(path, sha256_memo_dir())
-    tracks = estimate_pose(
-        path, settings, jobs=jobs, progress=progress, info=info, in_process=in_process
-    )
-    if mirror_pass and _worth_a_mirror_pass(tracks, cleaning):
-        flipped = estimate_pose(
-            path,
-            replace(settings, flip_input=True),
-            jobs=jobs,
-            progress=later_pass(progress) if progress else None,
-            info=info,
-            in_process=in_process,
-            subject=tracks.meta["subject"],
+    side_by_side = mirror_pass and not in_process and (jobs or os.cpu_count() or 1) >= 2
+    if side_by_side:
+        tracks, flipped = estimate_pose_and_mirror(
+            path, settings, jobs=jobs, progress=progress, info=info
         )
+    else:
+        tracks = estimate_pose(
+            path, settings, jobs=jobs, progress=progress, info=info, in_process=in_process
+        )
+    if mirror_pass and _worth_a_mirror_pass(tracks, cleaning):
+        if not side_by_side:
+            flipped = estimate_pose(
+                path,
+                replace(settings, flip_input=True),
+                jobs=jobs,
+                progress=later_pass(progress) if progress else None,
+                info=info,
+                in_process=in_process,
+                subject=tracks.meta["subject"],
+            )
         tracks = mirror_averaged(tracks, flipped)
     tracks.meta.update(video_sha256=info.sha256, video_name=path.name)
     return tracks
@@ -262,6 +275,41 @@ def _scene_of(path: Path, tracks: LandmarkTracks) -> SceneLines:
     )
 
 
+def _input_tracks(
+    path: Path,
+    kind: str,
+    settings: PoseSettings,
+    jobs: int | None,
+    progress: ProgressCallback | None,
+    mirror_pass: bool,
+    cleaning: CleaningParams,
+    in_process: bool,
+    pose_file: dict,
+) -> tuple[LandmarkTracks, SceneLines | None, CameraGeometry | None]:
+    """Tracks of a video (pose, cached) with its scene's straight edges, or of a pose file
+    (``pose_file``: keywords of :func:`load_pose_file`) with the camera that saw it, where that
+    is known exactly (3D keypoints)."""
+    if kind != "video":
+        pose = load_pose_file(path, kind, **pose_file)
+        return pose.tracks, None, pose.camera
+    tracks = _track_clip(
+        path, settings, jobs, progress, mirror_pass, cleaning, in_process=in_process
+    )
+    tracks.meta["pose_source"] = {
+        "kind": "video",
+        "file": path.name,
+        "keypoints": "MediaPipe BlazePose",
+        "landmarks_used": int((tracks.visibility > 0).any(axis=0).sum()),
+    }
+    return tracks, _scene_of(path, tracks), None
+
+
+def _view_geometry(tracks: LandmarkTracks, camera: CameraGeometry) -> FrontalGeometry:
+    """The frontal geometry of cleaned tracks; exact 3D keypoints give the turn exactly."""
+    exact = EXACT_WORLD if tracks.meta.get("world_exact") else {}
+    return frontal_geometry(tracks.xy_px, tracks.world_m, tracks.time_s, camera, **exact)
+
+
 def _clip_baseline(
     path: Path,
     settings: PoseSettings,
@@ -269,22 +317,25 @@ def _clip_baseline(
     stance: SingleLegParams,
     mirror_pass: bool,
     focal_length_mm: float | None,
-) -> tuple[Baseline | None, CameraGeometry, str | None]:
-    """Quiet standing in a separate clip from the same camera: its frontal obliquity (the view
-    undone, so the way the subject faced does not matter) and the camera's geometry.
+    pose_file: dict,
+) -> tuple[Baseline | None, CameraGeometry | None, str | None]:
+    """Quiet standing in a separate clip (or pose file) from the same camera: its frontal
+    obliquity (the view undone, so the way the subject faced does not matter) and the camera's
+    geometry (none for 3D keypoints: their virtual camera filmed nothing).
 
     A clip whose subject is too oblique to read still gives the camera's geometry: it returns
-    no baseline and says why.
+    no baseline and says why. ``pose_file``: ``fps`` and ``image_size_px`` for a pose file.
     """
-    tracks = _track_clip(path, settings, None, None, mirror_pass, cleaning)
+    tracks, scene, exact = _input_tracks(
+        path, input_format(path), settings, None, None, mirror_pass, cleaning, False, pose_file
+    )
     _check_person(tracks, path.name)
     cleaned = clean_tracks(tracks, cleaning).tracks
     labels, _ = detect_single_leg_stance(cleaned, stance)
-    camera = estimate_camera(
-        cleaned, labels == "both", _scene_of(path, tracks), None, focal_length_mm
-    )
-    view = frontal_geometry(cleaned.xy_px, cleaned.world_m, cleaned.time_s, camera)
+    camera = exact or estimate_camera(cleaned, labels == "both", scene, None, focal_length_mm)
+    view = _view_geometry(cleaned, camera)
     lean = frontal_trunk_lean_deg(cleaned.xy_px, cleaned.world_m, camera, view)
+    camera = None if exact else camera  # a virtual camera is not the one that filmed the clip
     baseline = baseline_from_clip(labels, view.frontal_obliquity_deg, lean, path.name, camera)
     if baseline is not None:
         return baseline, camera, None
@@ -321,8 +372,10 @@ def analyse_tracks(
     ``auto``. ``scene``: the clip's straight edges, for the camera's roll and pitch (without
     them, the baseline clip's camera or the standing body gives them); ``focal_length_mm``:
     the lens's 35-mm-equivalent focal length, if known. ``camera``: a geometry found
-    elsewhere (a baseline clip from the same camera), used where the clip's own scene gives
-    none; ``baseline_problem``: why a baseline clip gave no baseline, shown as a warning.
+    elsewhere (a baseline clip from the same camera, the virtual camera of 3D keypoints), used
+    where the clip's own scene gives none; ``baseline_problem``: why a baseline clip gave no
+    baseline, shown as a warning. Warnings the tracks carry (``meta["warnings"]``, from a pose
+    file's reader) are passed on.
 
     ``patient_name``, ``session_date`` (YYYY-MM-DD) and ``notes`` are carried into
     summary.json and the report as plain text.
@@ -338,6 +391,7 @@ def analyse_tracks(
     cleaned = replace(cleaned, tracks=blank_unusable(cleaned.tracks, frame_use))
     view = detect_view(cleaned.tracks)
     warnings = clip_warnings(tracks) + [w for w in [exclusion_warning(frame_use)] if w]
+    warnings += tracks.meta.get("warnings", [])
     camera, level, labels, phases, events = _camera_and_events(
         cleaned,
         stance,
@@ -358,9 +412,14 @@ def analyse_tracks(
         )
     if baseline_problem:
         warnings.append(baseline_problem)
-    view_geometry = frontal_geometry(
-        cleaned.tracks.xy_px, cleaned.tracks.world_m, cleaned.tracks.time_s, camera
-    )
+    view_geometry = _view_geometry(cleaned.tracks, camera)
+    if tracks.world_m is None or not np.isfinite(tracks.world_m).any():
+        warnings.append(
+            "No 3D landmarks came with these keypoints: the subject's turn from the camera "
+            f"could not be estimated and is taken as none (± {view_geometry.yaw_sd_deg:g}°), so "
+            "a turn away from the camera is read as part of the tilt. Film straight in front or "
+            "behind."
+        )
     frames = frame_table(cleaned.tracks, level, labels, camera, view_geometry)
     if gait and baseline is None:
         baseline = stride_reference(frames, events)
@@ -468,8 +527,9 @@ def analyse_tracks(
         "provenance": {
             "hipdrop_version": __version__,
             "pose": tracks.meta.get("pose"),
+            "pose_source": tracks.meta.get("pose_source"),
             "mirror_pass": bool(tracks.meta.get("mirror_pass", False)),
-            "input_sha256": tracks.meta.get("video_sha256"),
+            "input_sha256": tracks.meta.get("input_sha256", tracks.meta.get("video_sha256")),
             "input_name": name,
             "parameters": {
                 "task_requested": task,
@@ -509,6 +569,9 @@ def analyse(
     task: str = "auto",
     pose_in_process: bool = False,
     focal_length_mm: float | None = None,
+    pose_format: str = "auto",
+    fps: float | None = None,
+    image_size_px: tuple[int, int] | None = None,
 ) -> Analysis:
     """Analyse one clip: pose (cached), then :func:`analyse_tracks`.
 
@@ -517,6 +580,11 @@ def analyse(
     ``mirror_pass`` also runs pose on the mirrored frames and averages the two passes, which
     cancels the model's left/right bias at twice the pose cost (see pose/mirror_pass.py).
     ``focal_length_mm`` (35-mm equivalent) sharpens the camera-pitch estimate when known.
+
+    ``path`` (and ``baseline``) may also be a pose file instead of a video: an OpenPose/Pose2Sim
+    JSON folder, a 2D or 3D TRC file or a ``movement`` netCDF dataset (``pose_format``:
+    ``auto`` tells them by content; see :mod:`hipdrop.pose_input`). ``fps`` and
+    ``image_size_px`` (width, height) stand in for what such a file does not say.
     """
     path = Path(path)
     session_fields(patient_name, session_date, notes)  # bad input fails before pose runs
@@ -531,9 +599,13 @@ def analyse(
             f"--focal-length-mm {focal_length_mm:g} is not a plausible 35-mm-equivalent focal "
             "length (8-300)"
         )
+    kind = input_format(path, pose_format)
+    if kind != "video" and settings.person != "auto":
+        raise HipdropError(f"--person picks among people in a video; {path.name} is a pose file")
     cleaning = cleaning or CleaningParams()
-    tracks = _track_clip(
-        path, settings, jobs, progress, mirror_pass, cleaning, in_process=pose_in_process
+    pose_file = {"fps": fps, "image_size_px": image_size_px}
+    tracks, scene, exact = _input_tracks(
+        path, kind, settings, jobs, progress, mirror_pass, cleaning, pose_in_process, pose_file
     )
     reference, baseline_camera, baseline_problem = None, None, None
     if baseline is not None:
@@ -544,7 +616,10 @@ def analyse(
             stance or SingleLegParams(),
             mirror_pass,
             focal_length_mm,
+            pose_file,
         )
+    if exact is not None and reference is not None:  # 3D keypoints keep their own camera
+        reference = replace(reference, camera=None)
     return analyse_tracks(
         tracks,
         baseline=reference,
@@ -552,13 +627,13 @@ def analyse(
         height_cm=height_cm,
         cleaning=cleaning,
         stance=stance,
-        source={"name": path.name, "path": path},
+        source={"name": path.name, "path": path if kind == "video" else None},
         patient_name=patient_name,
         session_date=session_date,
         notes=notes,
         task=task,
-        scene=_scene_of(path, tracks),
+        scene=scene,
         focal_length_mm=focal_length_mm,
-        camera=baseline_camera,
+        camera=exact or baseline_camera,
         baseline_problem=baseline_problem,
     )

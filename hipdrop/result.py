@@ -146,16 +146,24 @@ class Analysis:
         pdf: bool = False,
         video: bool = False,
         blur_faces: bool = False,
+        export_pose: tuple[str, ...] = (),
     ) -> Path:
         """Write the output folder (tables, summary.json, figures, report.html) atomically.
 
         ``pdf`` adds report.pdf, ``video`` an annotated copy of the clip (annotated.mp4),
-        with faces blurred when ``blur_faces``.
+        with faces blurred when ``blur_faces``; ``export_pose`` the landmarks as pose files
+        (``trc``: landmarks.trc, ``movement``: landmarks.nc).
         """
         from hipdrop.report.writer import write_outputs
 
         return write_outputs(
-            self, Path(out_dir), force=force, pdf=pdf, video=video, blur_faces=blur_faces
+            self,
+            Path(out_dir),
+            force=force,
+            pdf=pdf,
+            video=video,
+            blur_faces=blur_faces,
+            export_pose=export_pose,
         )
 
     def to_pdf(self, path: Path | str) -> Path:

@@ -221,7 +221,10 @@ def clean_tracks(tracks: LandmarkTracks, params: CleaningParams | None = None) -
     facing = facing_by_stretch(xy, tracks.time_s)  # before a turn's edge-on hips are masked
     xy = mask_collapsed_pelvis(xy, tracks.time_s, params.min_hip_width_fraction)
     masked = ~np.isfinite(xy[..., 0])
-    xy, flipped, swapped = enforce_lateral_order(xy, facing)
+    if tracks.meta.get("world_exact"):  # exact 3D keypoints keep their labels: legs may cross
+        flipped = swapped = np.zeros(len(xy), bool)
+    else:
+        xy, flipped, swapped = enforce_lateral_order(xy, facing)
     repaired = fill_gaps(xy, tracks.time_s, params.max_gap_s)
     smooth = lowpass(repaired, tracks.time_s, params.cutoff_hz, params.filter_order)
     return CleanedTracks(tracks.with_xy(smooth), flipped, swapped, repaired, masked)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hipdrop.conventions import N_LANDMARKS, landmark
+from hipdrop.conventions import LANDMARK_INDEX, N_LANDMARKS, landmark
 from hipdrop.errors import HipdropError
 from hipdrop.io.marker_names import (
     SIDE_CODES,
@@ -52,8 +52,6 @@ MAX_CAMERA_PITCH_DEG = 60.0
 MAX_CAMERA_ROLL_DEG = 45.0
 #: The reference of a trial that has ASIS markers but no pelvic angles.
 ASIS_REFERENCE = "ASIS line"
-#: The turn read from marker-based 3D hips: they are exact up to marker placement.
-EXACT_WORLD_YAW_SD_DEG = 3.0
 #: The obliquity verdict needs the geometry step to give at least this share of the frames.
 MIN_GIVEN_FRACTION = 0.5
 
@@ -268,9 +266,8 @@ def project_trial(
     xy = np.full((n, N_LANDMARKS, 2), np.nan)
     lab = np.full((n, N_LANDMARKS, 3), np.nan)
     for name, marker in markers.items():
-        side, part = name.split("_", 1)
-        lab[:, landmark(side, part)] = trial.markers_m[marker]
-        xy[:, landmark(side, part)] = camera.project(trial.markers_m[marker])
+        lab[:, LANDMARK_INDEX[name]] = trial.markers_m[marker]
+        xy[:, LANDMARK_INDEX[name]] = camera.project(trial.markers_m[marker])
     hip_mid = 0.5 * (lab[:, landmark("left", "hip")] + lab[:, landmark("right", "hip")])
     world = (lab - hip_mid[:, None, :]) @ camera.axes().T
     if jitter_px > 0:
@@ -593,7 +590,7 @@ def view_obliquity(
     in the video path: unfiltered, levelled by the estimated roll.
     """
     from hipdrop.geometry.camera import camera_from_body, camera_from_vertical_lines, level_xy
-    from hipdrop.geometry.frontal import TRUE_MAX_OFF_AXIS_DEG, frontal_geometry
+    from hipdrop.geometry.frontal import EXACT_WORLD, frontal_geometry
     from hipdrop.kinematics import pelvic_obliquity_deg
     from hipdrop.signal import CleaningParams, clean_tracks
 
@@ -635,9 +632,7 @@ def view_obliquity(
         cleaned.tracks.world_m,
         cleaned.tracks.time_s,
         geometry,
-        max_off_axis_deg=TRUE_MAX_OFF_AXIS_DEG,
-        yaw_sd_deg=EXACT_WORLD_YAW_SD_DEG,
-        turn_from=("hip",),
+        **EXACT_WORLD,
     )
     obliquity = frontal.frontal_obliquity_deg
     given = float(np.isfinite(obliquity).mean()) if len(obliquity) else 0.0

@@ -13,6 +13,7 @@ view the two planes become parallel and the tilt cannot be recovered: such frame
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,14 @@ MAX_GEOMETRY_SD_DEG = 5.0
 YAW_SD_DEG = 12.0
 #: The subject's turn changes slowly; world-landmark depth is noisy frame to frame.
 YAW_SMOOTHING_S = 0.25
+#: ``frontal_geometry`` settings for exact 3D (motion-capture markers, triangulated keypoints):
+#: the hip line alone is the pelvis's own turn, known within marker or keypoint placement
+#: (3°), so the true off-axis limit applies.
+EXACT_WORLD: Final[dict] = {
+    "max_off_axis_deg": TRUE_MAX_OFF_AXIS_DEG,
+    "yaw_sd_deg": 3.0,
+    "turn_from": ("hip",),
+}
 
 _LH, _RH = landmark("left", "hip"), landmark("right", "hip")
 _LS, _RS = landmark("left", "shoulder"), landmark("right", "shoulder")

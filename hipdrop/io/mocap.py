@@ -31,8 +31,15 @@ FOOT_OFF = "foot_off"
 #: tilt, obliquity, rotation), first match wins; the left-side output is used because its
 #: obliquity is positive when the left side is higher.
 C3D_OBLIQUITY_OUTPUTS = ("LPelvisAngles", "LPelvisAngles_CGM_2.4")
-#: OpenSim GRF columns of vertical force per side (Hamner pipeline naming).
-GRF_VERTICAL_COLUMNS = {"right": "ground_force_vy", "left": "1_ground_force_vy"}
+#: OpenSim GRF columns of vertical force per side, as labs name them (case aside): Hamner's
+#: pipeline (right unnumbered, left ``1_``), then side prefixes and side suffixes. ``{axis}`` is
+#: the vertical: y (OpenSim's Y up) where the file has it, else z.
+GRF_VERTICAL_COLUMNS = (
+    {"right": "ground_force_v{axis}", "left": "1_ground_force_v{axis}"},
+    {"right": "r_ground_force_v{axis}", "left": "l_ground_force_v{axis}"},
+    {"right": "right_ground_force_v{axis}", "left": "left_ground_force_v{axis}"},
+    {"right": "ground_force_r_v{axis}", "left": "ground_force_l_v{axis}"},
+)
 
 _UNIT_TO_M = {"mm": 1e-3, "cm": 1e-2, "m": 1.0}
 
@@ -163,8 +170,24 @@ def read_c3d(path: str | Path) -> MocapTrial:
     )
 
 
-def read_trc(path: str | Path) -> MocapTrial:
-    """Marker trajectories from an OpenSim TRC file (units from its header; Y vertical)."""
+@dataclass(frozen=True)
+class TrcTable:
+    """An OpenSim TRC file as stored: ``names`` and their (n, k, 3) ``positions`` in the file's
+    ``units`` (NaN in gaps), each row's ``time_s`` (the Time column), frame numbers from the
+    first."""
+
+    names: list[str]
+    positions: np.ndarray
+    time_s: np.ndarray
+    rate_hz: float
+    units: str
+    first_frame: int
+    source: str
+
+
+def read_trc_table(path: str | Path) -> TrcTable:
+    """The marker or keypoint table of a TRC file, units as written (OpenSim, Pose2Sim,
+    Sports2D and hipdrop write them)."""
     path = Path(path)
     try:
         lines = path.read_text().splitlines()
@@ -175,8 +198,6 @@ def read_trc(path: str | Path) -> MocapTrial:
         width = 2 + 3 * len(names)
         table = np.array([[float(v) if v.strip() else np.nan for v in row[:width]] for row in rows])
         rate_hz = float(header["DataRate"])
-        unit = header.get("Units", "mm").lower()
-        scale = _UNIT_TO_M[unit]
     except (OSError, IndexError, KeyError, ValueError) as error:
         raise HipdropError(f"cannot read {path.name} as an OpenSim TRC file: {error}") from error
     if table.ndim != 2 or table.shape[1] != width:
@@ -185,9 +206,29 @@ def read_trc(path: str | Path) -> MocapTrial:
         raise HipdropError(f"{path.name}: DataRate {rate_hz} is not a frame rate")
     if len(table) and not np.isfinite(table[0, 0]):
         raise HipdropError(f"{path.name}: the first row has no frame number")
-    markers = {name: table[:, 2 + 3 * i : 5 + 3 * i] * scale for i, name in enumerate(names)}
-    first_frame = int(table[0, 0]) if len(table) else 1
-    return MocapTrial(markers, rate_hz, first_frame, 1, path.name)
+    return TrcTable(
+        names=names,
+        positions=table[:, 2:].reshape(len(table), len(names), 3),
+        time_s=table[:, 1],
+        rate_hz=rate_hz,
+        units=header.get("Units", "mm").lower(),
+        first_frame=int(table[0, 0]) if len(table) else 1,
+        source=path.name,
+    )
+
+
+def trc_trial(table: TrcTable) -> MocapTrial:
+    """A TRC table as a motion-capture trial in metres (Y vertical, the TRC convention)."""
+    if table.units not in _UNIT_TO_M:
+        raise HipdropError(f"{table.source}: unknown marker unit {table.units!r}")
+    scale = _UNIT_TO_M[table.units]
+    markers = {name: table.positions[:, i] * scale for i, name in enumerate(table.names)}
+    return MocapTrial(markers, table.rate_hz, table.first_frame, 1, table.source)
+
+
+def read_trc(path: str | Path) -> MocapTrial:
+    """Marker trajectories from an OpenSim TRC file (units from its header; Y vertical)."""
+    return trc_trial(read_trc_table(path))
 
 
 def read_mot(path: str | Path) -> pd.DataFrame:
@@ -225,6 +266,30 @@ def with_ik_reference(trial: MocapTrial, ik_path: str | Path) -> MocapTrial:
     return replace(trial, obliquity_deg=obliquity, reference="pelvis_list")
 
 
+def grf_vertical_columns(columns: list[str], source: str) -> dict[str, str]:
+    """Side -> the column of that foot's vertical ground force (``GRF_VERTICAL_COLUMNS``).
+
+    Numbered plates alone (``1_``, ``2_``) do not say which foot stood on which: an error, as
+    is a file with no match, naming the force columns it has and the names understood.
+    """
+    by_name = {column.lower(): column for column in columns}
+    for axis in ("y", "z"):
+        for pattern in GRF_VERTICAL_COLUMNS:
+            names = {side: name.format(axis=axis) for side, name in pattern.items()}
+            if all(name in by_name for name in names.values()):
+                return {side: by_name[name] for side, name in names.items()}
+    forces = [column for column in columns if "force" in column.lower()] or ["none"]
+    understood = "; ".join(
+        f"{p['right'].format(axis='y')} (right) with {p['left'].format(axis='y')} (left)"
+        for p in GRF_VERTICAL_COLUMNS
+    )
+    raise HipdropError(
+        f"{source}: no vertical ground force per foot among its force columns "
+        f"({', '.join(forces)}); understood: {understood}, any case, _vz where there is no "
+        "_vy. Numbered plates alone do not say which foot stood on each: rename the columns"
+    )
+
+
 def grf_events(
     grf_path: str | Path, trial: MocapTrial, threshold_n: float = CONTACT_THRESHOLD_N
 ) -> list[MocapEvent]:
@@ -242,9 +307,7 @@ def grf_events(
     if not (np.isfinite(rate_hz) and rate_hz > 0):
         raise HipdropError(f"{Path(grf_path).name}: the time column does not increase")
     events = []
-    for side, column in GRF_VERTICAL_COLUMNS.items():
-        if column not in table.columns:
-            raise HipdropError(f"{Path(grf_path).name}: no {column} column")
+    for side, column in grf_vertical_columns(list(table.columns), Path(grf_path).name).items():
         for contact in contact_intervals(table[column].to_numpy(), rate_hz, threshold_n):
             for kind, index in zip((FOOT_STRIKE, FOOT_OFF), contact, strict=True):
                 frame = None if index is None else round(float(time_s[index]) * trial.rate_hz)

@@ -201,14 +201,32 @@ def camera_items(summary: dict) -> list[tuple[str, str]]:
     return [("Camera and view", text)]
 
 
+#: How the report names each pose file kind (``provenance.pose_source.kind``).
+POSE_FILE_KINDS = {
+    "openpose-json": "OpenPose/Pose2Sim JSON, 2D keypoints",
+    "trc-2d": "TRC, 2D keypoints",
+    "trc-3d": "TRC, 3D keypoints seen through a virtual camera level and straight in front",
+    "movement": "movement poses dataset, 2D keypoints",
+}
+
+
+def pose_text(prov: dict) -> str:
+    """Where the landmarks came from: MediaPipe on the clip, or which pose file."""
+    source = prov.get("pose_source") or {}
+    if source.get("kind") in POSE_FILE_KINDS:
+        return (
+            f"read from {source['file']} ({POSE_FILE_KINDS[source['kind']]}, keypoints "
+            f"{source['keypoints']}, {source['landmarks_used']} landmarks used)"
+        )
+    if prov.get("pose"):
+        return f"MediaPipe BlazePose ({prov['pose'].get('model', 'unknown')})"
+    return "none, landmark tracks were given directly"
+
+
 def method_items(summary: dict) -> list[tuple[str, str]]:
     """Method and provenance, as term and description pairs."""
     prov, thr, quality = summary["provenance"], summary["thresholds"], summary["quality"]
-    pose = (
-        f"MediaPipe BlazePose ({prov['pose'].get('model', 'unknown')})"
-        if prov.get("pose")
-        else "none, landmark tracks were given directly"
-    )
+    pose = pose_text(prov)
     if summary.get("baseline"):
         base = summary["baseline"]
         against = (

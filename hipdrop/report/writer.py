@@ -6,12 +6,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hipdrop.io.outputs import atomic_output_dir, write_json
+from hipdrop.io.pose_files import POSE_EXPORTS, write_movement, write_trc
 from hipdrop.report.figures import write_figures
 from hipdrop.report.html import render_report
 
 if TYPE_CHECKING:
     from hipdrop.result import Analysis
 
+#: ``--export-pose`` kinds and their writers.
+POSE_WRITERS = {"trc": write_trc, "movement": write_movement}
 #: The annotated clip, beside report.html (which plays it).
 VIDEO_NAME = "annotated.mp4"
 FRAME_COLUMNS = [
@@ -39,10 +42,13 @@ def write_outputs(
     pdf: bool = False,
     video: bool = False,
     blur_faces: bool = False,
+    export_pose: tuple[str, ...] = (),
 ) -> Path:
     """frames.csv, phases.csv, summary.json, PNG figures and report.html, all or nothing.
 
-    ``pdf`` adds report.pdf; ``video`` adds annotated.mp4 (``blur_faces`` blurs the face).
+    ``pdf`` adds report.pdf; ``video`` adds annotated.mp4 (``blur_faces`` blurs the face);
+    ``export_pose`` the pose landmarks (as estimated, before cleaning) as ``trc`` and/or
+    ``movement`` files (names in ``POSE_EXPORTS``).
     """
     with atomic_output_dir(out_dir, force=force) as staging:
         write_json(analysis.summary, staging / "summary.json")
@@ -66,4 +72,6 @@ def write_outputs(
             from hipdrop.report.video import write_annotated_video
 
             write_annotated_video(analysis, staging / VIDEO_NAME, blur_faces=blur_faces)
+        for kind in export_pose:
+            POSE_WRITERS[kind](analysis.raw_tracks, staging / POSE_EXPORTS[kind])
     return out_dir
