@@ -37,7 +37,7 @@ from hipdrop.kinematics import (
 )
 from hipdrop.metrics import add_drop_columns, asymmetry_deg, phase_metrics, side_summary
 from hipdrop.pose import PoseSettings, estimate_pose
-from hipdrop.pose.cache import cache_dir, sha256_memo_dir
+from hipdrop.pose.cache import scene_lines_dir, sha256_memo_dir
 from hipdrop.pose.mirror_pass import mirror_averaged
 from hipdrop.pose.runner import estimate_pose_and_mirror, later_pass
 from hipdrop.pose.subject import check_person_hint
@@ -271,7 +271,7 @@ def _scene_of(path: Path, tracks: LandmarkTracks) -> SceneLines:
         tracks.xy_px,
         tracks.time_s,
         tracks.meta.get("video_sha256"),
-        cache_dir() / "scene-lines",
+        scene_lines_dir(),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import cv2
 import numpy as np
 import pytest
 
@@ -175,3 +176,43 @@ def test_a_subject_who_turns_round_keeps_both_sides_right():
     # Only frames inside the turn itself, where the hips pass edge-on, may be relabelled.
     relabelled = tracks.time_s[clean_tracks(tracks).pelvis_relabelled]
     assert np.all((relabelled > 4.4) & (relabelled < 4.9))
+
+
+def test_scene_edges_found_while_decoding_equal_those_decoded_afresh(tmp_path) -> None:
+    """Pose keeps the sampled frames' edges as it decodes them (pose/runner.py); the scene
+    lines made from those are the ones decoding the clip again gives, subject left out alike."""
+    from videotools import write_video
+
+    from hipdrop.io.scene_lines import (
+        frame_segments,
+        keep_frame_segments,
+        likely_sample_frames,
+        scene_lines,
+    )
+    from hipdrop.io.video import iter_frames, probe_video
+
+    rng = np.random.default_rng(3)
+    frames = []
+    for k in range(45):
+        image = np.full((360, 480, 3), 90, np.uint8)
+        for x in (60, 150, 330, 420):  # door frames, leaning a little as from a rolled camera
+            cv2.line(image, (x, 20), (x + 12, 340), (230, 230, 230), 3)
+        cv2.rectangle(image, (200 + k, 80), (260 + k, 330), (30, 30, 30), -1)  # the subject
+        frames.append(np.clip(image + rng.normal(0, 2, image.shape), 0, 255).astype(np.uint8))
+    clip = write_video(tmp_path / "room.mp4", frames, fps=15.0)
+    info = probe_video(clip)
+    wanted = likely_sample_frames(info.frame_count, info.nominal_fps)
+    decoded = list(iter_frames(clip))
+    time_s = np.array([f.time_s for f in decoded])
+    found = {f.index: frame_segments(f.image_bgr) for f in decoded if f.index in wanted}
+    subject = np.full((len(decoded), 33, 2), np.nan)
+    subject[:, :2] = [[[200 + k, 80], [260 + k, 330]] for k in range(len(decoded))]
+    keep_frame_segments(tmp_path / "cache", "clip-sha", time_s, found)
+    kept = scene_lines(clip, subject, time_s, "clip-sha", tmp_path / "cache")
+    afresh = scene_lines(clip, subject, time_s)
+    assert len(afresh.segments_px) >= 4
+    np.testing.assert_array_equal(kept.segments_px, afresh.segments_px)
+    assert kept.content_box_px == afresh.content_box_px
+    # the subject's own edges are left out
+    mid_x = 0.5 * (afresh.segments_px[:, 0] + afresh.segments_px[:, 2])
+    assert not ((mid_x > 200) & (mid_x < 300)).any()

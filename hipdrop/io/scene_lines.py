@@ -21,8 +21,8 @@ WORKING_LONG_SIDE_PX = 960
 PADDING_LEVEL = 12
 #: The subject's landmark box is grown by this fraction before its edges are ignored.
 SUBJECT_MARGIN = 0.15
-#: Bump when the segments found change meaning, so that cached ones are not reused.
-SCENE_LINES_VERSION = 2
+#: Bump when the segments kept change meaning or layout, so that cached ones are not reused.
+SCENE_LINES_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,18 @@ def _away_from_border(segments: np.ndarray, box, margin_px: float) -> np.ndarray
     return ~near
 
 
-def _sample_frames(time_s: np.ndarray) -> np.ndarray:
+def sample_frames(time_s: np.ndarray) -> np.ndarray:
     """Indices of the sampled frames: spread over the first ``SAMPLE_WINDOW_S`` of the clip."""
     last = int(np.searchsorted(time_s, time_s[0] + SAMPLE_WINDOW_S, side="right")) - 1
     return np.unique(np.linspace(0, max(last, 0), N_SAMPLE_FRAMES).astype(int))
+
+
+def likely_sample_frames(frame_count: int, fps: float) -> frozenset[int]:
+    """The frames :func:`sample_frames` will pick, from the container's frame count and rate
+    (before any frame is decoded): so that pose, which decodes them anyway, can find their
+    segments. Where the real frame times disagree, the frames are simply decoded again."""
+    fps = fps if fps > 0 else 30.0
+    return frozenset(int(i) for i in sample_frames(np.arange(max(frame_count, 1)) / fps))
 
 
 def scene_lines(
@@ -78,45 +86,88 @@ def scene_lines(
 
     ``subject_xy_px``: the subject's (n_frames, 33, 2) landmarks, NaN where not found, at the
     frame times ``time_s``. Decoding the frames costs up to a second, so with ``cache`` (a
-    folder) and the clip's ``video_sha256`` the segments are kept there, keyed by the clip and
-    the subject's place in the sampled frames.
+    folder) and the clip's ``video_sha256`` each sampled frame's segments are kept there (see
+    :func:`keep_frame_segments`); the subject is left out afterwards.
     """
-    samples = _sample_frames(time_s)
+    samples = sample_frames(time_s)
+    file = _cache_file(cache, video_sha256, samples)
+    per_frame = _load(file) if file is not None else None
+    if per_frame is None:
+        per_frame = _decoded_segments(path, samples)
+        if file is not None:
+            _keep(per_frame, file)
+    if not per_frame:
+        return SceneLines(np.zeros((0, 4)), (0.0, 0.0, 1.0, 1.0))
+    found = [_away_from_subject(per_frame[i][1], subject_xy_px[i]) for i in sorted(per_frame)]
+    boxes = np.array([per_frame[i][0] for i in sorted(per_frame)])
+    box = tuple(float(v) for v in np.median(boxes, axis=0))
+    return SceneLines(np.concatenate(found), box)
+
+
+#: Per sampled frame: the picture's box inside any padding, and its segments (full pixels).
+FrameSegments = dict[int, tuple[tuple[int, int, int, int], np.ndarray]]
+
+
+def keep_frame_segments(
+    cache: Path, video_sha256: str, time_s: np.ndarray, found: FrameSegments
+) -> None:
+    """Store segments found elsewhere (by pose, as it decoded the frames) where they are all
+    :func:`scene_lines` will look for; otherwise store nothing."""
+    samples = sample_frames(time_s)
+    if set(samples.tolist()) <= set(found):
+        _keep({int(i): found[int(i)] for i in samples}, _cache_file(cache, video_sha256, samples))
+
+
+def _cache_file(cache: Path | None, video_sha256: str | None, samples: np.ndarray) -> Path | None:
     if cache is None or video_sha256 is None:
-        return _detect(path, subject_xy_px, samples)
+        return None
     digest = hashlib.sha256(f"{video_sha256}:{SCENE_LINES_VERSION}:".encode())
-    digest.update(np.round(subject_xy_px[samples]).tobytes())
-    file = cache / f"{digest.hexdigest()[:32]}.npz"
+    digest.update(np.asarray(samples, dtype=np.int64).tobytes())
+    return cache / f"{digest.hexdigest()[:32]}.npz"
+
+
+def _load(file: Path) -> FrameSegments | None:
     try:
         with np.load(file) as stored:
-            return SceneLines(stored["segments_px"], tuple(stored["content_box_px"].tolist()))
+            frames, boxes = stored["frames"], stored["boxes"]
+            pieces = np.split(stored["segments_px"], np.cumsum(stored["counts"])[:-1])
+            return {
+                int(f): (tuple(int(v) for v in b), seg)
+                for f, b, seg in zip(frames, boxes, pieces, strict=True)
+            }
     except (OSError, KeyError, ValueError):
-        pass  # not cached yet (or unreadable): detect afresh
-    found = _detect(path, subject_xy_px, samples)
-    _keep(found, cache, file)
-    return found
+        return None  # not cached yet (or unreadable): detect afresh
 
 
-def _keep(found: SceneLines, cache: Path, file: Path) -> None:
-    """Store ``found`` atomically; a cache that cannot be written is simply not used."""
+def _keep(per_frame: FrameSegments, file: Path) -> None:
+    """Store ``per_frame`` atomically; a cache that cannot be written is simply not used."""
+    if not per_frame:
+        return
+    frames = sorted(per_frame)
     temporary = None
     try:
-        cache.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=cache, suffix=".npz.part")
+        file.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=file.parent, suffix=".npz.part")
         with os.fdopen(handle, "wb") as out:
-            np.savez(out, segments_px=found.segments_px, content_box_px=found.content_box_px)
+            np.savez(
+                out,
+                frames=np.array(frames, dtype=np.int64),
+                boxes=np.array([per_frame[f][0] for f in frames], dtype=np.int64),
+                counts=np.array([len(per_frame[f][1]) for f in frames], dtype=np.int64),
+                segments_px=np.concatenate([per_frame[f][1] for f in frames]).reshape(-1, 4),
+            )
         os.replace(temporary, file)
     except OSError:
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
 
 
-def _detect(path: Path, subject_xy_px: np.ndarray, samples: np.ndarray) -> SceneLines:
-    """Detect the segments in the ``samples`` frames (see :func:`scene_lines`)."""
+def _decoded_segments(path: Path, samples: np.ndarray) -> FrameSegments:
+    """Decode the clip up to its last sampled frame and find each sampled frame's segments."""
     cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
     wanted = {int(i) for i in samples}
-    found, boxes = [], []
+    found: FrameSegments = {}
     try:
         for index in range(max(wanted, default=-1) + 1):
             if not cap.grab():
@@ -124,20 +175,14 @@ def _detect(path: Path, subject_xy_px: np.ndarray, samples: np.ndarray) -> Scene
             if index not in wanted:
                 continue
             ok, image = cap.retrieve()
-            if not ok:
-                continue
-            box, segments = _segments(image)
-            boxes.append(box)
-            found.append(_away_from_subject(segments, subject_xy_px[index]))
+            if ok:
+                found[index] = frame_segments(image)
     finally:
         cap.release()
-    if not boxes:
-        return SceneLines(np.zeros((0, 4)), (0.0, 0.0, 1.0, 1.0))
-    box = tuple(float(v) for v in np.median(np.array(boxes), axis=0))
-    return SceneLines(np.concatenate(found), box)
+    return found
 
 
-def _segments(image: np.ndarray) -> tuple[tuple[int, int, int, int], np.ndarray]:
+def frame_segments(image: np.ndarray) -> tuple[tuple[int, int, int, int], np.ndarray]:
     """The picture's box inside any padding, and its line segments (full-resolution pixels)
     other than the padding's own edges."""
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)

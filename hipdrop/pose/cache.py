@@ -30,6 +30,11 @@ def sha256_memo_dir() -> Path:
     return cache_dir() / "sha256"
 
 
+def scene_lines_dir() -> Path:
+    """Where each clip's scene edges are kept (see :mod:`hipdrop.io.scene_lines`)."""
+    return cache_dir() / "scene-lines"
+
+
 def cache_key(video_sha256: str, settings: PoseSettings) -> str:
     payload = json.dumps(
         {"video": video_sha256, "pose": settings.as_dict(), "version": POSE_CACHE_VERSION},

@@ -24,6 +24,12 @@ import numpy as np
 from hipdrop.conventions import N_LANDMARKS, pair
 from hipdrop.errors import HipdropError
 from hipdrop.identity import frames_nearer_another
+from hipdrop.io.scene_lines import (
+    FrameSegments,
+    frame_segments,
+    keep_frame_segments,
+    likely_sample_frames,
+)
 from hipdrop.io.video import VideoInfo, iter_frames_threaded, probe_video
 from hipdrop.pose import cache
 from hipdrop.pose.backend import PoseEstimate, PoseSettings, create_backend
@@ -112,6 +118,7 @@ class _SegmentResult:
     world_m: np.ndarray
     size_px: tuple[int, int]
     people: dict[int, list[PersonBox]]  # people found in the sampled frames
+    scene: FrameSegments  # straight edges of the frames asked for (scene_lines.py)
 
 
 #: Seam points are sent to the previous segment's process in chunks of this many frames.
@@ -128,11 +135,14 @@ def _run_segment(
     subject: dict | None = None,
     sample_frames: frozenset[int] = frozenset(),
     queue_frames: int = 3,
+    scene_frames: frozenset[int] = frozenset(),
 ) -> _SegmentResult:
     """Pose over one segment. ``successor``: queue of the next segment's seam points (this
     segment then runs past its planned end until the next one agrees, see :mod:`seams`);
     ``predecessor``: queue to which this segment's seam points go. ``subject``: follow only
-    the subject of this plan (:class:`SubjectView`); ``sample_frames``: search these for people."""
+    the subject of this plan (:class:`SubjectView`); ``sample_frames``: search these for people;
+    ``scene_frames``: find these frames' straight edges (the camera's verticals) while they are
+    decoded, which spares decoding them again."""
     backend = create_backend(settings)
     view = SubjectView(subject) if subject is not None else None
     sampler = PeopleSampler(settings, sample_frames)
@@ -140,6 +150,7 @@ def _run_segment(
         SuccessorStream(successor) if successor is not None else None, segment.stop
     )
     buffer = _TrackBuffer(segment.expected_frames)
+    scene: FrameSegments = {}
     chunk: dict = {}
     size = (0, 0)
     stop = None if successor is not None else segment.stop
@@ -155,6 +166,8 @@ def _run_segment(
                 continue
             size = (frame.image_bgr.shape[1], frame.image_bgr.shape[0])
             sampler.look(frame.index, frame.image_bgr)
+            if frame.index in scene_frames and frame.index not in scene:
+                scene[frame.index] = frame_segments(frame.image_bgr)
             buffer.append(frame.time_s, estimate)
             xy = None if estimate is None else estimate.xy_px
             on_frame()
@@ -171,7 +184,7 @@ def _run_segment(
             predecessor.put(END_OF_STREAM)
         backend.close()
     tracks = {field: buffer.kept(field) for field in _TrackBuffer.FIELDS}
-    return _SegmentResult(**tracks, size_px=size, people=sampler.search())
+    return _SegmentResult(**tracks, size_px=size, people=sampler.search(), scene=scene)
 
 
 def prepare_pose_process() -> None:
@@ -263,12 +276,14 @@ def decode_queue_frames(info: VideoInfo) -> int:
 
 @dataclass(frozen=True)
 class _PassPlan:
-    """One pose pass to run: its settings, its segments, and ``subject_args`` for
-    :func:`_run_segment` (plan of the subject to follow alone or None, frames to search)."""
+    """One pose pass to run: its settings, its segments, ``subject_args`` for
+    :func:`_run_segment` (plan of the subject to follow alone or None, frames to search for
+    people) and the frames whose scene edges it finds."""
 
     settings: PoseSettings
     segments: list[_Segment]
     subject_args: tuple = (None, frozenset())
+    scene_frames: frozenset[int] = frozenset()  # frames whose straight edges to find
 
 
 def _run_workers(
@@ -294,7 +309,7 @@ def _run_workers(
                         results_q,
                         progress_q,
                         neighbours,
-                        (*plan.subject_args, decode_queue_frames(info)),
+                        (*plan.subject_args, decode_queue_frames(info), plan.scene_frames),
                         p,
                     ),
                     daemon=True,
@@ -370,7 +385,8 @@ def estimate_pose(
     progress = progress or (lambda done, total: None)
     segments = _segments(info, jobs, warmup_s, in_process)
     if subject is None:
-        plan = _PassPlan(settings, segments, (None, sample_frame_indices(info)))
+        scene = _scene_frames(info) if use_cache else frozenset()
+        plan = _PassPlan(settings, segments, (None, sample_frame_indices(info)), scene)
         [(tracks, detections)] = _pose_passes(info, [plan], progress, in_process)
         subject = plan_subject(detections, tracks.image_size_px, settings.person).describe()
         tracks = _kept_on_subject(info, plan, tracks, subject, False, progress, in_process)
@@ -419,7 +435,7 @@ def estimate_pose_and_mirror(
     # not mirrored), so that neither waits for the other at the end.
     samples = sorted(sample_frame_indices(info))
     plans = [
-        _PassPlan(settings, segments, (None, frozenset(samples[0::2]))),
+        _PassPlan(settings, segments, (None, frozenset(samples[0::2])), _scene_frames(info)),
         _PassPlan(mirrored_settings, segments, (None, frozenset(samples[1::2]))),
     ]
     [(normal, found), (mirrored, found_too)] = _pose_passes(info, plans, progress, in_process)
@@ -436,6 +452,11 @@ def estimate_pose_and_mirror(
     cache.store(info.sha256, settings, normal)
     cache.store(info.sha256, mirrored_settings, mirrored)
     return normal, mirrored
+
+
+def _scene_frames(info: VideoInfo) -> frozenset[int]:
+    """The frames the camera's scene edges will be read from (pose decodes them anyway)."""
+    return likely_sample_frames(info.frame_count, info.nominal_fps)
 
 
 def _segments(
@@ -486,14 +507,19 @@ def _pose_passes(
             [
                 _run_segment(
                     info.path, plan.settings, plan.segments[0], tick, None, None,
-                    *plan.subject_args, decode_queue_frames(info),
+                    *plan.subject_args, decode_queue_frames(info), plan.scene_frames,
                 )
             ]
             for plan in plans
         ]  # fmt: skip
     else:
         parts = _run_workers(info, plans, progress)
-    return [_joined(info, plan, found) for plan, found in zip(plans, parts, strict=True)]
+    joined = [_joined(info, plan, found) for plan, found in zip(plans, parts, strict=True)]
+    for plan, found, (tracks, _) in zip(plans, parts, joined, strict=True):
+        if plan.scene_frames:
+            scene = {k: v for part in found for k, v in part.scene.items()}
+            keep_frame_segments(cache.scene_lines_dir(), info.sha256, tracks.time_s, scene)
+    return joined
 
 
 def _joined(

@@ -20,7 +20,7 @@ everyone else painted out (:class:`SubjectView`). The mirrored pass
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -268,7 +268,10 @@ class PeopleSampler:
     1080p), shrunk first when larger than ``SAMPLE_LONG_SIDE_PX``."""
 
     def __init__(self, settings: PoseSettings, sample_frames: frozenset[int]) -> None:
-        self._settings, self._frames = settings, sample_frames
+        # The search sees the frames as decoded, whichever pass keeps them: a mirrored pass's
+        # share of the frames is searched exactly as the normal pass would search it.
+        self._settings = replace(settings, flip_input=False)
+        self._frames = sample_frames
         self._kept: dict[int, tuple[np.ndarray, float]] = {}  # index: (JPEG bytes, scale)
 
     def look(self, index: int, image_bgr: np.ndarray) -> None:
