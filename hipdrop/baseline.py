@@ -30,6 +30,12 @@ class Baseline:
         return asdict(self)
 
 
+#: A standing pelvis tilted further than this (view undone) is not quiet standing: the person
+#: was moving, or pose misread the hips. A leg-length difference of 2 cm, already clinically
+#: notable, tilts a 25 cm pelvis by about 5°.
+MAX_RESTING_OBLIQUITY_DEG = 6.0
+
+
 def _speed_widths_per_s(pelvis_x_px: np.ndarray, hip_width_px: np.ndarray, time_s: np.ndarray):
     width = np.nanmedian(hip_width_px)
     return np.abs(np.gradient(pelvis_x_px, time_s)) / width
@@ -45,7 +51,8 @@ def find_quiet_standing(
     min_duration_s: float = 0.25,
     max_speed_widths_per_s: float = 1.0,
 ) -> Baseline | None:
-    """The longest still run of double-leg frames in the clip, or None if there is none."""
+    """The longest still run of double-leg frames in the clip whose pelvis is about level
+    (``MAX_RESTING_OBLIQUITY_DEG``), or None if there is none."""
     speed = _speed_widths_per_s(pelvis_x_px, hip_width_px, time_s)
     quiet = np.where(
         (labels == "both") & (speed < max_speed_widths_per_s) & np.isfinite(obliquity_deg),
@@ -54,6 +61,12 @@ def find_quiet_standing(
     )
     runs = phases_from_labels(quiet, time_s, keep=("quiet",))
     runs = runs[runs["duration_s"] >= min_duration_s]
+    level = [
+        abs(np.nanmedian(obliquity_deg[int(r.start_frame) : int(r.end_frame)]))
+        <= MAX_RESTING_OBLIQUITY_DEG
+        for r in runs.itertuples()
+    ]
+    runs = runs[np.array(level, bool)] if len(runs) else runs
     if runs.empty:
         return None
     best = runs.loc[runs["duration_s"].idxmax()]

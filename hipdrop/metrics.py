@@ -195,6 +195,38 @@ def side_summary(
     return sides
 
 
+#: A reading less certain than this (±, degrees) cannot tell normal from excessive: its range
+#: would hold the whole borderline band (one SDD wide) and one SDD either side of it.
+MAX_VERDICT_UNCERTAINTY_DEG = 5.6
+
+
+def refuse_uncertain_sides(sides: dict[str, dict]) -> list[str]:
+    """Sides whose verdict carries more uncertainty than ``MAX_VERDICT_UNCERTAINTY_DEG``
+    become insufficient data, as any refused side (angles dropped, counts kept, the reason in
+    ``note``); returns the reasons, for the warnings."""
+    reasons = []
+    for side, found in sides.items():
+        uncertainty = found.get("uncertainty_deg")
+        if found.get("peak_drop_deg") is None or not uncertainty:
+            continue
+        if uncertainty > MAX_VERDICT_UNCERTAINTY_DEG:
+            note = (
+                f"the {side}-stance reading is uncertain by ±{uncertainty:.1f}°, too much to "
+                "tell normal from excessive (pose was unsteady: see the excluded and relabelled "
+                "frames); film again in good light with the whole body in view"
+            )
+            counts = {key: value for key, value in found.items() if key.startswith("n_")}
+            sides[side] = {
+                **counts,
+                "peak_drop_deg": None,
+                "uncertainty_deg": uncertainty,
+                "classification": "insufficient data",
+                "note": note,
+            }
+            reasons.append(f"Insufficient data for {side} stance: {note}.")
+    return reasons
+
+
 def _shift_summary(phases: pd.DataFrame) -> dict[str, float | None]:
     """Per side: the highest peak and widest range of the shift over the stance foot, the
     travel of the phase that travelled furthest (widths, and cm where known), and the largest

@@ -35,7 +35,13 @@ from hipdrop.kinematics import (
     stature_px,
     subject_left_sign,
 )
-from hipdrop.metrics import add_drop_columns, asymmetry_deg, phase_metrics, side_summary
+from hipdrop.metrics import (
+    add_drop_columns,
+    asymmetry_deg,
+    phase_metrics,
+    refuse_uncertain_sides,
+    side_summary,
+)
 from hipdrop.pose import PoseSettings, estimate_pose
 from hipdrop.pose.cache import scene_lines_dir, sha256_memo_dir
 from hipdrop.pose.mirror_pass import mirror_averaged
@@ -467,6 +473,7 @@ def analyse_tracks(
         if sides[side].get("peak_drop_deg") is None:
             sides[side]["note"] = reason
             warnings.append(f"Insufficient data for {side} stance: {reason}.")
+    warnings += refuse_uncertain_sides(sides)
     if view.view == "oblique":
         turn = float(np.nanmedian(view_geometry.off_axis_deg))
         warnings.append(

@@ -52,12 +52,23 @@ def obliquity_noise_deg(jitter_px: float, hip_width_px: float) -> float:
     return float(np.degrees(np.sqrt(2.0) * noise_px / hip_width_px))
 
 
+#: Residuals beyond this many robust standard deviations are not jitter but a jump (a cut, a
+#: subject leaving the picture) and the low-pass filter's ringing around it: left out.
+JUMP_SIGMAS = 6.0
+
+
 def hip_jitter_px(unfiltered_xy_px: np.ndarray, cleaned: LandmarkTracks) -> float:
-    """RMS difference between repaired and low-passed hip positions, per coordinate."""
+    """RMS difference between repaired and low-passed hip positions, per coordinate, jumps
+    left out (``JUMP_SIGMAS`` times the residuals' median absolute deviation, as SD)."""
     hips = [landmark("left", "hip"), landmark("right", "hip")]
     residual = unfiltered_xy_px[:, hips] - cleaned.xy_px[:, hips]
     residual = residual[np.isfinite(residual)]
-    return float(np.sqrt(np.mean(residual**2))) if residual.size else float("nan")
+    if not residual.size:
+        return float("nan")
+    robust_sd = 1.4826 * float(np.median(np.abs(residual - np.median(residual))))
+    if robust_sd > 0:
+        residual = residual[np.abs(residual) <= JUMP_SIGMAS * robust_sd]
+    return float(np.sqrt(np.mean(residual**2)))
 
 
 def assess_quality(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from hipdrop.baseline import find_quiet_standing
 from hipdrop.events.single_leg import detect_single_leg_stance
+from hipdrop.metrics import refuse_uncertain_sides
 from hipdrop.pipeline import analyse_tracks
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
 
@@ -142,6 +144,70 @@ def test_a_stance_phase_never_spans_frames_without_pose() -> None:
     assert list(phases["stance_leg"]) == ["right"]
     assert set(labels[hidden]) == {"none"}
     assert "left" not in set(labels)
+
+
+@pytest.mark.parametrize(("hidden_s", "bridged"), [(0.1, True), (0.2, True), (0.4, False)])
+def test_a_glitch_of_a_few_frames_does_not_cut_a_phase(hidden_s: float, bridged: bool) -> None:
+    """Black or close-up frames for a moment in mid-stance: too short for the lifted foot to
+    come down and go up again unseen, so the phase (and where it starts) stays as it was."""
+    trial = SyntheticTrial()
+    tracks = synthetic_single_leg(trial)
+    _, clean = detect_single_leg_stance(tracks)
+    start_s, end_s = trial.left_stance_s
+    middle = 0.5 * (start_s + end_s)
+    frame_s = float(np.median(np.diff(tracks.time_s)))
+    hidden = np.abs(tracks.time_s - middle) < 0.5 * hidden_s - 0.01 * frame_s
+    xy = tracks.xy_px.copy()
+    xy[hidden] = np.nan
+    labels, phases = detect_single_leg_stance(tracks.with_xy(xy))
+    left = phases[phases["stance_leg"] == "left"]
+    if bridged:
+        assert len(phases) == len(clean)
+        assert list(left["start_frame"]) == list(
+            clean[clean["stance_leg"] == "left"]["start_frame"]
+        )
+        assert set(labels[hidden]) == {"left"}
+    else:
+        assert len(left) == 2
+        assert set(labels[hidden]) == {"none"}
+
+
+def test_quiet_standing_with_a_tilted_pelvis_is_no_baseline() -> None:
+    """A still, double-leg stretch whose pelvis (view undone) tilts 9° is a misread or a
+    moving person, not the level a drop is measured from; one at 2° is a baseline."""
+    n = 60
+    time_s = np.arange(n) / 30.0
+    labels = np.array(["both"] * n, dtype=object)
+    still = np.full(n, 500.0)
+
+    def baseline(tilt_deg: float):
+        tilt = np.full(n, tilt_deg)
+        return find_quiet_standing(labels, time_s, tilt, np.zeros(n), still, np.full(n, 80.0))
+
+    assert baseline(2.0).obliquity_deg == pytest.approx(2.0)
+    assert baseline(-9.0) is None
+
+
+def test_a_reading_too_uncertain_for_a_verdict_is_refused_with_its_reason() -> None:
+    sides = {
+        "left": {
+            "n_phases": 1,
+            "peak_drop_deg": 3.0,
+            "uncertainty_deg": 2.5,
+            "classification": "normal",
+        },
+        "right": {
+            "n_phases": 2,
+            "peak_drop_deg": 9.0,
+            "uncertainty_deg": 8.0,
+            "classification": "excessive",
+        },
+    }
+    reasons = refuse_uncertain_sides(sides)
+    assert sides["left"]["classification"] == "normal"
+    assert sides["right"]["classification"] == "insufficient data"
+    assert sides["right"]["peak_drop_deg"] is None
+    assert "±8.0°" in sides["right"]["note"] and len(reasons) == 1
 
 
 @pytest.mark.parametrize("drop_deg", [0.0, 7.0])

@@ -22,6 +22,9 @@ class SingleLegParams:
     enter_lift_legs: float = 0.15  # foot height difference that starts single-leg stance
     exit_lift_legs: float = 0.07  # ... and the lower one that ends it
     min_stance_s: float = 0.3
+    #: A stretch without pose (black or close-up frames, a glitch) at most this long does not
+    #: end a phase: too short for the lifted foot to come down and go up again unseen.
+    max_unseen_s: float = 0.2
 
 
 def leg_length_px(tracks: LandmarkTracks) -> float:
@@ -63,15 +66,32 @@ def detect_single_leg_stance(
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Per-frame labels (``left``/``right``/``both``/``none``) and the single-leg phase table.
 
-    Frames with no pose are labelled ``none``, and a phase never spans them: across a cut or a
-    stretch of excluded frames nobody saw which foot was down. Phases shorter than
-    ``min_stance_s`` count as ``both``.
+    Stretches with no pose longer than ``max_unseen_s`` are labelled ``none``, and a phase
+    never spans them: across a cut or a long run of excluded frames nobody saw which foot was
+    down. A shorter stretch keeps the leg that stood on both sides of it, so that a glitch of a
+    few frames does not cut a phase in two (and move its start, where the pelvis still moves).
+    Phases shorter than ``min_stance_s`` count as ``both``.
     """
     params = params or SingleLegParams()
     labels = _hysteresis_labels(foot_lift_legs(tracks), params)
-    labels[~np.isfinite(tracks.xy_px[:, :, 0]).any(axis=1)] = "none"
+    unseen = ~np.isfinite(tracks.xy_px[:, :, 0]).any(axis=1)
+    labels[_long_runs(unseen, tracks.time_s, params.max_unseen_s)] = "none"
     phases = phases_from_labels(labels, tracks.time_s)
     short = phases[phases["duration_s"] < params.min_stance_s]
     for row in short.itertuples():
         labels[row.start_frame : row.end_frame] = "both"
     return labels, phases_from_labels(labels, tracks.time_s)
+
+
+def _long_runs(flags: np.ndarray, time_s: np.ndarray, max_s: float) -> np.ndarray:
+    """The frames of runs of ``flags`` lasting longer than ``max_s`` (from the last frame
+    before the run to the first after it, less one frame: the time nothing was seen)."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], flags.astype(np.int8), [0]))))
+    out = np.zeros(len(flags), bool)
+    frame_s = float(np.median(np.diff(time_s))) if len(time_s) > 1 else 0.0
+    for start, stop in zip(edges[::2], edges[1::2], strict=True):
+        before = time_s[start - 1] if start > 0 else time_s[start] - frame_s
+        after = time_s[stop] if stop < len(time_s) else time_s[stop - 1] + frame_s
+        if after - before - frame_s > max_s:
+            out[start:stop] = True
+    return out
