@@ -70,16 +70,18 @@ def detect_single_leg_stance(
     never spans them: across a cut or a long run of excluded frames nobody saw which foot was
     down. A shorter stretch keeps the leg that stood on both sides of it, so that a glitch of a
     few frames does not cut a phase in two (and move its start, where the pelvis still moves).
-    Phases shorter than ``min_stance_s`` count as ``both``.
+    Phases shorter than ``min_stance_s``, or seen for less than that, count as ``both``.
     """
     params = params or SingleLegParams()
     labels = _hysteresis_labels(foot_lift_legs(tracks), params)
     unseen = ~np.isfinite(tracks.xy_px[:, :, 0]).any(axis=1)
     labels[_long_runs(unseen, tracks.time_s, params.max_unseen_s)] = "none"
     phases = phases_from_labels(labels, tracks.time_s)
-    short = phases[phases["duration_s"] < params.min_stance_s]
-    for row in short.itertuples():
-        labels[row.start_frame : row.end_frame] = "both"
+    frame_s = float(np.median(np.diff(tracks.time_s))) if tracks.n_frames > 1 else 0.0
+    for row in phases.itertuples():  # unseen frames bridge a phase but do not lengthen it
+        seen_s = frame_s * int((~unseen[row.start_frame : row.end_frame]).sum())
+        if min(row.duration_s, seen_s) < params.min_stance_s:
+            labels[row.start_frame : row.end_frame] = "both"
     return labels, phases_from_labels(labels, tracks.time_s)
 
 
