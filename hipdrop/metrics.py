@@ -198,32 +198,45 @@ def side_summary(
 #: A reading less certain than this (±, degrees) cannot tell normal from excessive: its range
 #: would hold the whole borderline band (one SDD wide) and one SDD either side of it.
 MAX_VERDICT_UNCERTAINTY_DEG = 5.6
+#: Hips closer than this in the image: with 2 px of landmark error (CLINICAL.md) the hip
+#: line's angle noise is about 8°, three times the detectable difference, and pose mistakes
+#: the legs (on the hops clip at 480p, hips 19 px apart, a stance appeared on the lifted leg).
+MIN_VERDICT_HIP_WIDTH_PX = 20.0
 
 
-def refuse_uncertain_sides(sides: dict[str, dict]) -> list[str]:
-    """Sides whose verdict carries more uncertainty than ``MAX_VERDICT_UNCERTAINTY_DEG``
-    become insufficient data, as any refused side (angles dropped, counts kept, the reason in
-    ``note``); returns the reasons, for the warnings."""
+def refuse_uncertain_sides(sides: dict[str, dict], hip_width_px: float) -> list[str]:
+    """Sides whose verdict cannot be trusted become insufficient data, as any refused side
+    (angles dropped, counts kept, the reason in ``note``): a subject too small in the frame
+    (``MIN_VERDICT_HIP_WIDTH_PX``), or a reading less certain than
+    ``MAX_VERDICT_UNCERTAINTY_DEG``. Returns the reasons, for the warnings."""
     reasons = []
     for side, found in sides.items():
         uncertainty = found.get("uncertainty_deg")
-        if found.get("peak_drop_deg") is None or not uncertainty:
+        if found.get("peak_drop_deg") is None:
             continue
-        if uncertainty > MAX_VERDICT_UNCERTAINTY_DEG:
+        if hip_width_px < MIN_VERDICT_HIP_WIDTH_PX:
+            note = (
+                f"the subject is too small in the frame (hips {hip_width_px:.0f} px apart): a "
+                "pixel of pose error tilts the hip line by several degrees, and the legs are "
+                "easily mistaken; film closer"
+            )
+        elif uncertainty and uncertainty > MAX_VERDICT_UNCERTAINTY_DEG:
             note = (
                 f"the {side}-stance reading is uncertain by ±{uncertainty:.1f}°, too much to "
                 "tell normal from excessive (pose was unsteady: see the excluded and relabelled "
                 "frames); film again in good light with the whole body in view"
             )
-            counts = {key: value for key, value in found.items() if key.startswith("n_")}
-            sides[side] = {
-                **counts,
-                "peak_drop_deg": None,
-                "uncertainty_deg": uncertainty,
-                "classification": "insufficient data",
-                "note": note,
-            }
-            reasons.append(f"Insufficient data for {side} stance: {note}.")
+        else:
+            continue
+        counts = {key: value for key, value in found.items() if key.startswith("n_")}
+        sides[side] = {
+            **counts,
+            "peak_drop_deg": None,
+            "uncertainty_deg": uncertainty,
+            "classification": "insufficient data",
+            "note": note,
+        }
+        reasons.append(f"Insufficient data for {side} stance: {note}.")
     return reasons
 
 

@@ -473,7 +473,7 @@ def analyse_tracks(
         if sides[side].get("peak_drop_deg") is None:
             sides[side]["note"] = reason
             warnings.append(f"Insufficient data for {side} stance: {reason}.")
-    warnings += refuse_uncertain_sides(sides)
+    warnings += refuse_uncertain_sides(sides, width)
     if view.view == "oblique":
         turn = float(np.nanmedian(view_geometry.off_axis_deg))
         warnings.append(

@@ -188,7 +188,7 @@ def test_quiet_standing_with_a_tilted_pelvis_is_no_baseline() -> None:
     assert baseline(-9.0) is None
 
 
-def test_a_reading_too_uncertain_for_a_verdict_is_refused_with_its_reason() -> None:
+def test_a_reading_too_uncertain_or_too_small_for_a_verdict_is_refused() -> None:
     sides = {
         "left": {
             "n_phases": 1,
@@ -203,11 +203,14 @@ def test_a_reading_too_uncertain_for_a_verdict_is_refused_with_its_reason() -> N
             "classification": "excessive",
         },
     }
-    reasons = refuse_uncertain_sides(sides)
+    reasons = refuse_uncertain_sides(sides, hip_width_px=60.0)
     assert sides["left"]["classification"] == "normal"
     assert sides["right"]["classification"] == "insufficient data"
     assert sides["right"]["peak_drop_deg"] is None
     assert "±8.0°" in sides["right"]["note"] and len(reasons) == 1
+    small = {"left": {"n_phases": 1, "peak_drop_deg": 3.0, "uncertainty_deg": 2.5}}
+    assert "too small" in refuse_uncertain_sides(small, hip_width_px=15.0)[0]
+    assert small["left"]["classification"] == "insufficient data"
 
 
 @pytest.mark.parametrize("drop_deg", [0.0, 7.0])
