@@ -18,7 +18,7 @@ from hipdrop.events.gait import detect_gait_events
 from hipdrop.events.single_leg import SingleLegParams, detect_single_leg_stance
 from hipdrop.geometry import CameraGeometry, FrontalGeometry, frontal_geometry
 from hipdrop.geometry.camera import level_xy
-from hipdrop.geometry.frontal import EXACT_WORLD, MAX_OFF_AXIS_DEG
+from hipdrop.geometry.frontal import EXACT_WORLD
 from hipdrop.geometry.frontal_plane import frontal_trunk_lean_deg, stance_shift_widths
 from hipdrop.geometry.view_checks import (
     camera_summary,
@@ -478,8 +478,9 @@ def analyse_tracks(
         turn = float(np.nanmedian(view_geometry.off_axis_deg))
         warnings.append(
             f"Oblique view: the subject is turned about {turn:.0f}° from the camera (median). "
-            f"The turn is undone, frames past {MAX_OFF_AXIS_DEG:g}° are left out, and the rest "
-            "carry the geometry's uncertainty; straight in front or behind is still best."
+            f"The turn is undone, frames past {view_geometry.max_off_axis_deg:g}° are left out, "
+            "and the rest carry the geometry's uncertainty; straight in front or behind is "
+            "still best."
         )
     if width < MIN_HIP_WIDTH_PX:
         warnings.append(
@@ -501,7 +502,7 @@ def analyse_tracks(
         "task_reason": choice.reason,
         "view": view.view,
         "view_reason": view.reason,
-        "camera": camera_summary(camera, frames, view_geometry.yaw_sd_deg),
+        "camera": camera_summary(camera, frames, view_geometry),
         "usable": usable,
         **(
             {}

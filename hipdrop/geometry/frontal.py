@@ -62,6 +62,7 @@ class FrontalGeometry:
     geometry_sd_deg: np.ndarray
     roll_sd_deg: float
     yaw_sd_deg: float  # the turn's assumed error
+    max_off_axis_deg: float  # frames turned further than this are left out
     up: np.ndarray  # (3,) gravity's up in camera coordinates
     left_axis: np.ndarray  # (n, 3) the subject's horizontal left axis in camera coordinates
 
@@ -176,6 +177,7 @@ def frontal_geometry(
         geometry_sd_deg=geometry_sd,
         roll_sd_deg=camera.roll_sd_deg,
         yaw_sd_deg=yaw_sd,
+        max_off_axis_deg=max_off_axis_deg,
         up=up,
         left_axis=left_axis,
     )

@@ -18,6 +18,7 @@ from hipdrop.geometry.frontal import MAX_OFF_AXIS_DEG
 from hipdrop.tracks import LandmarkTracks
 
 if TYPE_CHECKING:
+    from hipdrop.geometry.frontal import FrontalGeometry
     from hipdrop.io.scene_lines import SceneLines
 
 #: A stance phase keeps its verdict only if at least this share of its frames could be read
@@ -100,7 +101,7 @@ def side_uncertainty_deg(
     return out
 
 
-def camera_summary(camera: CameraGeometry, frames: pd.DataFrame, yaw_sd_deg: float) -> dict:
+def camera_summary(camera: CameraGeometry, frames: pd.DataFrame, view: FrontalGeometry) -> dict:
     """``summary.json`` ``camera``: orientation, the subject's turn, what it did to the angle."""
     yaw = frames["subject_yaw_deg"].to_numpy(dtype=float)
     off_axis = frames["off_axis_deg"].to_numpy(dtype=float)
@@ -118,10 +119,10 @@ def camera_summary(camera: CameraGeometry, frames: pd.DataFrame, yaw_sd_deg: flo
         "pitch_deg": camera.pitch_deg,
         "pitch_sd_deg": camera.pitch_sd_deg,
         "subject_yaw_deg": stat(yaw, np.median),
-        "subject_yaw_sd_deg": yaw_sd_deg,
+        "subject_yaw_sd_deg": view.yaw_sd_deg,
         "subject_yaw_range_deg": [stat(yaw, np.min), stat(yaw, np.max)],
         "off_axis_median_deg": stat(off_axis, np.median),
-        "max_off_axis_deg": MAX_OFF_AXIS_DEG,
+        "max_off_axis_deg": view.max_off_axis_deg,
         "frames_too_oblique": int((~np.isfinite(frontal) & np.isfinite(image)).sum()),
         "image_minus_frontal_median_deg": stat(image[both] - frontal[both], np.median),
         "focal_px": camera.focal_px,
