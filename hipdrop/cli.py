@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 import traceback
 from pathlib import Path
 
@@ -59,24 +58,6 @@ def _report_done(analysis, out_dir: Path) -> None:
         print(f"  note: {warning}")
 
 
-def _import_after_pose_in_background() -> threading.Thread:
-    """Import what the analysis and the report need once pose is done (about 1.5 s of CPU:
-    scipy's signal module, matplotlib) while pose runs in its worker processes, rather than
-    after it with a core idle. The command line only writes figures to files: Agg, no GUI."""
-
-    def imports() -> None:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import scipy.signal  # noqa: F401
-
-        import hipdrop.report.writer  # noqa: F401
-
-    thread = threading.Thread(target=imports, name="hipdrop-imports")
-    thread.start()
-    return thread
-
-
 def cmd_analyse(args: argparse.Namespace) -> int:
     from hipdrop.pipeline import analyse
     from hipdrop.pose_input import input_format
@@ -89,7 +70,6 @@ def cmd_analyse(args: argparse.Namespace) -> int:
             f"--video and --blur-faces draw on the clip's frames; {args.clip.name} is a pose file"
         )
     progress = _Progress(f"pose {args.clip.name}")
-    importing = _import_after_pose_in_background()
     try:
         analysis = analyse(
             args.clip,
@@ -106,7 +86,6 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         )
     finally:
         progress.close()
-        importing.join()  # never left importing while the interpreter shuts down
     analysis.save(
         out_dir,
         force=args.force,
