@@ -32,15 +32,11 @@ from faults import (  # noqa: E402
     compare_verdicts,
     damaged_summary,
 )
+from run_benchmarks import data_dir  # noqa: E402  (this folder: the shared data's place)
 
 #: The clip a splice takes its second from: another person, another room.
 SPLICE_SOURCE = "anterior_walk-toward-camera_vaila.mp4"
 SPLICE_SOURCE_FOR_ITSELF = "anterior_single-leg-hops_vaila.mp4"
-
-
-def data_dir() -> Path:
-    configured = os.environ.get("HIPDROP_DATA_DIR")
-    return Path(configured) if configured else REPO.parent / "shared" / "data"
 
 
 def splice_source(clip: Path) -> Path:

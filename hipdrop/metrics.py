@@ -7,6 +7,7 @@ import pandas as pd
 
 from hipdrop.baseline import Baseline
 from hipdrop.conventions import SIDES
+from hipdrop.quality import MIN_VERDICT_HIP_WIDTH_PX
 from hipdrop.thresholds import TaskThresholds
 
 
@@ -198,10 +199,6 @@ def side_summary(
 #: A reading less certain than this (±, degrees) cannot tell normal from excessive: its range
 #: would hold the whole borderline band (one SDD wide) and one SDD either side of it.
 MAX_VERDICT_UNCERTAINTY_DEG = 5.6
-#: Hips closer than this in the image: with 2 px of landmark error (CLINICAL.md) the hip
-#: line's angle noise is about 8°, three times the detectable difference, and pose mistakes
-#: the legs (on the hops clip at 480p, hips 19 px apart, a stance appeared on the lifted leg).
-MIN_VERDICT_HIP_WIDTH_PX = 20.0
 
 
 def refuse_uncertain_sides(sides: dict[str, dict], hip_width_px: float) -> list[str]:

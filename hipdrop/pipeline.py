@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -45,7 +44,7 @@ from hipdrop.metrics import (
 from hipdrop.pose import PoseSettings, estimate_pose
 from hipdrop.pose.cache import scene_lines_dir, sha256_memo_dir
 from hipdrop.pose.mirror_pass import mirror_averaged
-from hipdrop.pose.runner import estimate_pose_and_mirror, later_pass
+from hipdrop.pose.runner import estimate_pose_and_mirror, later_pass, pose_processes
 from hipdrop.pose.subject import check_person_hint
 from hipdrop.pose_input import input_format, load_pose_file
 from hipdrop.quality import MIN_HIP_WIDTH_PX, assess_quality
@@ -225,7 +224,7 @@ def _track_clip(
     then spent even on a clip that is refused); with one, the mirrored pass runs only once the
     normal one shows it is worth it."""
     info = probe_video(path, sha256_memo_dir())
-    side_by_side = mirror_pass and not in_process and (jobs or os.cpu_count() or 1) >= 2
+    side_by_side = mirror_pass and not in_process and pose_processes(jobs) >= 2
     if side_by_side:
         tracks, flipped = estimate_pose_and_mirror(
             path, settings, jobs=jobs, progress=progress, info=info

@@ -13,6 +13,10 @@ from hipdrop.usability import FrameUsability
 
 #: Below this hip-to-hip distance the angle noise rivals the detectable difference (CLINICAL.md).
 MIN_HIP_WIDTH_PX = 40.0
+#: Hips closer than this in the image: with 2 px of landmark error (CLINICAL.md) the hip
+#: line's angle noise is about 8°, three times the detectable difference, and pose mistakes
+#: the legs (on the hops clip at 480p, hips 19 px apart, a stance appeared on the lifted leg).
+MIN_VERDICT_HIP_WIDTH_PX = 20.0
 
 
 @dataclass(frozen=True)

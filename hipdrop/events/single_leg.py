@@ -75,9 +75,9 @@ def detect_single_leg_stance(
     params = params or SingleLegParams()
     labels = _hysteresis_labels(foot_lift_legs(tracks), params)
     unseen = ~np.isfinite(tracks.xy_px[:, :, 0]).any(axis=1)
-    labels[_long_runs(unseen, tracks.time_s, params.max_unseen_s)] = "none"
-    phases = phases_from_labels(labels, tracks.time_s)
     frame_s = float(np.median(np.diff(tracks.time_s))) if tracks.n_frames > 1 else 0.0
+    labels[_long_runs(unseen, tracks.time_s, frame_s, params.max_unseen_s)] = "none"
+    phases = phases_from_labels(labels, tracks.time_s)
     for row in phases.itertuples():  # unseen frames bridge a phase but do not lengthen it
         seen_s = frame_s * int((~unseen[row.start_frame : row.end_frame]).sum())
         if min(row.duration_s, seen_s) < params.min_stance_s:
@@ -85,12 +85,12 @@ def detect_single_leg_stance(
     return labels, phases_from_labels(labels, tracks.time_s)
 
 
-def _long_runs(flags: np.ndarray, time_s: np.ndarray, max_s: float) -> np.ndarray:
+def _long_runs(flags: np.ndarray, time_s: np.ndarray, frame_s: float, max_s: float) -> np.ndarray:
     """The frames of runs of ``flags`` lasting longer than ``max_s`` (from the last frame
-    before the run to the first after it, less one frame: the time nothing was seen)."""
+    before the run to the first after it, less one frame of ``frame_s``: the time nothing was
+    seen)."""
     edges = np.flatnonzero(np.diff(np.concatenate(([0], flags.astype(np.int8), [0]))))
     out = np.zeros(len(flags), bool)
-    frame_s = float(np.median(np.diff(time_s))) if len(time_s) > 1 else 0.0
     for start, stop in zip(edges[::2], edges[1::2], strict=True):
         before = time_s[start - 1] if start > 0 else time_s[start] - frame_s
         after = time_s[stop] if stop < len(time_s) else time_s[stop - 1] + frame_s

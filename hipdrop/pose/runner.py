@@ -407,7 +407,6 @@ def estimate_pose_and_mirror(
     warmup_s: float = 1.0,
     progress: ProgressCallback | None = None,
     info: VideoInfo | None = None,
-    in_process: bool = False,
 ) -> tuple[LandmarkTracks, LandmarkTracks]:
     """The normal pass and the mirrored-input pass of a clip (both cached), run side by side.
 
@@ -415,8 +414,8 @@ def estimate_pose_and_mirror(
     process starts twice and no segment needs a warm-up or a seam). The mirrored pass does not
     search for people; it is then held to the subject the normal pass's search chose exactly
     as :func:`estimate_pose` with ``subject`` would: run again seeing only the subject where
-    the normal pass had to be, or where it followed someone else itself. ``in_process`` runs
-    the two passes one after the other in this process.
+    the normal pass had to be, or where it followed someone else itself. (Pose in this
+    process, for batch workers, runs :func:`estimate_pose` pass by pass instead.)
     """
     settings = settings or PoseSettings()
     mirrored_settings = replace(settings, flip_input=True)
@@ -424,13 +423,12 @@ def estimate_pose_and_mirror(
     normal = cache.load_cached(info.sha256, settings)
     if normal is not None:  # one pass cached: the other as the sequential path runs it
         mirrored = estimate_pose(
-            path, mirrored_settings, jobs, warmup_s, progress, True, info, in_process,
+            path, mirrored_settings, jobs, warmup_s, progress, True, info,
             subject=normal.meta["subject"],
         )  # fmt: skip
         return normal, mirrored
     progress = progress or (lambda done, total: None)
-    jobs_each = max(1, (jobs or os.cpu_count() or 1) // 2)
-    segments = _segments(info, jobs_each, warmup_s, in_process)
+    segments = _segments(info, max(1, pose_processes(jobs) // 2), warmup_s, False)
     # Each pass searches half the sampled frames (the search sees the frames as decoded,
     # not mirrored), so that neither waits for the other at the end.
     samples = sorted(sample_frame_indices(info))
@@ -438,20 +436,25 @@ def estimate_pose_and_mirror(
         _PassPlan(settings, segments, (None, frozenset(samples[0::2])), _scene_frames(info)),
         _PassPlan(mirrored_settings, segments, (None, frozenset(samples[1::2]))),
     ]
-    [(normal, found), (mirrored, found_too)] = _pose_passes(info, plans, progress, in_process)
+    [(normal, found), (mirrored, found_too)] = _pose_passes(info, plans, progress, False)
     detections = {**found, **found_too}
     subject = plan_subject(detections, normal.image_size_px, settings.person).describe()
-    normal = _kept_on_subject(info, plans[0], normal, subject, False, progress, in_process)
+    normal = _kept_on_subject(info, plans[0], normal, subject, False, progress, False)
     following = normal.meta["subject"]["refollowed"]
     if following:  # the mirrored pass would have followed the subject from the start
         follow_plan = replace(plans[1], subject_args=(subject, frozenset()))
-        [(mirrored, _)] = _pose_passes(info, [follow_plan], later_pass(progress), in_process)
+        [(mirrored, _)] = _pose_passes(info, [follow_plan], later_pass(progress), False)
     mirrored = _kept_on_subject(
-        info, plans[1], mirrored, normal.meta["subject"], following, progress, in_process
+        info, plans[1], mirrored, normal.meta["subject"], following, progress, False
     )
     cache.store(info.sha256, settings, normal)
     cache.store(info.sha256, mirrored_settings, mirrored)
     return normal, mirrored
+
+
+def pose_processes(jobs: int | None) -> int:
+    """Worker processes for pose: ``jobs``, by default one per CPU core."""
+    return jobs or os.cpu_count() or 1
 
 
 def _scene_frames(info: VideoInfo) -> frozenset[int]:
@@ -463,7 +466,7 @@ def _segments(
     info: VideoInfo, jobs: int | None, warmup_s: float, in_process: bool
 ) -> list[_Segment]:
     warmup_frames = round(warmup_s * (info.nominal_fps or 30.0))
-    jobs = 1 if in_process else (jobs or os.cpu_count() or 1)
+    jobs = 1 if in_process else pose_processes(jobs)
     return plan_segments(info.frame_count, jobs, warmup_frames)
 
 
