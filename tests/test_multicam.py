@@ -74,10 +74,11 @@ def test_front_camera_matches_the_3d_pelvis(analysed, reference, with_baseline) 
 
     left = analysis.summary["sides"]["left"]
     drop, hike = _reference_peaks(reference, analysis.summary)
+    # Measured: drop 1.7° (alone) and 0.8° (with the baseline) from the 3D peak, hike 0.3° and
+    # 1.2°. The phase's first frames set the 3D peak drop; MediaPipe's hip line trails the 3D
+    # one there by a few frames while the pelvis rises.
     assert left["peak_hike_deg"] == pytest.approx(hike, abs=3.0)
-    # Measured 2.9° (with the baseline) and 3.8° (alone) from the 3D peak: MediaPipe's hip
-    # line trails the 3D one by about 4 frames while the pelvis rises (see the issue's note).
-    assert left["peak_drop_deg"] == pytest.approx(drop, abs=4.0)
+    assert left["peak_drop_deg"] == pytest.approx(drop, abs=3.0)
     thresholds = load_thresholds("single-leg")
     assert left["classification"] == thresholds.classify(drop)
     stance = analysis.frames["stance_leg"].to_numpy()[25:71]

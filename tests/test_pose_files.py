@@ -30,14 +30,13 @@ from hipdrop.io.pose_files import (
     write_movement,
     write_trc,
 )
+from hipdrop.metrics import PHASE_EDGE_S
 from hipdrop.pipeline import analyse
 from hipdrop.pose_input import load_pose_file
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
 from hipdrop.tracks import LandmarkTracks
 
 BALANCE_3D = "multicam/balance_3d_pose2sim.trc"
-#: hipdrop leaves the first and last 0.1 s of a stance phase out of its drop (metrics.py).
-EDGE_S = 0.1
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +183,7 @@ def test_3d_keypoints_give_the_3d_pelvis() -> None:
     time_s = analysis.frames["time_s"].to_numpy()
     frames = np.arange(phase.start_frame, phase.end_frame)
     elapsed = time_s[frames] - phase.start_s
-    scored = frames[(elapsed >= EDGE_S) & (elapsed < phase.duration_s - EDGE_S)]
+    scored = frames[(elapsed >= PHASE_EDGE_S) & (elapsed < phase.duration_s - PHASE_EDGE_S)]
     left = analysis.summary["sides"]["left"]
     raised = -tilt[scored]
     assert raised.min() >= 13.0 and raised.max() <= 35.0  # the truth: his right side raised
