@@ -7,6 +7,7 @@ import pandas as pd
 
 from hipdrop.baseline import Baseline
 from hipdrop.conventions import SIDES
+from hipdrop.events.phases import end_time_s
 from hipdrop.quality import MIN_VERDICT_HIP_WIDTH_PX
 from hipdrop.thresholds import TaskThresholds
 
@@ -106,6 +107,18 @@ def _pelvis_width_cm(part: pd.DataFrame, px_per_cm: float) -> float:
 PHASE_EDGE_S = 0.05
 
 
+def phase_core(
+    time_s: np.ndarray, start_frame: int, end_frame: int, edge_s: float = PHASE_EDGE_S
+) -> np.ndarray:
+    """Over frames ``start_frame``..``end_frame - 1``: True where the drop metrics look, the
+    phase less its first and last ``edge_s``."""
+    elapsed = time_s[start_frame:end_frame] - time_s[start_frame]
+    duration_s = end_time_s(time_s, end_frame) - time_s[start_frame]
+    # A microsecond of slack: at 60 fps 0.05 s is exactly 3 frames, and rounding must not
+    # make it 3 in one phase and 4 in the next.
+    return (elapsed >= edge_s - 1e-6) & (elapsed < duration_s - edge_s - 1e-6)
+
+
 def phase_metrics(
     frames: pd.DataFrame,
     phases: pd.DataFrame,
@@ -121,10 +134,10 @@ def phase_metrics(
     """
     rows = []
     lean_offset = baseline.trunk_lean_deg if baseline else 0.0
+    time_s = frames["time_s"].to_numpy()
     for phase in phases.itertuples():
         part = frames.iloc[phase.start_frame : phase.end_frame]
-        elapsed = part["time_s"].to_numpy() - phase.start_s
-        core = (elapsed >= edge_s) & (elapsed < phase.duration_s - edge_s)
+        core = phase_core(time_s, phase.start_frame, phase.end_frame, edge_s)
         drop = np.where(core, part["drop_deg"].to_numpy(), np.nan)
         sign = stance_sign(phase.stance_leg)
         row = phase._asdict()
@@ -180,6 +193,8 @@ def side_summary(
             continue
         worst = mine.loc[mine["peak_drop_deg"].idxmax()]
         peak = float(worst["peak_drop_deg"])
+        if "uncertainty_deg" in mine:
+            uncertainty_deg = _worst_phase_uncertainty_deg(mine, peak, uncertainty_deg)
         weights = mine["duration_s"].to_numpy()
         sides[side] = {
             "n_phases": len(mine),
@@ -203,20 +218,41 @@ def side_summary(
     return sides
 
 
-#: A reading less certain than this (±, degrees) cannot tell normal from excessive: its range
-#: would hold the whole borderline band (one SDD wide) and one SDD either side of it.
-MAX_VERDICT_UNCERTAINTY_DEG = 5.6
+def _worst_phase_uncertainty_deg(phases: pd.DataFrame, peak_deg: float, fallback: float) -> float:
+    """The side's peak is its worst phase's: its uncertainty reaches as high as any phase's
+    peak plus that phase's uncertainty could, and as low as the worst phase's own."""
+    uncertainty = phases["uncertainty_deg"].astype(float)
+    if not np.isfinite(uncertainty).any():
+        return fallback
+    peaks = phases["peak_drop_deg"].astype(float)
+    above = float(np.nanmax(peaks + uncertainty)) - peak_deg
+    below = peak_deg - float(np.nanmax(peaks - uncertainty))
+    return max(above, below)
 
 
-def refuse_uncertain_sides(sides: dict[str, dict], hip_width_px: float) -> list[str]:
+def _spans_normal_and_excessive(
+    thresholds: TaskThresholds, peak_deg: float, uncertainty_deg: float
+) -> bool:
+    """Does the reading's 95% range hold both a normal and an excessive value? Then it cannot
+    tell one from the other."""
+    return (
+        thresholds.classify(peak_deg - uncertainty_deg) == "normal"
+        and thresholds.classify(peak_deg + uncertainty_deg) == "excessive"
+    )
+
+
+def refuse_uncertain_sides(
+    sides: dict[str, dict], hip_width_px: float, thresholds: TaskThresholds
+) -> list[str]:
     """Sides whose verdict cannot be trusted become insufficient data, as any refused side
     (angles dropped, counts kept, the reason in ``note``): a subject too small in the frame
-    (``MIN_VERDICT_HIP_WIDTH_PX``), or a reading less certain than
-    ``MAX_VERDICT_UNCERTAINTY_DEG``. Returns the reasons, for the warnings."""
+    (``MIN_VERDICT_HIP_WIDTH_PX``), or a reading whose uncertainty reaches from normal to
+    excessive. Returns the reasons, for the warnings."""
     reasons = []
     for side, found in sides.items():
         uncertainty = found.get("uncertainty_deg")
-        if found.get("peak_drop_deg") is None:
+        peak = found.get("peak_drop_deg")
+        if peak is None:
             continue
         if hip_width_px < MIN_VERDICT_HIP_WIDTH_PX:
             note = (
@@ -224,7 +260,7 @@ def refuse_uncertain_sides(sides: dict[str, dict], hip_width_px: float) -> list[
                 "pixel of pose error tilts the hip line by several degrees, and the legs are "
                 "easily mistaken; film closer"
             )
-        elif uncertainty and uncertainty > MAX_VERDICT_UNCERTAINTY_DEG:
+        elif uncertainty and _spans_normal_and_excessive(thresholds, peak, uncertainty):
             note = (
                 f"the {side}-stance reading is uncertain by ±{uncertainty:.1f}°, too much to "
                 "tell normal from excessive (pose was unsteady: see the excluded and relabelled "

@@ -41,13 +41,14 @@ from hipdrop.metrics import (
     refuse_uncertain_sides,
     side_summary,
 )
+from hipdrop.peak_trust import phase_peak_uncertainty_deg, refuse_unseen_boundaries
 from hipdrop.pose import PoseSettings, estimate_pose
 from hipdrop.pose.cache import scene_lines_dir, sha256_memo_dir
 from hipdrop.pose.mirror_pass import mirror_averaged
 from hipdrop.pose.runner import estimate_pose_and_mirror, later_pass, pose_processes
 from hipdrop.pose.subject import check_person_hint
 from hipdrop.pose_input import input_format, load_pose_file
-from hipdrop.quality import MIN_HIP_WIDTH_PX, assess_quality
+from hipdrop.quality import MIN_HIP_WIDTH_PX, Z_95, assess_quality
 from hipdrop.result import Analysis
 from hipdrop.session import session_fields
 from hipdrop.signal import CleanedTracks, CleaningParams, clean_tracks, rolling_outliers
@@ -404,7 +405,7 @@ def analyse_tracks(
         baseline.camera if baseline is not None and baseline.camera else camera,
         focal_length_mm,
     )
-    choice = choose_task(task, events, labels)
+    choice = choose_task(task, events, labels, tracks.frame_rate_hz)
     thresholds = load_thresholds(choice.task, thresholds_path)
     gait = choice.task in GAIT_TASKS
     if gait:
@@ -452,7 +453,7 @@ def analyse_tracks(
     width = float(np.nanmedian(frames["hip_width_px"]))
     px_per_cm, scale_warning = _centimetre_scale(height_px, height_cm, frames)
     warnings += [scale_warning] if scale_warning else []
-    quality = assess_quality(cleaned, width, height_px, frame_use)
+    quality = assess_quality(cleaned, width, height_px, frame_use, cleaning.cutoff_hz)
     usable = view.view != "side"
     if not usable:
         phases = phases.iloc[0:0]
@@ -465,14 +466,20 @@ def analyse_tracks(
         warnings += gait_warnings(steps) if usable else []
     else:
         phases, refusals = refuse_oblique_phases(frames, phases)
+        phases, unseen = refuse_unseen_boundaries(frames, phases)
+        refusals = {**unseen, **refusals}
         phase_table = phase_metrics(frames, phases, baseline, thresholds, px_per_cm)
+        phase_table["uncertainty_deg"] = [
+            phase_peak_uncertainty_deg(frames, row, quality.uncertainty_deg, cleaning.cutoff_hz)
+            for _, row in phase_table.iterrows()
+        ]
         uncertainty = side_uncertainty_deg(frames, phases, quality.uncertainty_deg)
         sides = side_summary(phase_table, thresholds, uncertainty)
     for side, reason in refusals.items():
         if sides[side].get("peak_drop_deg") is None:
             sides[side]["note"] = reason
             warnings.append(f"Insufficient data for {side} stance: {reason}.")
-    warnings += refuse_uncertain_sides(sides, width)
+    warnings += refuse_uncertain_sides(sides, width, thresholds)
     if view.view == "oblique":
         turn = float(np.nanmedian(view_geometry.off_axis_deg))
         warnings.append(
@@ -517,7 +524,7 @@ def analyse_tracks(
         ],
         "sides": sides,
         "steps": [
-            {**step, "uncertainty_deg": quality.uncertainty_deg}
+            {**step, "uncertainty_deg": Z_95 * quality.uncertainty_deg}
             for step in (steps_for_summary(steps) if gait else [])
         ],
         **({"gait": gait_overview(steps, events, tracks.time_s)} if gait else {}),

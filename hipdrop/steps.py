@@ -26,6 +26,7 @@ from hipdrop.baseline import Baseline
 from hipdrop.conventions import SIDES, landmark, other_side
 from hipdrop.events.gait import FOOT_OFF, FOOT_STRIKE
 from hipdrop.metrics import stance_sign
+from hipdrop.quality import Z_95
 from hipdrop.thresholds import TaskThresholds
 from hipdrop.tracks import LandmarkTracks
 
@@ -289,6 +290,13 @@ def _mean_sd(values: pd.Series) -> tuple[float | None, float | None]:
     return float(values.mean()), (float(values.std(ddof=1)) if len(values) > 1 else None)
 
 
+def _mean_uncertainty_deg(noise_deg: float, sd_deg: float | None, n_steps: int) -> float:
+    """95% half-width of a mean over ``n_steps`` step peaks (see ``gait_side_summary``)."""
+    if n_steps < 2 or sd_deg is None or not np.isfinite(sd_deg):
+        return Z_95 * noise_deg
+    return float(Z_95 * np.hypot(noise_deg, sd_deg / np.sqrt(n_steps)))
+
+
 def gait_side_summary(
     steps: pd.DataFrame,
     thresholds: TaskThresholds,
@@ -298,7 +306,9 @@ def gait_side_summary(
     """Per STANCE leg over its included steps: mean, SD and count of each step measure.
 
     ``peak_drop_deg`` (the classified value) is the mean over steps of each step's peak drop
-    in stance; ``drop_at_midstance_deg`` the mean drop at midstance.
+    in stance; ``drop_at_midstance_deg`` the mean drop at midstance. ``uncertainty_deg`` is
+    that mean's 95% half-width: one step's pose noise (``uncertainty_deg``, one frame's SD)
+    combined with the steps' own spread (their standard error).
     """
     sides: dict[str, dict] = {}
     for side in SIDES:
@@ -321,6 +331,7 @@ def gait_side_summary(
             }
             continue
         peak, peak_sd = _mean_sd(used["peak_drop_deg"])
+        base["uncertainty_deg"] = _mean_uncertainty_deg(uncertainty_deg, peak_sd, len(used))
         mid, mid_sd = _mean_sd(used["drop_deg"])
         shift, shift_sd = _mean_sd(used["lateral_shift_widths"])
         lean, lean_sd = _mean_sd(used["trunk_lean_deg"])

@@ -6,6 +6,9 @@
   foot: ``single-leg`` (this includes hopping on one leg, whose landings look like steps);
 - alternating foot strikes of both feet: gait, ``run`` when each foot is on the ground for
   less than half of its stride (flight phases), else ``walk``;
+- short single-leg phases that alternate between the feet, but too few foot strikes: ``walk``
+  (its steps then need strikes that were not found, so its sides say "insufficient data"
+  rather than measure steps against single-leg thresholds);
 - otherwise ``single-leg``, the task with no step structure.
 
 Stairs cannot be told from level walking in a frontal 2D view; ask for ``--task stairs``.
@@ -31,6 +34,8 @@ class TaskRules:
     running_duty_factor: float = 0.5  # stance shorter than this fraction of a stride: running
     min_lifted_fraction: float = 0.3  # one foot up this much of the clip ...
     min_one_side_fraction: float = 0.8  # ... nearly always the same foot: single-leg
+    min_stepping_phases: int = 4  # single-leg phases alternating between the feet ...
+    max_step_phase_s: float = 1.0  # ... each shorter than this: steps, not single-leg tests
 
 
 @dataclass(frozen=True)
@@ -79,10 +84,27 @@ def _held_up(single_leg_labels: np.ndarray) -> tuple[float, str | None, float]:
     return float(on_one.mean()), leg, counts[leg] / int(on_one.sum())
 
 
+def _stepping_phases(labels: np.ndarray, frame_rate_hz: float, rules: TaskRules) -> int:
+    """How many single-leg phases in a row alternate between the feet while each is shorter
+    than a step (``max_step_phase_s``): the longest such run."""
+    runs = [
+        (side, sum(1 for _ in group)) for side, group in itertools.groupby(labels) if side in SIDES
+    ]
+    longest = current = 0
+    previous = None
+    for side, length in runs:
+        short = length < rules.max_step_phase_s * frame_rate_hz
+        current = (current + 1 if side != previous else 1) if short else 0
+        previous = side if short else None
+        longest = max(longest, current)
+    return longest
+
+
 def choose_task(
     requested: str,
     events: pd.DataFrame,
     single_leg_labels: np.ndarray,
+    frame_rate_hz: float,
     rules: TaskRules | None = None,
 ) -> TaskChoice:
     """The task to analyse: the requested one, or for ``auto`` one read from the motion."""
@@ -114,6 +136,13 @@ def choose_task(
         return TaskChoice(
             "walk",
             f"{steps}; each foot is down for {stance} of its stride (no flight phase: walking)",
+        )
+    stepping = _stepping_phases(single_leg_labels, frame_rate_hz, rules)
+    if stepping >= rules.min_stepping_phases:
+        return TaskChoice(
+            "walk",
+            f"{stepping} short single-leg phases alternate between the feet, as in walking, "
+            f"but only {n_strikes} foot strikes were found",
         )
     return TaskChoice(
         "single-leg",

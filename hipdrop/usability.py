@@ -1,7 +1,8 @@
 """Which frames can be analysed, and why the others cannot.
 
 A frame is excluded, with one reason, when pose found nobody (``no_pose``), the hips are not
-visible (``hips_not_visible``), pose followed another person (``identity_switch``), the body
+visible (``hips_not_visible``), pose followed another person (``identity_switch``), the normal
+and the mirrored pose pass put the hips far apart (``pose_passes_disagree``), the body
 jumped to another place or size from one frame to the next (a ``scene_cut``, or a
 ``close_up`` when it got much larger), or
 both feet are out of sight (``feet_not_visible``).
@@ -28,6 +29,7 @@ EXCLUSION_REASONS = (
     "no_pose",
     "hips_not_visible",
     "identity_switch",
+    "pose_passes_disagree",
     "scene_cut",
     "close_up",
     "feet_not_visible",
@@ -162,12 +164,20 @@ def assess_frames(tracks: LandmarkTracks, min_visibility: float = 0.5) -> FrameU
         ("feet_not_visible", ~found[:, _ANKLES].any(axis=1)),
         *jumps.items(),
         ("identity_switch", other),
+        ("pose_passes_disagree", _passes_disagree(tracks)),
         ("hips_not_visible", ~hips_seen),
         ("no_pose", ~np.isfinite(tracks.xy_px[..., 0]).any(axis=1)),
     ]
     for name, flagged in checks:  # later checks win: the most basic reason is reported
         reason[flagged] = name
     return FrameUsability(reason.astype(str))
+
+
+def _passes_disagree(tracks: LandmarkTracks) -> np.ndarray:
+    """Frames the mirror pass flagged (``pose.mirror_pass.passes_disagree``)."""
+    flagged = np.zeros(tracks.n_frames, dtype=bool)
+    flagged[np.asarray(tracks.meta.get("passes_disagree_frames", []), dtype=int)] = True
+    return flagged
 
 
 def blank_unusable(tracks: LandmarkTracks, usability: FrameUsability) -> LandmarkTracks:

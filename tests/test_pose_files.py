@@ -30,7 +30,7 @@ from hipdrop.io.pose_files import (
     write_movement,
     write_trc,
 )
-from hipdrop.metrics import PHASE_EDGE_S
+from hipdrop.metrics import phase_core
 from hipdrop.pipeline import analyse
 from hipdrop.pose_input import load_pose_file
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
@@ -182,8 +182,7 @@ def test_3d_keypoints_give_the_3d_pelvis() -> None:
     phase = phases.iloc[0]
     time_s = analysis.frames["time_s"].to_numpy()
     frames = np.arange(phase.start_frame, phase.end_frame)
-    elapsed = time_s[frames] - phase.start_s
-    scored = frames[(elapsed >= PHASE_EDGE_S) & (elapsed < phase.duration_s - PHASE_EDGE_S)]
+    scored = frames[phase_core(time_s, phase.start_frame, phase.end_frame)]
     left = analysis.summary["sides"]["left"]
     raised = -tilt[scored]
     assert raised.min() >= 13.0 and raised.max() <= 35.0  # the truth: his right side raised

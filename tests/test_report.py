@@ -22,7 +22,7 @@ HOSTILE_NAME = "<script>alert(1)</script>"
 @pytest.fixture(scope="module")
 def analysis():
     return analyse_tracks(
-        synthetic_single_leg(SyntheticTrial(left_drop_deg=7.0, right_drop_deg=2.0, noise_px=0.4)),
+        synthetic_single_leg(SyntheticTrial(left_drop_deg=7.0, right_drop_deg=1.0, noise_px=0.4)),
         source={"name": "synthetic"},
         patient_name=HOSTILE_NAME,
         session_date="2026-11-24",

@@ -10,6 +10,7 @@ from hipdrop.events.single_leg import detect_single_leg_stance
 from hipdrop.metrics import refuse_uncertain_sides
 from hipdrop.pipeline import analyse_tracks
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
+from hipdrop.thresholds import load_thresholds
 
 
 def _run(trial: SyntheticTrial):
@@ -189,27 +190,30 @@ def test_quiet_standing_with_a_tilted_pelvis_is_no_baseline() -> None:
 
 
 def test_a_reading_too_uncertain_or_too_small_for_a_verdict_is_refused() -> None:
+    """Single-leg: normal below 2.6°, excessive from 5.4°. A reading is refused when its 95%
+    range holds both a normal and an excessive value, however large or small that range."""
+    thresholds = load_thresholds("single-leg")
     sides = {
-        "left": {
-            "n_phases": 1,
-            "peak_drop_deg": 3.0,
-            "uncertainty_deg": 2.5,
-            "classification": "normal",
-        },
-        "right": {
-            "n_phases": 2,
-            "peak_drop_deg": 9.0,
-            "uncertainty_deg": 8.0,
-            "classification": "excessive",
-        },
+        "left": {"n_phases": 1, "peak_drop_deg": 3.0, "uncertainty_deg": 2.0},  # 1.0-5.0
+        "right": {"n_phases": 2, "peak_drop_deg": 9.0, "uncertainty_deg": 8.0},  # 1.0-17.0
     }
-    reasons = refuse_uncertain_sides(sides, hip_width_px=60.0)
-    assert sides["left"]["classification"] == "normal"
+    for found in sides.values():
+        found["classification"] = thresholds.classify(found["peak_drop_deg"])
+    reasons = refuse_uncertain_sides(sides, 60.0, thresholds)
+    assert sides["left"]["classification"] == "borderline"
     assert sides["right"]["classification"] == "insufficient data"
     assert sides["right"]["peak_drop_deg"] is None
     assert "±8.0°" in sides["right"]["note"] and len(reasons) == 1
-    small = {"left": {"n_phases": 1, "peak_drop_deg": 3.0, "uncertainty_deg": 2.5}}
-    assert "too small" in refuse_uncertain_sides(small, hip_width_px=15.0)[0]
+    # Far from the threshold a wide range still holds one class only: the verdict stands.
+    clear = {
+        "left": {"n_phases": 1, "peak_drop_deg": -14.0, "uncertainty_deg": 8.0},
+        "right": {"n_phases": 1, "peak_drop_deg": 12.0, "uncertainty_deg": 6.0},
+    }
+    assert refuse_uncertain_sides(clear, 60.0, thresholds) == []
+    near = {"left": {"n_phases": 1, "peak_drop_deg": 3.0, "uncertainty_deg": 2.5}}  # 0.5-5.5
+    assert refuse_uncertain_sides(near, 60.0, thresholds)
+    small = {"left": {"n_phases": 1, "peak_drop_deg": 3.0, "uncertainty_deg": 1.0}}
+    assert "too small" in refuse_uncertain_sides(small, 15.0, thresholds)[0]
     assert small["left"]["classification"] == "insufficient data"
 
 
@@ -248,7 +252,7 @@ def test_lateral_shift_over_the_stance_foot_is_recovered(shift_widths, noise_px,
 
 
 def test_lateral_shift_mirrors_to_the_other_side() -> None:
-    tracks = synthetic_single_leg(SyntheticTrial(shift_widths=0.3, right_drop_deg=4.0))
+    tracks = synthetic_single_leg(SyntheticTrial(shift_widths=0.3, right_drop_deg=9.0))
     original = analyse_tracks(tracks).summary["sides"]
     mirrored = analyse_tracks(tracks.mirrored()).summary["sides"]
     for side, other in (("left", "right"), ("right", "left")):

@@ -18,6 +18,7 @@ from hipdrop.pose.subject import (
     people_in_frame,
     plan_subject,
 )
+from hipdrop.quality import Z_95
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
 from hipdrop.tracks import LandmarkTracks
 from hipdrop.usability import assess_frames
@@ -91,6 +92,7 @@ def test_each_damage_is_excluded_and_counted(clean) -> None:
         "no_pose": 10,
         "hips_not_visible": 6,
         "identity_switch": 0,
+        "pose_passes_disagree": 0,
         "scene_cut": 15,
         "close_up": 12,
         "feet_not_visible": 8,
@@ -247,7 +249,10 @@ def test_every_step_carries_its_uncertainty_and_it_grows_when_smaller() -> None:
     for summary in (full, quarter):
         assert summary["steps"]
         for step in summary["steps"]:
-            assert step["uncertainty_deg"] == summary["quality"]["uncertainty_deg"]
+            # A step's 95% half-width: 1.96 times one frame's noise (1 SD).
+            assert step["uncertainty_deg"] == pytest.approx(
+                Z_95 * summary["quality"]["uncertainty_deg"]
+            )
     # Same pixel jitter on hips a quarter as far apart: about four times the angle noise.
     ratio = quarter["quality"]["uncertainty_deg"] / full["quality"]["uncertainty_deg"]
     assert 2.5 < ratio < 4.5

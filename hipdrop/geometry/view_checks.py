@@ -15,6 +15,7 @@ from hipdrop.geometry.camera import (
     default_focal_px,
 )
 from hipdrop.geometry.frontal import MAX_OFF_AXIS_DEG
+from hipdrop.quality import Z_95
 from hipdrop.tracks import LandmarkTracks
 
 if TYPE_CHECKING:
@@ -86,7 +87,9 @@ def _refusal(side: str, off_axis_deg: float, readable: float) -> str:
 def side_uncertainty_deg(
     frames: pd.DataFrame, phases: pd.DataFrame, pose_uncertainty_deg: float
 ) -> dict[str, float]:
-    """Per stance side: pose noise combined with the geometry's median uncertainty."""
+    """Per stance side, at 95%: one frame's pose noise combined with the geometry's median
+    uncertainty (the figure a side without a measured phase reports; a phase's own comes from
+    ``peak_trust.phase_peak_uncertainty_deg``)."""
     out = {}
     for side in SIDES:
         mine = phases[phases["stance_leg"] == side] if len(phases) else phases
@@ -97,7 +100,7 @@ def side_uncertainty_deg(
         values = np.concatenate(sd) if sd else np.array([])
         values = values[np.isfinite(values)]
         geometry = float(np.median(values)) if values.size else 0.0
-        out[side] = float(np.hypot(pose_uncertainty_deg, geometry))
+        out[side] = Z_95 * float(np.hypot(pose_uncertainty_deg, geometry))
     return out
 
 

@@ -22,7 +22,8 @@ def mirror_averaged(normal: LandmarkTracks, flipped: LandmarkTracks) -> Landmark
     """Mean of a normal and a flipped-input pass (already mapped back) of the same clip.
 
     A landmark found by only one pass keeps that pass's position. The median angle between
-    the two passes' hip lines goes to ``meta["mirror_disagreement_deg"]``.
+    the two passes' hip lines goes to ``meta["mirror_disagreement_deg"]``, and the frames where
+    the passes put a hip far apart (``passes_disagree``) to ``meta["passes_disagree_frames"]``.
     """
     if normal.n_frames != flipped.n_frames:
         raise ValueError("the two pose passes decoded different numbers of frames")
@@ -41,8 +42,36 @@ def mirror_averaged(normal: LandmarkTracks, flipped: LandmarkTracks) -> Landmark
         **normal.meta,
         "mirror_pass": True,
         "mirror_disagreement_deg": _hip_line_disagreement_deg(normal, flipped),
+        "passes_disagree_frames": np.flatnonzero(passes_disagree(normal, flipped)).tolist(),
     }
     return replace(normal, xy_px=xy, visibility=visibility, world_m=world, meta=meta)
+
+
+#: The two passes see the same frame. Where they put a hip further apart than this (in torso
+#: lengths, mid-hip to mid-shoulder), at least one has lost the subject and their mean is no
+#: pose at all. It happens for up to a second after black frames or a cut, when both passes
+#: find the body afresh: in the hops clip with 3 black frames in every 40, the passes then put
+#: the hips 60-90 px (0.3-2 torso lengths) apart and the pelvis read 5° off for 20 frames.
+#: Clean clips stay below it: 99th percentile 0.08-0.21 (the highest on the balance clip,
+#: whose legs cross), with a frame or two above it in the walking and hops clips.
+MAX_PASS_DISAGREEMENT_TORSOS = 0.25
+
+
+def passes_disagree(normal: LandmarkTracks, flipped: LandmarkTracks) -> np.ndarray:
+    """Per frame: do the passes (sides matched) put either hip more than
+    ``MAX_PASS_DISAGREEMENT_TORSOS`` apart? Frames without both passes' hips are not."""
+    hips = [landmark("left", "hip"), landmark("right", "hip")]
+    shoulders = [landmark("left", "shoulder"), landmark("right", "shoulder")]
+    apart_px = np.linalg.norm(normal.xy_px[:, hips] - flipped.xy_px[:, hips], axis=-1).max(axis=1)
+    torso = [
+        np.linalg.norm(t.xy_px[:, hips].mean(axis=1) - t.xy_px[:, shoulders].mean(axis=1), axis=1)
+        for t in (normal, flipped)
+    ]
+    torso_px = _mean_of_found(*torso)
+    if np.isfinite(torso_px).any():
+        torso_px = np.where(np.isfinite(torso_px), torso_px, np.nanmedian(torso_px))
+    with np.errstate(invalid="ignore"):
+        return apart_px > MAX_PASS_DISAGREEMENT_TORSOS * torso_px
 
 
 #: Body parts whose left and right one pass may exchange on its own: the legs as a block.

@@ -1,0 +1,175 @@
+"""How far a stance phase's peak drop can be trusted: its 95% uncertainty, and whether the
+phase's boundaries were seen at all.
+
+The uncertainty (``phase_peak_uncertainty_deg``) combines three sources in quadrature:
+
+- Pose noise. One raw frame's obliquity noise (``quality.obliquity_noise_deg``, from the hips'
+  measured jitter) is carried through the same low-pass filter and the peak itself by seeded
+  simulation: how far the peak moves when the phase is read again with fresh noise (a retest,
+  as the clinical smallest detectable difference is). The largest of many noisy frames moves
+  further than one frame's noise suggests.
+- The phase's boundaries. Stance found from video may begin or end up to ``BOUNDARY_SHIFT_S``
+  earlier or later. The peak is read again with each boundary moved that far: where the pelvis
+  moves fast as the foot leaves the floor (the multicam balance trial's hike sets in there), the
+  peak depends on exactly when stance began.
+- The camera geometry: the phase's median frontal-geometry SD (turn, pitch, roll;
+  ``geometry/frontal.py``), at 95%.
+
+A phase that begins right after frames that could not be read (black frames, a close-up, a
+cut) did not show its start: its peak may lie in the frames missed. ``unseen_boundaries`` finds
+such phases so that they give no verdict.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import numpy as np
+import pandas as pd
+
+from hipdrop.metrics import PHASE_EDGE_S, phase_core, stance_sign
+from hipdrop.quality import Z_95
+from hipdrop.signal import lowpass
+
+#: How far a stance boundary found from video may be off: twice the 90th-percentile timing
+#: error of the gait events against lab labels (50-54 ms, ``validate-mocap``). A 250 kbit/s
+#: re-encode of the multicam balance clip moved its phase start by 83 ms.
+BOUNDARY_SHIFT_S = 0.1
+#: Simulated noise draws per phase; seeded, so a clip always gets the same figure.
+N_DRAWS = 200
+
+
+def phase_peak_uncertainty_deg(
+    frames: pd.DataFrame,
+    phase: pd.Series,
+    noise_deg: float,
+    cutoff_hz: float,
+    edge_s: float = PHASE_EDGE_S,
+) -> float:
+    """95% half-width of one phase's peak drop (``phase``: a row of the phase table)."""
+    time_s = frames["time_s"].to_numpy(dtype=float)
+    signed = frames["corrected_obliquity_deg"].to_numpy(dtype=float) * stance_sign(
+        phase["stance_leg"]
+    )
+    start, end = int(phase["start_frame"]), int(phase["end_frame"])
+    part = slice(start, end)
+    core = phase_core(time_s, start, end, edge_s)
+    drop = np.where(core, signed[part], np.nan)
+    if not np.isfinite(drop).any():
+        return float("nan")
+    peak = float(np.nanmax(drop))
+    pose = _pose_noise_deg(drop, time_s[part], noise_deg, cutoff_hz, peak)
+    boundary = _boundary_deg(signed, time_s, start, end, edge_s, peak)
+    geometry_sd = frames["geometry_sd_deg"].to_numpy(dtype=float)[part]
+    geometry_sd = geometry_sd[np.isfinite(geometry_sd)]
+    geometry = Z_95 * float(np.median(geometry_sd)) if geometry_sd.size else 0.0
+    return float(np.sqrt(pose**2 + boundary**2 + geometry**2))
+
+
+def _pose_noise_deg(
+    drop: np.ndarray, time_s: np.ndarray, noise_deg: float, cutoff_hz: float, peak: float
+) -> float:
+    """95th percentile of how far the peak moves when the phase is read again with fresh
+    low-passed noise of one frame's size added."""
+    if not noise_deg > 0:
+        return 0.0
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0.0, noise_deg, size=(len(drop), N_DRAWS))
+    noise = lowpass(noise, time_s, cutoff_hz)
+    peaks = np.nanmax(drop[:, None] + noise, axis=0)
+    return float(np.percentile(np.abs(peaks - peak), 95))
+
+
+def _boundary_deg(
+    signed: np.ndarray, time_s: np.ndarray, start: int, end: int, edge_s: float, peak: float
+) -> float:
+    """The largest change of the peak when the phase starts or ends ``BOUNDARY_SHIFT_S``
+    earlier or later."""
+    rate_hz = 1.0 / float(np.median(np.diff(time_s))) if len(time_s) > 1 else 30.0
+    shift = max(1, round(BOUNDARY_SHIFT_S * rate_hz))
+    n = len(signed)
+    changes = [0.0]
+    for lo, hi in (
+        (start - shift, end),
+        (start + shift, end),
+        (start, end - shift),
+        (start, end + shift),
+    ):
+        lo, hi = max(0, lo), min(n, hi)
+        if hi - lo < 2:
+            continue
+        core = phase_core(time_s, lo, hi, edge_s)
+        values = np.where(core, signed[lo:hi], np.nan)
+        if np.isfinite(values).any():
+            changes.append(abs(float(np.nanmax(values)) - peak))
+    return max(changes)
+
+
+#: A stance (its phases joined across unreadable stretches) needs at least this share of its
+#: frames readable: its peak is the largest drop in the frames seen, a lower bound when most
+#: of the stance was not.
+MIN_SEEN_SHARE = 0.5
+
+
+def unseen_boundaries(frames: pd.DataFrame, phases: pd.DataFrame) -> np.ndarray:
+    """Per phase: was its stance not seen well enough for a peak? A stance is the phase, or
+    phases of one leg with only unreadable frames between them (one stance, interrupted). It
+    was not seen when it began right after (or ended right before) a run of frames excluded in
+    mid-clip that is longer than a boundary's own timing error (``BOUNDARY_SHIFT_S``; shorter
+    runs hide no more than that error allows for), or when under ``MIN_SEEN_SHARE`` of its
+    frames are readable. Excluded frames at the clip's start or end do not count: a clip that
+    opens on a patient already standing on one leg shows all it has of that stance.
+    """
+    usable = (frames["excluded"] == "").to_numpy()
+    time_s = frames["time_s"].to_numpy(dtype=float)
+    rate_hz = 1.0 / float(np.median(np.diff(time_s))) if len(time_s) > 1 else 30.0
+    reach = max(1, round(BOUNDARY_SHIFT_S * rate_hz))
+    seen = np.flatnonzero(usable)
+    long_gap = np.zeros(len(usable), dtype=bool)
+    for before, after in pairwise(seen):
+        if after - before - 1 >= reach:
+            long_gap[before + 1 : after] = True
+    flags = np.zeros(len(phases), dtype=bool)
+    for members in _stances(phases, usable, reach):
+        start = int(phases["start_frame"].iloc[members[0]])
+        end = int(phases["end_frame"].iloc[members[-1]])
+        start_unseen = long_gap[max(0, start - reach) : start + 1].any()
+        end_unseen = long_gap[max(0, end - 1) : end + reach].any()
+        flags[members] = start_unseen or end_unseen or usable[start:end].mean() < MIN_SEEN_SHARE
+    return flags
+
+
+def _stances(phases: pd.DataFrame, usable: np.ndarray, reach: int) -> list[list[int]]:
+    """Phase indices grouped into stances: consecutive phases of one leg whose frames between
+    are unreadable (or within ``reach`` of either phase)."""
+    order = np.argsort(phases["start_frame"].to_numpy(), kind="stable")
+    groups: list[list[int]] = []
+    for k in order:
+        row = phases.iloc[k]
+        if groups:
+            last = phases.iloc[groups[-1][-1]]
+            between = usable[int(last["end_frame"]) + reach : int(row["start_frame"]) - reach]
+            if last["stance_leg"] == row["stance_leg"] and not between.any():
+                groups[-1].append(int(k))
+                continue
+        groups.append([int(k)])
+    return groups
+
+
+def refuse_unseen_boundaries(
+    frames: pd.DataFrame, phases: pd.DataFrame
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Phases whose start or end was not seen (``unseen_boundaries``) are dropped; each side
+    that lost one gets the reason in words."""
+    if phases.empty:
+        return phases, {}
+    unseen = unseen_boundaries(frames, phases)
+    reasons = {
+        row.stance_leg: (
+            f"a {row.stance_leg} stance phase began or ended next to frames that could not be "
+            "read (black frames, a close-up or a cut), so its peak may lie in what was missed; "
+            "film the whole test in one take"
+        )
+        for row in phases[unseen].itertuples()
+    }
+    return phases[~unseen].reset_index(drop=True), reasons

@@ -1,0 +1,159 @@
+"""How far a reading can be trusted, against known geometry and simulated noise: the peak's
+95% uncertainty (pose noise, phase boundaries), phases whose start was not seen, the jitter
+estimate behind the noise, the two pose passes' disagreement, and stepping read as walking."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hipdrop.conventions import landmark
+from hipdrop.events.gait import FOOT_STRIKE
+from hipdrop.metrics import PHASE_EDGE_S
+from hipdrop.peak_trust import (
+    BOUNDARY_SHIFT_S,
+    phase_peak_uncertainty_deg,
+    unseen_boundaries,
+)
+from hipdrop.pose.mirror_pass import MAX_PASS_DISAGREEMENT_TORSOS, passes_disagree
+from hipdrop.quality import hip_jitter_px, residual_share
+from hipdrop.signal import lowpass
+from hipdrop.task import choose_task
+from hipdrop.tracks import LandmarkTracks
+
+RATE_HZ = 60.0
+
+
+def _frames(drop_deg: np.ndarray, stance: str = "left", excluded=()) -> pd.DataFrame:
+    n = len(drop_deg)
+    reasons = np.full(n, "", dtype=object)
+    reasons[list(excluded)] = "no_pose"
+    return pd.DataFrame(
+        {
+            "time_s": np.arange(n) / RATE_HZ,
+            "corrected_obliquity_deg": drop_deg if stance == "left" else -drop_deg,
+            "geometry_sd_deg": np.zeros(n),
+            "excluded": reasons,
+        }
+    )
+
+
+def _phase(start: int, end: int, stance: str = "left") -> pd.Series:
+    return pd.Series({"stance_leg": stance, "start_frame": start, "end_frame": end})
+
+
+def test_a_peak_inside_the_phase_does_not_depend_on_its_boundaries() -> None:
+    """A hump in mid-phase: moving the boundaries changes nothing, no noise gives zero."""
+    t = np.arange(300) / RATE_HZ
+    drop = 5.0 * np.exp(-(((t - 2.5) / 0.3) ** 2))
+    frames = _frames(drop)
+    assert phase_peak_uncertainty_deg(frames, _phase(60, 240), 0.0, 6.0) == pytest.approx(0.0)
+
+
+def test_a_peak_at_the_phase_start_carries_the_slope_times_the_boundary_error() -> None:
+    """The drop falls 1° per frame through the phase start (a hike setting in as the foot
+    leaves the floor): the peak sits at the start of the scored frames, and a start moved by
+    ``BOUNDARY_SHIFT_S`` moves it by that many frames' worth of degrees."""
+    drop = np.linspace(20.0, -279.0, 300).clip(-30.0, None)
+    frames = _frames(drop)
+    shift_frames = round(BOUNDARY_SHIFT_S * RATE_HZ)
+    found = phase_peak_uncertainty_deg(frames, _phase(10, 200), 0.0, 6.0)
+    assert found == pytest.approx(shift_frames * 1.0, abs=0.01)
+    # Stance labels mirrored (right stance, obliquity of the other sign): the same figure.
+    mirrored = _frames(drop, stance="right")
+    assert phase_peak_uncertainty_deg(mirrored, _phase(10, 200, "right"), 0.0, 6.0) == found
+
+
+@pytest.mark.parametrize("noise_deg", [1.0, 3.0])
+def test_pose_noise_moves_the_peak_as_simulated(noise_deg: float) -> None:
+    """A level pelvis read again and again with white noise of one frame's SD ``noise_deg``,
+    low-passed as the tracks are: the largest of many noisy frames differs from reading to
+    reading. Each reading's 95% figure must hold another reading's peak (a retest) at least
+    nine times in ten, without being several times too wide."""
+    n, start, end = 300, 30, 270
+    rng = np.random.default_rng(7)
+    time_s = np.arange(n) / RATE_HZ
+    readings = [lowpass(rng.normal(0.0, noise_deg, n), time_s, 6.0) for _ in range(60)]
+    edge = round(PHASE_EDGE_S * RATE_HZ)
+    peaks = np.array([r[start + edge : end - edge].max() for r in readings])
+    figures = np.array(
+        [
+            phase_peak_uncertainty_deg(_frames(r), _phase(start, end), noise_deg, 6.0)
+            for r in readings
+        ]
+    )
+    retest = np.abs(peaks[:30, None] - peaks[None, 30:])
+    assert np.mean(retest <= figures[:30, None]) >= 0.9
+    assert np.median(figures) <= 2.5 * np.percentile(retest, 95)
+
+
+def test_a_phase_that_begins_after_unreadable_frames_did_not_show_its_start() -> None:
+    drop = np.zeros(300)
+    gap = range(90, 110)  # 20 frames: longer than a boundary's own timing error
+    frames = _frames(drop, excluded=gap)
+    phases = pd.DataFrame(
+        {
+            "stance_leg": ["left", "left", "left"],
+            "start_frame": [20, 112, 200],
+            "end_frame": [80, 180, 290],
+        }
+    )
+    assert list(unseen_boundaries(frames, phases)) == [False, True, False]
+    # The same leg standing on both sides of the gap: one stance, interrupted.
+    interrupted = phases.assign(end_frame=[88, 180, 290])
+    assert not unseen_boundaries(frames, interrupted).any()
+    # The clip opening on unreadable frames, or a single lost frame, hides no start.
+    opening = _frames(drop, excluded=range(0, 20))
+    single = _frames(drop, excluded=[110])
+    assert not unseen_boundaries(opening, phases.iloc[:1].assign(start_frame=21)).any()
+    assert not unseen_boundaries(single, phases).any()
+
+
+@pytest.mark.parametrize("rate_hz", [30.0, 60.0])
+def test_hip_jitter_estimate_recovers_known_white_noise(rate_hz: float) -> None:
+    """1 px of white noise on slowly moving hips: the estimate is 1 px, not the part of it the
+    low-pass removes (0.72 px at 30 fps without ``residual_share``)."""
+    n = 3000
+    time_s = np.arange(n) / rate_hz
+    xy = np.zeros((n, 33, 2))
+    xy[..., 0] = 500 + 30 * np.sin(2 * np.pi * 0.7 * time_s)[:, None]
+    xy[..., 1] = 400 + 10 * np.sin(2 * np.pi * 1.1 * time_s)[:, None]
+    noisy = xy + np.random.default_rng(1).normal(0.0, 1.0, xy.shape)
+    smooth = LandmarkTracks(time_s, lowpass(noisy, time_s, 6.0), np.ones((n, 33)), (1000, 800))
+    assert hip_jitter_px(noisy, smooth, 6.0) == pytest.approx(1.0, rel=0.05)
+    assert residual_share(6.0, rate_hz) < 0.8
+
+
+def _standing(n: int = 50) -> LandmarkTracks:
+    xy = np.full((n, 33, 2), np.nan)
+    for side, x in (("left", 560.0), ("right", 440.0)):
+        xy[:, landmark(side, "hip")] = (x, 500.0)
+        xy[:, landmark(side, "shoulder")] = (x + np.sign(x - 500) * 30, 200.0)  # torso 300 px
+    return LandmarkTracks(np.arange(n) / 30.0, xy, np.ones((n, 33)), (1000, 1000))
+
+
+def test_frames_where_the_two_pose_passes_disagree_are_flagged() -> None:
+    """The mirrored pass puts the hips a known distance off in some frames: beyond a quarter
+    of the torso (75 px here) the frame is flagged, within it not."""
+    normal = _standing()
+    xy = normal.xy_px.copy()
+    limit_px = MAX_PASS_DISAGREEMENT_TORSOS * 300.0
+    xy[10:15, landmark("left", "hip"), 1] += 1.5 * limit_px  # lost: 112 px off
+    xy[30:35, landmark("right", "hip"), 0] += 0.5 * limit_px  # close: 38 px off
+    flagged = passes_disagree(normal, replace(normal, xy_px=xy))
+    assert list(np.flatnonzero(flagged)) == list(range(10, 15))
+
+
+def test_short_alternating_single_leg_phases_without_strikes_are_walking() -> None:
+    """Steps whose foot strikes were not found are not single-leg tests: ``walk`` (whose sides
+    then need steps), not single-leg thresholds on 0.4 s phases. Long phases stay single-leg."""
+    events = pd.DataFrame(
+        {"side": ["left"], "kind": [FOOT_STRIKE], "frame": [10], "time_s": [0.33]}
+    )
+    steps = np.array((["left"] * 12 + ["both"] * 4 + ["right"] * 12 + ["both"] * 4) * 3)
+    assert choose_task("auto", events, steps, 30.0).task == "walk"
+    holds = np.array(["left"] * 150 + ["both"] * 30 + ["right"] * 150 + ["both"] * 30)
+    assert choose_task("auto", events, holds, 30.0).task == "single-leg"
