@@ -7,7 +7,9 @@ jumped to another place or size from one frame to the next (a ``scene_cut``, or 
 ``close_up`` when it got much larger), or
 both feet are out of sight (``feet_not_visible``).
 
-Scene cuts and close-ups are found from the landmarks alone: the frames are split into runs
+Scene cuts are also found from the picture, where pose ran on a video: frames of shots showing
+another scene (``io/shots.py``, ``meta["other_scene_frames"]``). Scene cuts and close-ups are
+found from the landmarks as well: the frames are split into runs
 wherever the hip centre jumps further than a body could move in the time between them. The
 longest run is the subject; runs are accepted outward from it while each starts where the last
 accepted frame ended and is not much larger (the body's size is its longer leg).
@@ -159,6 +161,9 @@ def assess_frames(tracks: LandmarkTracks, min_visibility: float = 0.5) -> FrameU
     jumps = discontinuous_frames(
         np.where((other | outside)[:, None], np.nan, hip_px), size_px, tracks.time_s
     )
+    elsewhere = np.zeros(n, dtype=bool)  # the picture shows another scene (io/shots.py)
+    elsewhere[np.asarray(tracks.meta.get("other_scene_frames", []), dtype=int)] = True
+    jumps["scene_cut"] |= elsewhere & ~jumps["close_up"]
     reason = np.full(n, "", dtype=object)
     checks = [
         ("feet_not_visible", ~found[:, _ANKLES].any(axis=1)),

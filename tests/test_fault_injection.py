@@ -3,7 +3,8 @@ class (its peak within the smallest detectable difference or its own uncertainty
 insufficient data with a reason, and no phase appears on a leg the clean clip never stood on.
 
 A choice of the faults in tests/faults.py, every kind at least once, on the short balance clip
-and on the hops clip (where cuts made a left stance appear for a man hopping on his right leg).
+and on the hops clip (where cuts made a left stance appear for a man hopping on his right leg),
+and the cases that changed a verdict before the fixes they led to.
 benchmarks/fault_injection.py runs every fault in every pattern on every clip, and lists the
 verdicts that still change (README, "Damaged clips").
 """
@@ -34,6 +35,11 @@ CASES = [
     (HOPS, "cuts-6-close-3-black-every-40"),
     (HOPS, "frozen-15-once"),
     (HOPS, "jitter-2px-b"),
+    # Cases that changed a verdict before this suite's fixes:
+    (BALANCE, "close-up-12-once"),  # the phase's start hidden: its peak was 9.7° off
+    (BALANCE, "low-bitrate-250k"),  # the phase started 83 ms early, on a 1°-per-frame rise
+    (HOPS, "spliced-1s-late"),  # another man stepping, in the same hall: a left stance
+    (HOPS, "jitter-2px-a"),  # a different local peak: normal -> borderline, 4.3° apart
 ]
 BY_NAME = {fault.name: fault for fault in FAULTS}
 

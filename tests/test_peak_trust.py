@@ -12,6 +12,7 @@ import pytest
 
 from hipdrop.conventions import landmark
 from hipdrop.events.gait import FOOT_STRIKE
+from hipdrop.io.shots import THUMBNAIL_VALUES, other_scene_frames
 from hipdrop.metrics import PHASE_EDGE_S
 from hipdrop.peak_trust import (
     BOUNDARY_SHIFT_S,
@@ -157,3 +158,28 @@ def test_short_alternating_single_leg_phases_without_strikes_are_walking() -> No
     assert choose_task("auto", events, steps, 30.0).task == "walk"
     holds = np.array(["left"] * 150 + ["both"] * 30 + ["right"] * 150 + ["both"] * 30)
     assert choose_task("auto", events, holds, 30.0).task == "single-leg"
+
+
+def _thumbnails(levels: list[tuple[int, float]], seed: int = 0) -> np.ndarray:
+    """Runs of frames (count, mean grey level) of a textured scene, with sensor noise."""
+    rng = np.random.default_rng(seed)
+    texture = rng.integers(0, 120, THUMBNAIL_VALUES)
+    parts = [
+        np.clip(texture + level + rng.normal(0, 1.0, (count, THUMBNAIL_VALUES)), 0, 255)
+        for count, level in levels
+    ]
+    return np.concatenate(parts).astype(np.uint8)
+
+
+def test_a_spliced_shot_of_another_scene_is_found_from_the_picture() -> None:
+    """100 frames of one scene, 30 of another (brighter by 40 grey levels), 100 of the first:
+    the 30 are another scene. A cut away and back within the scene, or a scene that gets
+    slowly brighter, is not."""
+    spliced = _thumbnails([(100, 60), (30, 100), (100, 60)])
+    decoded = np.ones(len(spliced), dtype=bool)
+    assert list(other_scene_frames(spliced, decoded)) == list(range(100, 130))
+    drifting = np.concatenate([_thumbnails([(1, 60 + 0.3 * k)]) for k in range(200)])
+    assert other_scene_frames(drifting, np.ones(200, dtype=bool)).size == 0
+    # Frames not decoded neither split a shot nor are flagged.
+    decoded[100:130] = False
+    assert other_scene_frames(spliced, decoded).size == 0

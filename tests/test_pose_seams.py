@@ -9,6 +9,7 @@ import queue
 import numpy as np
 import pytest
 
+from hipdrop.io.shots import THUMBNAIL_VALUES
 from hipdrop.pose import estimate_pose
 from hipdrop.pose.backend import PoseEstimate
 from hipdrop.pose.runner import SKIP_COST, _TrackBuffer, plan_segments
@@ -120,10 +121,12 @@ def test_track_buffer_grows_without_losing_frames_and_sends_only_its_frames() ->
         else PoseEstimate(rng.normal(size=(33, 2)), rng.random(33), rng.normal(size=(33, 3)))
         for i in range(300)
     ]
+    thumbnails = rng.integers(0, 256, size=(300, THUMBNAIL_VALUES), dtype=np.uint8)
     buffer = _TrackBuffer(expected_frames=100)  # a segment that ran long: it must grow
     for i, estimate in enumerate(frames):
-        buffer.append(0.1 * i, estimate)
+        buffer.append(0.1 * i, estimate, thumbnails[i])
     np.testing.assert_array_equal(buffer.kept("time_s"), 0.1 * np.arange(300))
+    np.testing.assert_array_equal(buffer.kept("thumbnail"), thumbnails)
     for i, estimate in enumerate(frames):
         if estimate is None:
             assert np.isnan(buffer.kept("xy_px")[i]).all()

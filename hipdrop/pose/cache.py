@@ -16,7 +16,7 @@ from hipdrop.pose.backend import PoseSettings
 from hipdrop.tracks import LandmarkTracks
 
 #: Bump when the pose stage's output changes meaning, so that old entries are not reused.
-POSE_CACHE_VERSION = 4
+POSE_CACHE_VERSION = 5
 
 
 def cache_dir() -> Path:

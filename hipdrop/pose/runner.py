@@ -30,6 +30,7 @@ from hipdrop.io.scene_lines import (
     keep_frame_segments,
     likely_sample_frames,
 )
+from hipdrop.io.shots import THUMBNAIL_VALUES, frame_thumbnail, other_scene_frames
 from hipdrop.io.video import VideoInfo, iter_frames_threaded, probe_video
 from hipdrop.pose import cache
 from hipdrop.pose.backend import PoseEstimate, PoseSettings, create_backend
@@ -73,33 +74,35 @@ class _TrackBuffer:
     (grown when a segment runs longer). A Python object per frame and a copy at the end would
     cost twice the tracks' own size, which on a 10-minute clip shows in the peak memory."""
 
-    #: Per-frame shape and the value of a frame where no person was found.
-    FIELDS: ClassVar[dict[str, tuple[tuple[int, ...], float]]] = {
-        "time_s": ((), np.nan),
-        "xy_px": ((N_LANDMARKS, 2), np.nan),
-        "visibility": ((N_LANDMARKS,), 0.0),
-        "world_m": ((N_LANDMARKS, 3), np.nan),
+    #: Per-frame shape, the value of a frame where no person was found, and the type.
+    FIELDS: ClassVar[dict[str, tuple[tuple[int, ...], float, type]]] = {
+        "time_s": ((), np.nan, np.float64),
+        "xy_px": ((N_LANDMARKS, 2), np.nan, np.float64),
+        "visibility": ((N_LANDMARKS,), 0.0, np.float64),
+        "world_m": ((N_LANDMARKS, 3), np.nan, np.float64),
+        "thumbnail": ((THUMBNAIL_VALUES,), 0, np.uint8),  # the picture itself (io/shots.py)
     }
 
     def __init__(self, expected_frames: int) -> None:
         self.n_frames = 0
         self._arrays = {
-            field: np.full((max(expected_frames, 64), *shape), fill)
-            for field, (shape, fill) in self.FIELDS.items()
+            field: np.full((max(expected_frames, 64), *shape), fill, dtype=dtype)
+            for field, (shape, fill, dtype) in self.FIELDS.items()
         }
 
     def _grow(self) -> None:
         capacity = self.n_frames + self.n_frames // 4 + 64
-        for field, (shape, fill) in self.FIELDS.items():
-            grown = np.full((capacity, *shape), fill)
+        for field, (shape, fill, dtype) in self.FIELDS.items():
+            grown = np.full((capacity, *shape), fill, dtype=dtype)
             grown[: self.n_frames] = self._arrays[field]
             self._arrays[field] = grown
 
-    def append(self, time_s: float, estimate: PoseEstimate | None) -> None:
+    def append(self, time_s: float, estimate: PoseEstimate | None, thumbnail: np.ndarray) -> None:
         if self.n_frames == len(self._arrays["time_s"]):
             self._grow()
         i, arrays = self.n_frames, self._arrays
         arrays["time_s"][i] = time_s
+        arrays["thumbnail"][i] = thumbnail
         if estimate is not None:
             arrays["xy_px"][i], arrays["visibility"][i] = estimate.xy_px, estimate.visibility
             arrays["world_m"][i] = estimate.world_m
@@ -116,6 +119,7 @@ class _SegmentResult:
     xy_px: np.ndarray
     visibility: np.ndarray
     world_m: np.ndarray
+    thumbnail: np.ndarray
     size_px: tuple[int, int]
     people: dict[int, list[PersonBox]]  # people found in the sampled frames
     scene: FrameSegments  # straight edges of the frames asked for (scene_lines.py)
@@ -168,7 +172,7 @@ def _run_segment(
             sampler.look(frame.index, frame.image_bgr)
             if frame.index in scene_frames and frame.index not in scene:
                 scene[frame.index] = frame_segments(frame.image_bgr)
-            buffer.append(frame.time_s, estimate)
+            buffer.append(frame.time_s, estimate, frame_thumbnail(frame.image_bgr))
             xy = None if estimate is None else estimate.xy_px
             on_frame()
             if predecessor is not None:
@@ -549,6 +553,12 @@ def _joined(
         visibility=joined("visibility"),
         world_m=joined("world_m"),
         image_size_px=sizes[0],
-        meta={"video_sha256": info.sha256, "pose": plan.settings.as_dict()},
+        meta={
+            "video_sha256": info.sha256,
+            "pose": plan.settings.as_dict(),
+            "other_scene_frames": other_scene_frames(
+                joined("thumbnail"), np.isfinite(joined("time_s"))
+            ).tolist(),
+        },
     )
     return tracks, {k: v for part in parts for k, v in part.people.items()}
