@@ -39,6 +39,12 @@ BOUNDARY_SHIFT_S = 0.1
 N_DRAWS = 200
 
 
+def _boundary_frames(time_s: np.ndarray) -> int:
+    """``BOUNDARY_SHIFT_S`` in frames of this clip (at least one)."""
+    rate_hz = 1.0 / float(np.median(np.diff(time_s))) if len(time_s) > 1 else 30.0
+    return max(1, round(BOUNDARY_SHIFT_S * rate_hz))
+
+
 def phase_peak_uncertainty_deg(
     frames: pd.DataFrame,
     phase: pd.Series,
@@ -85,8 +91,7 @@ def _boundary_deg(
 ) -> float:
     """The largest change of the peak when the phase starts or ends ``BOUNDARY_SHIFT_S``
     earlier or later."""
-    rate_hz = 1.0 / float(np.median(np.diff(time_s))) if len(time_s) > 1 else 30.0
-    shift = max(1, round(BOUNDARY_SHIFT_S * rate_hz))
+    shift = _boundary_frames(time_s)
     n = len(signed)
     changes = [0.0]
     for lo, hi in (
@@ -121,9 +126,7 @@ def unseen_boundaries(frames: pd.DataFrame, phases: pd.DataFrame) -> np.ndarray:
     opens on a patient already standing on one leg shows all it has of that stance.
     """
     usable = (frames["excluded"] == "").to_numpy()
-    time_s = frames["time_s"].to_numpy(dtype=float)
-    rate_hz = 1.0 / float(np.median(np.diff(time_s))) if len(time_s) > 1 else 30.0
-    reach = max(1, round(BOUNDARY_SHIFT_S * rate_hz))
+    reach = _boundary_frames(frames["time_s"].to_numpy(dtype=float))
     seen = np.flatnonzero(usable)
     long_gap = np.zeros(len(usable), dtype=bool)
     for before, after in pairwise(seen):
