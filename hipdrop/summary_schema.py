@@ -8,8 +8,9 @@ from importlib import resources
 
 #: Changes with any change of meaning of ``summary.json``; the schema's ``schema_version``.
 #: 2.0: obliquity is the frontal tilt with the camera's view undone; ``camera``; lateral shift
-#: over the stance foot.
-SUMMARY_SCHEMA_VERSION = "2.0"
+#: over the stance foot. 2.1: a side's and a step's ``uncertainty_deg`` is a 95% half-width
+#: (it was one frame's noise, 1 SD, which ``quality.uncertainty_deg`` still is).
+SUMMARY_SCHEMA_VERSION = "2.1"
 
 
 @functools.cache

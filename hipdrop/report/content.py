@@ -101,7 +101,7 @@ def key_numbers(info: dict, summary: dict) -> list[tuple[str, str]]:
             "Threshold (borderline band)",
             f"{thr['threshold_deg']:g}° (± {thr['sdd_deg'] / 2:g}°)",
         ),
-        ("Uncertainty of one reading", f"± {fmt(info.get('uncertainty_deg'))}°"),
+        ("Uncertainty (95%)", f"± {fmt(info.get('uncertainty_deg'))}°"),
     ]
     if info.get("peak_drop_deg") is None:
         return rows
@@ -249,11 +249,14 @@ def method_items(summary: dict) -> list[tuple[str, str]]:
         ("Detectable difference", f"{thr['sdd_deg']:g}° – {thr['sdd_source']}"),
         (
             "Uncertainty",
-            f"± {fmt(quality.get('uncertainty_deg'))}° per reading from landmark jitter "
+            f"± {fmt(quality.get('uncertainty_deg'))}° per frame (1 SD) from landmark jitter "
             f"({fmt(quality.get('jitter_px'), 2)} px) over hip width "
             f"({fmt(quality.get('hip_width_px'), 0)} px); frame rate "
             f"{fmt(quality.get('frame_rate_hz'), 0)} Hz; "
-            f"{fmt(100 * quality.get('usable_fraction', float('nan')), 0)}% of frames usable.",
+            f"{fmt(100 * quality.get('usable_fraction', float('nan')), 0)}% of frames usable. "
+            "Each side's ± is a 95% range for its peak: that noise carried through the filter "
+            "and the peak, the peak read again with the stance starting or ending 0.1 s "
+            "earlier or later, and the camera geometry's.",
         ),
         (
             "Provenance",
