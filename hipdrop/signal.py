@@ -68,18 +68,29 @@ def _swap(xy_px: np.ndarray, frames: np.ndarray, left: list[int], right: list[in
 TURN_SHOULDER_RATIO = 0.3
 TURN_MIN_FRAMES = 2
 MIN_FACING_STRETCH_S = 1.0
+#: The subject may also turn where the hips are not seen (out of view, behind someone, a cut):
+#: an unseen stretch this long (a turn round takes about half a second) ends a stretch too.
+UNSEEN_TURN_S = 0.5
 
 
 def facing_by_stretch(xy_px: np.ndarray, time_s: np.ndarray) -> np.ndarray:
     """Per frame, +1 where the subject faces the camera (left hip at larger image x) and -1
     where they turn their back to it: the majority within each stretch of the clip between
-    two turns (edge-on moments), so a walker seen coming and then going gets both right."""
+    two turns (edge-on moments, or ``UNSEEN_TURN_S`` without the hips in view), so a walker
+    seen coming and then going gets both right."""
     ls, rs = xy_px[:, landmark("left", "shoulder")], xy_px[:, landmark("right", "shoulder")]
     lh, rh = xy_px[:, landmark("left", "hip")], xy_px[:, landmark("right", "hip")]
     torso = np.linalg.norm(0.5 * (ls + rs) - 0.5 * (lh + rh), axis=1)
     with np.errstate(invalid="ignore"):
         edge_on = np.abs(ls[:, 0] - rs[:, 0]) < TURN_SHOULDER_RATIO * torso
     starts = [a for a, b in _finite_runs(edge_on) if b - a >= TURN_MIN_FRAMES]
+    unseen = ~np.isfinite(lh[:, 0] + rh[:, 0])
+    starts += [
+        a
+        for a, b in _finite_runs(unseen)
+        if a > 0 and b < len(xy_px) and time_s[b] - time_s[a - 1] >= UNSEEN_TURN_S
+    ]
+    starts.sort()
     bounds = [0]
     for start in [*starts, len(xy_px)]:
         if start < len(xy_px) and time_s[start] - time_s[bounds[-1]] < MIN_FACING_STRETCH_S:

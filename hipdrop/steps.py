@@ -60,6 +60,11 @@ class StepParams:
     min_hip_width_px: float = 25.0  # smaller subjects give angle noise above ~5 deg
     edge_margin_px: float = 4.0  # landmarks this close to the image border are leaving it
     max_untracked_fraction: float = 0.2  # of stance frames without a pelvis line
+    #: The strike is found from the swing before it (events/gait.py): a step whose last half
+    #: stride before the strike was more than this share untracked (the subject re-found after
+    #: a gap, a cut or a turn out of view) is not trusted; on walks resumed after 0.6 s unseen
+    #: such strikes came with the wrong foot or none.
+    max_untracked_swing_fraction: float = 0.2
 
 
 def stance_masks(events: pd.DataFrame, n_frames: int) -> dict[str, np.ndarray]:
@@ -181,6 +186,18 @@ def stride_reference(frames: pd.DataFrame, events: pd.DataFrame) -> Baseline | N
     )
 
 
+def _swing_unseen(
+    obliquity: np.ndarray, time_s: np.ndarray, strike: int, stride_s: float, params: StepParams
+) -> bool:
+    """Was the last half stride before ``strike`` mostly untracked? At a clip's start there is
+    nothing to see, and nothing to distrust."""
+    half_stride_s = 0.5 * (stride_s if np.isfinite(stride_s) else 1.0)
+    before = np.flatnonzero((time_s >= time_s[strike] - half_stride_s) & (time_s < time_s[strike]))
+    if before.size == 0:
+        return False
+    return bool(np.mean(~np.isfinite(obliquity[before])) > params.max_untracked_swing_fraction)
+
+
 def step_table(
     frames: pd.DataFrame,
     events: pd.DataFrame,
@@ -236,6 +253,8 @@ def step_table(
             obliquity[mid]
         ):
             reason = "pelvis not tracked"
+        elif _swing_unseen(obliquity, time_s, strike, stride_s, params):
+            reason = "swing before it not seen"
         elif _leaving_frame(tracks, stance, params.edge_margin_px):
             reason = "subject leaving the frame"
         elif not width[mid] >= params.min_hip_width_px:

@@ -7,6 +7,8 @@ pelvic obliquity over a grid of views.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from conftest import require_data
@@ -222,3 +224,97 @@ def test_straight_view_is_unchanged_and_reported() -> None:
     np.testing.assert_allclose(plain.up, [0.0, 0.0, 1.0], atol=1e-12)
     with pytest.raises(HipdropError, match="pitch"):
         place_camera(trial, markers, pitch_deg=70)
+
+
+def _toward_then_away(
+    name: str, turn: str
+) -> tuple[LandmarkTracks, list[LandmarkTracks], np.ndarray, slice]:
+    """A walk toward a camera, a 0.6 s turn at its end, and the same walk back, away from the
+    same camera (the trial turned half round about the vertical through its last pelvis
+    position), as one clip. ``turn``: ``seen`` (the last frame's body turning about its
+    vertical: its image widths close to edge-on and open mirrored, labels anatomical as pose
+    gives them) or ``unseen`` (no pose while turning). Returns the clip, its two walks, the
+    lab's pelvic obliquity per frame of the clip (NaN in the turn; a turn about the vertical
+    leaves it as it was) and where the walk back starts."""
+    trial = read_c3d(require_data(name))
+    markers = marker_map(trial)
+    camera = place_camera(trial, markers, "anterior")
+    up = np.eye(3)[trial.vertical_axis]
+    hips = 0.5 * (trial.markers_m[markers["left_hip"]] + trial.markers_m[markers["right_hip"]])
+    pivot = hips[np.flatnonzero(np.isfinite(hips[:, 0]))[-1]]
+    half_turn = 2.0 * np.outer(up, up) - np.eye(3)  # 180° about the vertical
+    back = replace(
+        trial,
+        markers_m={k: pivot + (v - pivot) @ half_turn.T for k, v in trial.markers_m.items()},
+    )
+    first, second = (project_trial(t, camera, markers) for t in (trial, back))
+    n_turn = round(0.6 * trial.rate_hz)
+    scale = np.cos(np.pi * (np.arange(1, n_turn + 1) / (n_turn + 1)))[:, None]
+    last_xy, last_world = first.xy_px[-1], first.world_m[-1]
+    centre_x = np.nanmean(last_xy[[landmark("left", "hip"), landmark("right", "hip")], 0])
+    turn_xy = np.repeat(last_xy[None], n_turn, axis=0)
+    turn_xy[..., 0] = centre_x + (turn_xy[..., 0] - centre_x) * scale
+    turn_world = np.repeat(last_world[None], n_turn, axis=0)
+    turn_world[..., 0] *= scale
+    turn_visibility = np.repeat(first.visibility[-1:], n_turn, axis=0)
+    if turn == "unseen":
+        turn_xy[:] = np.nan
+        turn_world[:] = np.nan
+        turn_visibility[:] = 0.0
+    n_clip = first.n_frames + n_turn + second.n_frames
+    clip = LandmarkTracks(
+        np.arange(n_clip) / trial.rate_hz,
+        np.concatenate([first.xy_px, turn_xy, second.xy_px]),
+        np.concatenate([first.visibility, turn_visibility, second.visibility]),
+        first.image_size_px,
+        world_m=np.concatenate([first.world_m, turn_world, second.world_m]),
+        meta=first.meta,
+    )
+    lab = trial.reference_obliquity_deg
+    lab_deg = np.concatenate([lab, np.full(n_turn, np.nan), lab])
+    return clip, [first, second], lab_deg, slice(first.n_frames + n_turn, n_clip)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    ("name", "turn"), [(FULLBODY, "seen"), (FULLBODY, "unseen"), (CGM24, "unseen")]
+)
+def test_walking_toward_then_away_keeps_sides_and_drops_in_both_halves(name, turn) -> None:
+    """Each walk is read as its own view: every step keeps the stance leg it has when its walk
+    is analysed alone, each side's drop is the mean of both walks' steps, and the frontal
+    obliquity follows the lab's in both. (CGM2.4 has no shoulder markers, so its turn cannot
+    be seen edge-on: only the unseen turn applies.)"""
+    from hipdrop.pipeline import analyse_tracks
+
+    clip, walks, lab_deg, second = _toward_then_away(name, turn)
+    whole = analyse_tracks(clip, task="walk")
+    alone = [analyse_tracks(walk, task="walk") for walk in walks]
+
+    def legs(steps, offset: int = 0) -> dict[int, str]:
+        used = steps[steps["included"]]
+        return dict(zip(used["foot_strike_frame"] + offset, used["stance_leg"], strict=True))
+
+    expected = {**legs(alone[0].steps), **legs(alone[1].steps, second.start)}
+    found = legs(whole.steps)
+    common = set(expected) & set(found)
+    assert len(common) >= 0.8 * len(expected)
+    assert {frame: found[frame] for frame in common} == {f: expected[f] for f in common}
+    for side in ("left", "right"):
+        peaks = np.concatenate(
+            [
+                part.steps.loc[
+                    (part.steps["stance_leg"] == side) & part.steps["included"], "peak_drop_deg"
+                ]
+                for part in alone
+            ]
+        )
+        assert whole.summary["sides"][side]["peak_drop_deg"] == pytest.approx(
+            float(np.mean(peaks)), abs=0.5
+        )
+    frontal = whole.frames["frontal_obliquity_deg"].to_numpy()
+    for walk in (slice(0, walks[0].n_frames), second):
+        given = np.isfinite(frontal[walk]) & np.isfinite(lab_deg[walk])
+        # CGM2.4's path curves: turned back, it leaves the portrait frame for 45% of the walk.
+        assert given.mean() > 0.5
+        error = frontal[walk][given] - lab_deg[walk][given]
+        assert np.sqrt(np.mean(error**2)) <= 1.5
