@@ -65,7 +65,7 @@ from hipdrop.steps import (
 )
 from hipdrop.summary_schema import SUMMARY_SCHEMA_VERSION
 from hipdrop.task import check_task, choose_task
-from hipdrop.thresholds import load_thresholds
+from hipdrop.thresholds import TaskThresholds, load_thresholds
 from hipdrop.tracks import LandmarkTracks
 from hipdrop.usability import (
     assess_frames,
@@ -355,6 +355,29 @@ def _clip_baseline(
     )
 
 
+def _single_leg_sides(
+    frames: pd.DataFrame,
+    phases: pd.DataFrame,
+    baseline: Baseline | None,
+    thresholds: TaskThresholds,
+    px_per_cm: float | None,
+    noise_deg: float,
+    cleaning: CleaningParams,
+) -> tuple[pd.DataFrame, dict[str, dict], dict[str, str]]:
+    """Single-leg stance: the phases a peak can be read from (not too oblique, start and end
+    seen), their metrics and 95% uncertainty, each side's summary, and per side the reason a
+    phase was dropped."""
+    phases, refusals = refuse_oblique_phases(frames, phases)
+    phases, unseen = refuse_unseen_boundaries(frames, phases)
+    phase_table = phase_metrics(frames, phases, baseline, thresholds, px_per_cm)
+    phase_table["uncertainty_deg"] = [
+        phase_peak_uncertainty_deg(frames, row, noise_deg, cleaning.cutoff_hz)
+        for _, row in phase_table.iterrows()
+    ]
+    fallback = side_uncertainty_deg(frames, phases, noise_deg)
+    return phase_table, side_summary(phase_table, thresholds, fallback), {**unseen, **refusals}
+
+
 def analyse_tracks(
     tracks: LandmarkTracks,
     *,
@@ -465,16 +488,9 @@ def analyse_tracks(
         sides = gait_side_summary(steps, thresholds, quality.uncertainty_deg, px_per_cm)
         warnings += gait_warnings(steps) if usable else []
     else:
-        phases, refusals = refuse_oblique_phases(frames, phases)
-        phases, unseen = refuse_unseen_boundaries(frames, phases)
-        refusals = {**unseen, **refusals}
-        phase_table = phase_metrics(frames, phases, baseline, thresholds, px_per_cm)
-        phase_table["uncertainty_deg"] = [
-            phase_peak_uncertainty_deg(frames, row, quality.uncertainty_deg, cleaning.cutoff_hz)
-            for _, row in phase_table.iterrows()
-        ]
-        uncertainty = side_uncertainty_deg(frames, phases, quality.uncertainty_deg)
-        sides = side_summary(phase_table, thresholds, uncertainty)
+        phase_table, sides, refusals = _single_leg_sides(
+            frames, phases, baseline, thresholds, px_per_cm, quality.uncertainty_deg, cleaning
+        )
     for side, reason in refusals.items():
         if sides[side].get("peak_drop_deg") is None:
             sides[side]["note"] = reason

@@ -161,15 +161,14 @@ def assess_frames(tracks: LandmarkTracks, min_visibility: float = 0.5) -> FrameU
     jumps = discontinuous_frames(
         np.where((other | outside)[:, None], np.nan, hip_px), size_px, tracks.time_s
     )
-    elsewhere = np.zeros(n, dtype=bool)  # the picture shows another scene (io/shots.py)
-    elsewhere[np.asarray(tracks.meta.get("other_scene_frames", []), dtype=int)] = True
+    elsewhere = _flagged_in_meta(tracks, "other_scene_frames")  # another scene (io/shots.py)
     jumps["scene_cut"] |= elsewhere & ~jumps["close_up"]
     reason = np.full(n, "", dtype=object)
     checks = [
         ("feet_not_visible", ~found[:, _ANKLES].any(axis=1)),
         *jumps.items(),
         ("identity_switch", other),
-        ("pose_passes_disagree", _passes_disagree(tracks)),
+        ("pose_passes_disagree", _flagged_in_meta(tracks, "passes_disagree_frames")),
         ("hips_not_visible", ~hips_seen),
         ("no_pose", ~np.isfinite(tracks.xy_px[..., 0]).any(axis=1)),
     ]
@@ -178,10 +177,12 @@ def assess_frames(tracks: LandmarkTracks, min_visibility: float = 0.5) -> FrameU
     return FrameUsability(reason.astype(str))
 
 
-def _passes_disagree(tracks: LandmarkTracks) -> np.ndarray:
-    """Frames the mirror pass flagged (``pose.mirror_pass.passes_disagree``)."""
+def _flagged_in_meta(tracks: LandmarkTracks, key: str) -> np.ndarray:
+    """Per frame, whether pose listed it in ``meta[key]``: ``passes_disagree_frames`` (the
+    mirror pass, ``pose.mirror_pass.passes_disagree``) or ``other_scene_frames`` (the picture,
+    ``io.shots``)."""
     flagged = np.zeros(tracks.n_frames, dtype=bool)
-    flagged[np.asarray(tracks.meta.get("passes_disagree_frames", []), dtype=int)] = True
+    flagged[np.asarray(tracks.meta.get(key, []), dtype=int)] = True
     return flagged
 
 
