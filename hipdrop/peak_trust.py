@@ -29,7 +29,7 @@ import pandas as pd
 
 from hipdrop.metrics import PHASE_EDGE_S, phase_core, stance_sign
 from hipdrop.quality import Z_95
-from hipdrop.signal import lowpass
+from hipdrop.signal import CleaningParams, lowpass
 
 #: How far a stance boundary found from video may be off: twice the 90th-percentile timing
 #: error of the gait events against lab labels (50-54 ms, ``validate-mocap``). A 250 kbit/s
@@ -49,10 +49,11 @@ def phase_peak_uncertainty_deg(
     frames: pd.DataFrame,
     phase: pd.Series,
     noise_deg: float,
-    cutoff_hz: float,
+    cleaning: CleaningParams,
     edge_s: float = PHASE_EDGE_S,
 ) -> float:
-    """95% half-width of one phase's peak drop (``phase``: a row of the phase table)."""
+    """95% half-width of one phase's peak drop (``phase``: a row of the phase table, with its
+    ``peak_drop_deg``; ``cleaning``: the low-pass the tracks went through)."""
     time_s = frames["time_s"].to_numpy(dtype=float)
     signed = frames["corrected_obliquity_deg"].to_numpy(dtype=float) * stance_sign(
         phase["stance_leg"]
@@ -61,10 +62,10 @@ def phase_peak_uncertainty_deg(
     part = slice(start, end)
     core = phase_core(time_s, start, end, edge_s)
     drop = np.where(core, signed[part], np.nan)
-    if not np.isfinite(drop).any():
+    peak = float(phase["peak_drop_deg"])
+    if not np.isfinite(peak):
         return float("nan")
-    peak = float(np.nanmax(drop))
-    pose = _pose_noise_deg(drop, time_s[part], noise_deg, cutoff_hz, peak)
+    pose = _pose_noise_deg(drop, time_s[part], noise_deg, cleaning, peak)
     boundary = _boundary_deg(signed, time_s, start, end, edge_s, peak)
     geometry_sd = frames["geometry_sd_deg"].to_numpy(dtype=float)[part]
     geometry_sd = geometry_sd[np.isfinite(geometry_sd)]
@@ -73,7 +74,7 @@ def phase_peak_uncertainty_deg(
 
 
 def _pose_noise_deg(
-    drop: np.ndarray, time_s: np.ndarray, noise_deg: float, cutoff_hz: float, peak: float
+    drop: np.ndarray, time_s: np.ndarray, noise_deg: float, cleaning: CleaningParams, peak: float
 ) -> float:
     """95th percentile of how far the peak moves when the phase is read again with fresh
     low-passed noise of one frame's size added."""
@@ -81,7 +82,7 @@ def _pose_noise_deg(
         return 0.0
     rng = np.random.default_rng(0)
     noise = rng.normal(0.0, noise_deg, size=(len(drop), N_DRAWS))
-    noise = lowpass(noise, time_s, cutoff_hz)
+    noise = lowpass(noise, time_s, cleaning.cutoff_hz, cleaning.filter_order)
     peaks = np.nanmax(drop[:, None] + noise, axis=0)
     return float(np.percentile(np.abs(peaks - peak), 95))
 

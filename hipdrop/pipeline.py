@@ -371,7 +371,7 @@ def _single_leg_sides(
     phases, unseen = refuse_unseen_boundaries(frames, phases)
     phase_table = phase_metrics(frames, phases, baseline, thresholds, px_per_cm)
     phase_table["uncertainty_deg"] = [
-        phase_peak_uncertainty_deg(frames, row, noise_deg, cleaning.cutoff_hz)
+        phase_peak_uncertainty_deg(frames, row, noise_deg, cleaning)
         for _, row in phase_table.iterrows()
     ]
     fallback = side_uncertainty_deg(frames, phases, noise_deg)
@@ -476,7 +476,7 @@ def analyse_tracks(
     width = float(np.nanmedian(frames["hip_width_px"]))
     px_per_cm, scale_warning = _centimetre_scale(height_px, height_cm, frames)
     warnings += [scale_warning] if scale_warning else []
-    quality = assess_quality(cleaned, width, height_px, frame_use, cleaning.cutoff_hz)
+    quality = assess_quality(cleaned, width, height_px, frame_use, cleaning)
     usable = view.view != "side"
     if not usable:
         phases = phases.iloc[0:0]

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from hipdrop.conventions import landmark
-from hipdrop.signal import CleanedTracks
+from hipdrop.signal import CleanedTracks, CleaningParams
 from hipdrop.tracks import LandmarkTracks
 from hipdrop.usability import FrameUsability
 
@@ -67,22 +67,24 @@ def obliquity_noise_deg(jitter_px: float, hip_width_px: float) -> float:
 JUMP_SIGMAS = 6.0
 
 
-def residual_share(cutoff_hz: float, rate_hz: float, order: int = 2) -> float:
-    """The share of white noise's power left in the residual of the zero-lag low-pass
-    (``signal.lowpass``): the rest passes the filter and stays in the tracks. The jitter
-    measured from the residual alone is that much too small (at 6 Hz: 0.52 of the power at
-    30 fps, 0.74 at 60 fps)."""
-    if not (rate_hz > 0) or cutoff_hz >= 0.5 * rate_hz:
+def residual_share(cleaning: CleaningParams, rate_hz: float) -> float:
+    """The share of white noise's power left in the residual of the tracks' zero-lag low-pass
+    (``signal.lowpass`` with ``cleaning``'s cutoff and order): the rest passes the filter and
+    stays in the tracks. The jitter measured from the residual alone is that much too small
+    (at 6 Hz, order 2: 0.52 of the power at 30 fps, 0.74 at 60 fps)."""
+    if not (rate_hz > 0) or cleaning.cutoff_hz >= 0.5 * rate_hz:
         return 1.0
     from scipy.signal import butter, freqz  # imported here: only the noise model needs it
 
-    b, a = butter(order, cutoff_hz / (0.5 * rate_hz))
+    b, a = butter(cleaning.filter_order, cleaning.cutoff_hz / (0.5 * rate_hz))
     _, response = freqz(b, a, worN=2048)
     passed = np.abs(response) ** 2  # forward and backward: the magnitude applied twice
     return float(np.mean((1.0 - passed) ** 2))
 
 
-def hip_jitter_px(unfiltered_xy_px: np.ndarray, cleaned: LandmarkTracks, cutoff_hz: float) -> float:
+def hip_jitter_px(
+    unfiltered_xy_px: np.ndarray, cleaned: LandmarkTracks, cleaning: CleaningParams
+) -> float:
     """Per coordinate, the hips' frame-to-frame noise: the RMS difference between repaired and
     low-passed hip positions, jumps left out (``JUMP_SIGMAS`` times the residuals' median
     absolute deviation, as SD), scaled up by the part of the noise the filter lets through
@@ -95,7 +97,7 @@ def hip_jitter_px(unfiltered_xy_px: np.ndarray, cleaned: LandmarkTracks, cutoff_
     robust_sd = 1.4826 * float(np.median(np.abs(residual - np.median(residual))))
     if robust_sd > 0:
         residual = residual[np.abs(residual) <= JUMP_SIGMAS * robust_sd]
-    share = residual_share(cutoff_hz, cleaned.frame_rate_hz)
+    share = residual_share(cleaning, cleaned.frame_rate_hz)
     return float(np.sqrt(np.mean(residual**2) / share))
 
 
@@ -104,10 +106,10 @@ def assess_quality(
     hip_width_px: float,
     height_px: float,
     frames: FrameUsability,
-    cutoff_hz: float,
+    cleaning: CleaningParams,
 ) -> ClipQuality:
     tracks = cleaned.tracks
-    jitter = hip_jitter_px(cleaned.unfiltered_xy_px, tracks, cutoff_hz)
+    jitter = hip_jitter_px(cleaned.unfiltered_xy_px, tracks, cleaning)
     if not (jitter > 0):  # nothing was filtered out, so the noise could not be measured
         jitter = DEFAULT_JITTER_FRACTION * height_px
     return ClipQuality(

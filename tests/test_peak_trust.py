@@ -13,7 +13,7 @@ import pytest
 from hipdrop.conventions import landmark
 from hipdrop.events.gait import FOOT_STRIKE
 from hipdrop.io.shots import THUMBNAIL_VALUES, other_scene_frames
-from hipdrop.metrics import PHASE_EDGE_S
+from hipdrop.metrics import PHASE_EDGE_S, phase_core, stance_sign
 from hipdrop.peak_trust import (
     BOUNDARY_SHIFT_S,
     phase_peak_uncertainty_deg,
@@ -21,11 +21,12 @@ from hipdrop.peak_trust import (
 )
 from hipdrop.pose.mirror_pass import MAX_PASS_DISAGREEMENT_TORSOS, passes_disagree
 from hipdrop.quality import hip_jitter_px, residual_share
-from hipdrop.signal import lowpass
+from hipdrop.signal import CleaningParams, lowpass
 from hipdrop.task import choose_task
 from hipdrop.tracks import LandmarkTracks
 
 RATE_HZ = 60.0
+FILTER = CleaningParams()  # 6 Hz, order 2: the tracks' low-pass
 
 
 def _frames(drop_deg: np.ndarray, stance: str = "left", excluded=()) -> pd.DataFrame:
@@ -42,8 +43,15 @@ def _frames(drop_deg: np.ndarray, stance: str = "left", excluded=()) -> pd.DataF
     )
 
 
-def _phase(start: int, end: int, stance: str = "left") -> pd.Series:
-    return pd.Series({"stance_leg": stance, "start_frame": start, "end_frame": end})
+def _phase(frames: pd.DataFrame, start: int, end: int, stance: str = "left") -> pd.Series:
+    """A row of the phase table, its peak drop read over the scored frames as phase_metrics
+    reads it."""
+    time_s = frames["time_s"].to_numpy()
+    drop = frames["corrected_obliquity_deg"].to_numpy()[start:end] * stance_sign(stance)
+    peak = float(np.nanmax(drop[phase_core(time_s, start, end)]))
+    return pd.Series(
+        {"stance_leg": stance, "start_frame": start, "end_frame": end, "peak_drop_deg": peak}
+    )
 
 
 def test_a_peak_inside_the_phase_does_not_depend_on_its_boundaries() -> None:
@@ -51,7 +59,8 @@ def test_a_peak_inside_the_phase_does_not_depend_on_its_boundaries() -> None:
     t = np.arange(300) / RATE_HZ
     drop = 5.0 * np.exp(-(((t - 2.5) / 0.3) ** 2))
     frames = _frames(drop)
-    assert phase_peak_uncertainty_deg(frames, _phase(60, 240), 0.0, 6.0) == pytest.approx(0.0)
+    found = phase_peak_uncertainty_deg(frames, _phase(frames, 60, 240), 0.0, FILTER)
+    assert found == pytest.approx(0.0)
 
 
 def test_a_peak_at_the_phase_start_carries_the_slope_times_the_boundary_error() -> None:
@@ -61,11 +70,12 @@ def test_a_peak_at_the_phase_start_carries_the_slope_times_the_boundary_error() 
     drop = np.linspace(20.0, -279.0, 300).clip(-30.0, None)
     frames = _frames(drop)
     shift_frames = round(BOUNDARY_SHIFT_S * RATE_HZ)
-    found = phase_peak_uncertainty_deg(frames, _phase(10, 200), 0.0, 6.0)
+    found = phase_peak_uncertainty_deg(frames, _phase(frames, 10, 200), 0.0, FILTER)
     assert found == pytest.approx(shift_frames * 1.0, abs=0.01)
     # Stance labels mirrored (right stance, obliquity of the other sign): the same figure.
     mirrored = _frames(drop, stance="right")
-    assert phase_peak_uncertainty_deg(mirrored, _phase(10, 200, "right"), 0.0, 6.0) == found
+    right = _phase(mirrored, 10, 200, "right")
+    assert phase_peak_uncertainty_deg(mirrored, right, 0.0, FILTER) == found
 
 
 @pytest.mark.parametrize("noise_deg", [1.0, 3.0])
@@ -77,13 +87,13 @@ def test_pose_noise_moves_the_peak_as_simulated(noise_deg: float) -> None:
     n, start, end = 300, 30, 270
     rng = np.random.default_rng(7)
     time_s = np.arange(n) / RATE_HZ
-    readings = [lowpass(rng.normal(0.0, noise_deg, n), time_s, 6.0) for _ in range(60)]
+    readings = [lowpass(rng.normal(0.0, noise_deg, n), time_s, FILTER.cutoff_hz) for _ in range(60)]
     edge = round(PHASE_EDGE_S * RATE_HZ)
     peaks = np.array([r[start + edge : end - edge].max() for r in readings])
     figures = np.array(
         [
-            phase_peak_uncertainty_deg(_frames(r), _phase(start, end), noise_deg, 6.0)
-            for r in readings
+            phase_peak_uncertainty_deg(frames, _phase(frames, start, end), noise_deg, FILTER)
+            for frames in map(_frames, readings)
         ]
     )
     retest = np.abs(peaks[:30, None] - peaks[None, 30:])
@@ -123,9 +133,10 @@ def test_hip_jitter_estimate_recovers_known_white_noise(rate_hz: float) -> None:
     xy[..., 0] = 500 + 30 * np.sin(2 * np.pi * 0.7 * time_s)[:, None]
     xy[..., 1] = 400 + 10 * np.sin(2 * np.pi * 1.1 * time_s)[:, None]
     noisy = xy + np.random.default_rng(1).normal(0.0, 1.0, xy.shape)
-    smooth = LandmarkTracks(time_s, lowpass(noisy, time_s, 6.0), np.ones((n, 33)), (1000, 800))
-    assert hip_jitter_px(noisy, smooth, 6.0) == pytest.approx(1.0, rel=0.05)
-    assert residual_share(6.0, rate_hz) < 0.8
+    filtered = lowpass(noisy, time_s, FILTER.cutoff_hz)
+    smooth = LandmarkTracks(time_s, filtered, np.ones((n, 33)), (1000, 800))
+    assert hip_jitter_px(noisy, smooth, FILTER) == pytest.approx(1.0, rel=0.05)
+    assert residual_share(FILTER, rate_hz) < 0.8
 
 
 def _standing(n: int = 50) -> LandmarkTracks:

@@ -97,12 +97,15 @@ class _TrackBuffer:
             grown[: self.n_frames] = self._arrays[field]
             self._arrays[field] = grown
 
-    def append(self, time_s: float, estimate: PoseEstimate | None, thumbnail: np.ndarray) -> None:
+    def append(
+        self, time_s: float, estimate: PoseEstimate | None, thumbnail: np.ndarray | None
+    ) -> None:
         if self.n_frames == len(self._arrays["time_s"]):
             self._grow()
         i, arrays = self.n_frames, self._arrays
         arrays["time_s"][i] = time_s
-        arrays["thumbnail"][i] = thumbnail
+        if thumbnail is not None:
+            arrays["thumbnail"][i] = thumbnail
         if estimate is not None:
             arrays["xy_px"][i], arrays["visibility"][i] = estimate.xy_px, estimate.visibility
             arrays["world_m"][i] = estimate.world_m
@@ -172,7 +175,9 @@ def _run_segment(
             sampler.look(frame.index, frame.image_bgr)
             if frame.index in scene_frames and frame.index not in scene:
                 scene[frame.index] = frame_segments(frame.image_bgr)
-            buffer.append(frame.time_s, estimate, frame_thumbnail(frame.image_bgr))
+            # The mirrored pass decodes the same pictures: the normal pass's thumbnails serve.
+            thumbnail = None if settings.flip_input else frame_thumbnail(frame.image_bgr)
+            buffer.append(frame.time_s, estimate, thumbnail)
             xy = None if estimate is None else estimate.xy_px
             on_frame()
             if predecessor is not None:
@@ -547,18 +552,16 @@ def _joined(
             [getattr(p, field)[o : o + n] for p, (o, n) in zip(parts, ranges, strict=True)]
         )
 
+    meta = {"video_sha256": info.sha256, "pose": plan.settings.as_dict()}
+    if not plan.settings.flip_input:  # the mirror average keeps the normal pass's metadata
+        decoded = np.isfinite(joined("time_s"))
+        meta["other_scene_frames"] = other_scene_frames(joined("thumbnail"), decoded).tolist()
     tracks = LandmarkTracks(
         time_s=joined("time_s"),
         xy_px=joined("xy_px"),
         visibility=joined("visibility"),
         world_m=joined("world_m"),
         image_size_px=sizes[0],
-        meta={
-            "video_sha256": info.sha256,
-            "pose": plan.settings.as_dict(),
-            "other_scene_frames": other_scene_frames(
-                joined("thumbnail"), np.isfinite(joined("time_s"))
-            ).tolist(),
-        },
+        meta=meta,
     )
     return tracks, {k: v for part in parts for k, v in part.people.items()}
