@@ -3,13 +3,16 @@
     python3.11 benchmarks/fault_injection.py                       # every clip, every fault
     python3.11 benchmarks/fault_injection.py --clips anterior_single-leg-hops_vaila.mp4 \\
         --faults black-3-every-40 jitter-2px-a
+    python3.11 benchmarks/fault_injection.py --holdout              # patterns never tuned on
 
 Each clip in ../shared/data/video (or $HIPDROP_DATA_DIR/video) is analysed clean and as
 damaged copies (tests/faults.py: black, frozen and close-up frames, dropped frames, a
 low-bitrate re-encode, 480p, half the frame rate, a second of another clip spliced in, and 2 px
 of landmark jitter), each fault in more than one pattern, seeded and reproducible. Every stance
 leg's verdict on a copy is scored against the clean clip's: kept, refused (insufficient data,
-with a reason) or changed. The table is printed; the exit code is 1 when any verdict changed.
+with a reason) or changed. ``--holdout`` runs other patterns of the same faults instead
+(tests/faults.py ``HOLDOUT_FAULTS``, splices from yet another clip), which no fix was tuned on.
+The table is printed; the exit code is 1 when any verdict changed.
 Copies and pose results are kept in --workdir and reused (a full run: about 25 min on 2 cores).
 """
 
@@ -28,6 +31,7 @@ sys.path.insert(0, str(REPO))
 
 from faults import (  # noqa: E402
     FAULTS,
+    HOLDOUT_FAULTS,
     Outcome,
     compare_verdicts,
     damaged_summary,
@@ -36,18 +40,22 @@ from run_benchmarks import data_dir  # noqa: E402  (this folder: the shared data
 
 #: The clip a splice takes its second from: another person, another room.
 SPLICE_SOURCE = "anterior_walk-toward-camera_vaila.mp4"
+#: ... in the holdout run: several people, seen from the side.
+HOLDOUT_SPLICE_SOURCE = "side_multi-person_sports2d.mp4"
 SPLICE_SOURCE_FOR_ITSELF = "anterior_single-leg-hops_vaila.mp4"
 
 
-def splice_source(clip: Path) -> Path:
-    other = data_dir() / "video" / SPLICE_SOURCE
-    return data_dir() / "video" / SPLICE_SOURCE_FOR_ITSELF if clip.name == other.name else other
+def splice_source(clip: Path, preferred: str) -> Path:
+    """The clip ``clip``'s splice comes from: ``preferred``, unless that is ``clip`` itself."""
+    name = SPLICE_SOURCE_FOR_ITSELF if clip.name == preferred else preferred
+    return data_dir() / "video" / name
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clips", nargs="*", help="clip names in the shared video folder")
-    parser.add_argument("--faults", nargs="*", choices=[f.name for f in FAULTS])
+    parser.add_argument("--faults", nargs="*", choices=[f.name for f in FAULTS + HOLDOUT_FAULTS])
+    parser.add_argument("--holdout", action="store_true", help="the holdout patterns instead")
     parser.add_argument(
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "hipdrop-faults"
     )
@@ -58,7 +66,12 @@ def main() -> int:
 
     videos = data_dir() / "video"
     clips = [videos / name for name in args.clips] if args.clips else sorted(videos.glob("*.mp4"))
-    faults = [f for f in FAULTS if not args.faults or f.name in args.faults]
+    faults = [
+        f
+        for f in (HOLDOUT_FAULTS if args.holdout else FAULTS)
+        if not args.faults or f.name in args.faults
+    ]
+    preferred_splice = HOLDOUT_SPLICE_SOURCE if args.holdout else SPLICE_SOURCE
     counts: collections.Counter[str] = collections.Counter()
     changed: list[tuple[str, str, Outcome]] = []
     print(f"{'clip':<48} {'fault':<32} {'left':<30} {'right':<30}", flush=True)
@@ -67,7 +80,9 @@ def main() -> int:
         verdicts = {s: clean.summary["sides"][s]["classification"] for s in ("left", "right")}
         print(f"{clip.name:<48} {'(clean)':<32} {verdicts['left']:<30} {verdicts['right']:<30}")
         for fault in faults:
-            damaged = damaged_summary(clean, clip, splice_source(clip), fault, args.workdir)
+            damaged = damaged_summary(
+                clean, clip, splice_source(clip, preferred_splice), fault, args.workdir
+            )
             outcomes = compare_verdicts(clean.summary, damaged)
             cells = []
             for outcome in outcomes:

@@ -336,6 +336,24 @@ def marker_contact_frames(
     return frames
 
 
+def toe_rise_mm(
+    trial: MocapTrial, markers: dict[str, str], side: str, frames: list[int], stance_s: float = 0.4
+) -> list[float | None]:
+    """Height of the 3D toe marker at each of ``frames`` above its lowest point in the
+    ``stance_s`` before it: how far the forefoot has lifted at a foot-off label."""
+    name = markers.get(f"{side}_foot_index")
+    if name is None:
+        return [None] * len(frames)
+    height_mm = 1000.0 * trial.markers_m[name][:, trial.vertical_axis]
+    lookback = max(1, round(stance_s * trial.rate_hz))
+    rises = []
+    for frame in frames:
+        stance = height_mm[max(0, frame - lookback) : frame + 1]
+        usable = np.isfinite(stance).any() and np.isfinite(height_mm[frame])
+        rises.append(round(float(height_mm[frame] - np.nanmin(stance)), 1) if usable else None)
+    return rises
+
+
 def _distance_outside_m(point: np.ndarray, outline: np.ndarray) -> float:
     """Horizontal distance from ``point`` (2,) to a convex outline (4, 2); 0 inside it."""
     edges = np.roll(outline, -1, axis=0) - outline
@@ -427,8 +445,7 @@ def _event_scores(trial: MocapTrial, markers: dict[str, str], events) -> dict:
     scores: dict = {}
     match_window = _match_window(trial)
     for kind, label in _EVENT_LABELS:
-        hits, count, offsets, spurious = 0, 0, [], 0
-        contact_hits, label_minus_contact = 0, []
+        hits, count, offsets, spurious, contact_hits = 0, 0, [], 0, 0
         for side in SIDE_CODES:
             reference = _reference(trial.events, side, kind)
             detected = _detected(events, side, kind)
@@ -441,9 +458,6 @@ def _event_scores(trial: MocapTrial, markers: dict[str, str], events) -> dict:
                 contact = marker_contact_frames(trial, markers, side, reference)
                 found = [c for c in contact if c is not None]
                 contact_hits += _match(found, detected, TOLERANCE_FRAMES)[0]
-                label_minus_contact += [
-                    None if c is None else r - c for r, c in zip(reference, contact, strict=True)
-                ]
         scores[f"{label}_reference"] = count
         scores[f"{label}_detected"] = int((events["kind"] == kind).sum())
         scores[f"{label}_within_{TOLERANCE_FRAMES}_frames"] = hits
@@ -454,8 +468,32 @@ def _event_scores(trial: MocapTrial, markers: dict[str, str], events) -> dict:
             scores[f"foot_strikes_within_{TOLERANCE_FRAMES}_frames_of_marker_contact"] = (
                 contact_hits
             )
-            scores["reference_strike_minus_marker_contact_frames"] = label_minus_contact
-    return scores
+    return scores | _label_audit(trial, markers)
+
+
+def _label_audit(trial: MocapTrial, markers: dict[str, str]) -> dict:
+    """Where the lab's labels sit on the markers' own motion: each strike label's lag behind
+    the 3D heel's contact (and the timing error a detector that found exactly that contact
+    would score against the labels: the floor for any detector), and the toe marker's rise
+    above its stance level at each foot-off label (10-24 mm at the force-plate releases of
+    the walking files: a label far above that was set late)."""
+    lags, rises = [], []
+    for side in SIDE_CODES:
+        strikes = _reference(trial.events, side, FOOT_STRIKE)
+        contact = marker_contact_frames(trial, markers, side, strikes)
+        lags += [None if c is None else r - c for r, c in zip(strikes, contact, strict=True)]
+        rises += toe_rise_mm(trial, markers, side, _reference(trial.events, side, FOOT_OFF))
+    contact_minus_label = [None if lag is None else -lag for lag in lags]
+    return {
+        "reference_strike_minus_marker_contact_frames": lags,
+        **_timing_ms(
+            "marker_contact_vs_reference_strikes",
+            contact_minus_label,
+            trial.rate_hz,
+            _match_window(trial),
+        ),
+        "reference_off_toe_rise_mm": rises,
+    }
 
 
 def _timing_ms(label: str, offsets: list, rate_hz: float, match_window: int) -> dict:
@@ -693,7 +731,23 @@ def _summary(result: dict) -> str:
         else:
             lines.append(f"  {name}: no reference events in this trial")
     lines.append(_plate_summary(result))
+    lines.append(_label_audit_summary(result))
     return "\n".join(lines)
+
+
+def _label_audit_summary(result: dict) -> str:
+    """One line: how the labels themselves sit on the markers' motion (the scoring's floor)."""
+    parts = []
+    if result["marker_contact_vs_reference_strikes_median_abs_error_ms"] is not None:
+        parts.append(
+            "the 3D heel's own contact scores "
+            + _timing_text(result, "marker_contact_vs_reference_strikes")
+            + " against the strike labels"
+        )
+    rises = [r for r in result["reference_off_toe_rise_mm"] if r is not None]
+    if rises:
+        parts.append(f"the toe is {min(rises):.0f}-{max(rises):.0f} mm up at the off labels")
+    return "  labels vs markers: " + ("; ".join(parts) if parts else "no labels to check")
 
 
 def _timing_text(result: dict, label: str) -> str:
