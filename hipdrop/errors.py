@@ -15,3 +15,7 @@ class UnusableViewError(HipdropError):
 
 class NoPersonError(HipdropError):
     """No person was found in enough frames of the clip."""
+
+
+class NoUsableFramesError(HipdropError):
+    """Every frame of the clip was left out (the reasons are in the message)."""

@@ -12,7 +12,7 @@ import pandas as pd
 from hipdrop import __version__
 from hipdrop.baseline import Baseline, baseline_from_clip, find_quiet_standing
 from hipdrop.conventions import GAIT_TASKS, pair
-from hipdrop.errors import HipdropError, NoPersonError
+from hipdrop.errors import HipdropError, NoPersonError, NoUsableFramesError
 from hipdrop.events.gait import detect_gait_events
 from hipdrop.events.single_leg import SingleLegParams, detect_single_leg_stance
 from hipdrop.geometry import CameraGeometry, FrontalGeometry, frontal_geometry
@@ -68,6 +68,7 @@ from hipdrop.task import check_task, choose_task
 from hipdrop.thresholds import TaskThresholds, load_thresholds
 from hipdrop.tracks import LandmarkTracks
 from hipdrop.usability import (
+    FrameUsability,
     assess_frames,
     blank_unusable,
     clip_warnings,
@@ -270,6 +271,19 @@ def _check_person(tracks: LandmarkTracks, name: str) -> None:
         )
 
 
+def _check_usable(frame_use: FrameUsability, name: str, note: str | None) -> None:
+    """Refuse a clip of which no frame can be analysed, saying why."""
+    if not frame_use.usable.any():
+        counts = ", ".join(
+            f"{count} {reason.replace('_', ' ')}"
+            for reason, count in frame_use.counts().items()
+            if count
+        )
+        raise NoUsableFramesError(
+            f"{name}: no frame can be analysed ({counts})" + (f". {note}" if note else "")
+        )
+
+
 def _scene_of(path: Path, tracks: LandmarkTracks) -> SceneLines:
     """The clip's straight edges, kept in the pose cache's folder beside its landmarks."""
     return scene_lines(
@@ -378,6 +392,29 @@ def _single_leg_sides(
     return phase_table, side_summary(phase_table, thresholds, fallback), {**unseen, **refusals}
 
 
+def _facing_unknown_left_out(
+    frame_use: FrameUsability, cleaned: CleanedTracks
+) -> tuple[FrameUsability, CleanedTracks, str | None]:
+    """The frames whose front or back view cleaning could not tell, left out (read the wrong
+    way round, their left and right would be exchanged), and a note saying so."""
+    unknown = cleaned.facing_unknown & frame_use.usable
+    if not unknown.any():
+        return frame_use, cleaned, None
+    frame_use = frame_use.with_reason("facing_unknown", unknown)
+    unfiltered = cleaned.unfiltered_xy_px.copy()
+    unfiltered[unknown] = np.nan
+    cleaned = replace(
+        cleaned, tracks=blank_unusable(cleaned.tracks, frame_use), unfiltered_xy_px=unfiltered
+    )
+    note = (
+        f"In {int(unknown.sum())} frame(s) it is unclear whether the subject faces the camera "
+        "or has their back to it (pose's left and right labels and the direction the feet "
+        "point disagree, or are split): they are left out, because read the wrong way round "
+        "every left and right in them would be exchanged."
+    )
+    return frame_use, cleaned, note
+
+
 def analyse_tracks(
     tracks: LandmarkTracks,
     *,
@@ -419,7 +456,12 @@ def analyse_tracks(
     # Gap filling must not invent data where frames were excluded (a still, fake stretch).
     cleaned = replace(cleaned, tracks=blank_unusable(cleaned.tracks, frame_use))
     view = detect_view(cleaned.tracks)
+    facing_note = None
+    if view.view != "side":  # a side view is refused for that, whichever way it faces
+        frame_use, cleaned, facing_note = _facing_unknown_left_out(frame_use, cleaned)
+        _check_usable(frame_use, name, facing_note)
     warnings = clip_warnings(tracks) + [w for w in [exclusion_warning(frame_use)] if w]
+    warnings += [facing_note] if facing_note else []
     warnings += tracks.meta.get("warnings", [])
     camera, level, labels, phases, events = _camera_and_events(
         cleaned,

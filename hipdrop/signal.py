@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import itertools
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from hipdrop.conventions import LEG_SEGMENT, landmark
+from hipdrop.conventions import landmark
+from hipdrop.runs import true_runs
+from hipdrop.sides import enforce_lateral_order, facing_by_stretch
 from hipdrop.tracks import LandmarkTracks
-
-_LEFT_LEG = [landmark("left", part) for part in LEG_SEGMENT]
-_RIGHT_LEG = [landmark("right", part) for part in LEG_SEGMENT]
 
 
 @dataclass(frozen=True)
@@ -31,6 +29,7 @@ class CleanedTracks:
     legs_relabelled: np.ndarray  # (n,) bool: frames whose leg labels were exchanged
     unfiltered_xy_px: np.ndarray  # (n, 33, 2) repaired and gap-filled, before the low-pass
     masked: np.ndarray  # (n, 33) bool: positions dropped for low visibility or no pose
+    facing_unknown: np.ndarray  # (n,) bool: front or back view not told, labels not checked
 
 
 def mask_low_visibility(tracks: LandmarkTracks, min_visibility: float) -> np.ndarray:
@@ -38,104 +37,6 @@ def mask_low_visibility(tracks: LandmarkTracks, min_visibility: float) -> np.nda
     xy = tracks.xy_px.copy()
     xy[tracks.visibility < min_visibility] = np.nan
     return xy
-
-
-def clip_facing_sign(xy_px: np.ndarray) -> float:
-    """+1 when most frames show the left hip at larger image x (subject faces the camera)."""
-    dx = xy_px[:, landmark("left", "hip"), 0] - xy_px[:, landmark("right", "hip"), 0]
-    return 1.0 if np.nansum(np.sign(dx)) >= 0 else -1.0
-
-
-def _misordered(
-    xy_px: np.ndarray, left: list[int], right: list[int], facing: np.ndarray
-) -> np.ndarray:
-    """Frames where the mean x of ``left`` points lies on the image side of the subject's right."""
-    with warnings.catch_warnings():  # frames without any of these points give NaN, as meant
-        warnings.simplefilter("ignore", RuntimeWarning)
-        dx = np.nanmean(xy_px[:, left, 0], axis=1) - np.nanmean(xy_px[:, right, 0], axis=1)
-    return np.nan_to_num(dx) * facing < 0
-
-
-def _swap(xy_px: np.ndarray, frames: np.ndarray, left: list[int], right: list[int]) -> None:
-    xy_px[np.ix_(frames, left + right)] = xy_px[np.ix_(frames, right + left)]
-
-
-#: A subject who turns round passes through a side view: for at least this many frames their
-#: shoulders are seen nearly edge-on, narrower than this share of the torso length. MediaPipe
-#: also narrows them while it flips its left and right (frames 37-81 of the balance clip, in
-#: runs up to 0.7 s apart), so a stretch between two such moments counts only if it lasts
-#: ``MIN_FACING_STRETCH_S``: a real turn leaves the subject facing one way for longer.
-TURN_SHOULDER_RATIO = 0.3
-TURN_MIN_FRAMES = 2
-MIN_FACING_STRETCH_S = 1.0
-#: The subject may also turn where the hips are not seen (out of view, behind someone, a cut):
-#: an unseen stretch this long (a turn round takes about half a second) ends a stretch too.
-UNSEEN_TURN_S = 0.5
-
-
-def facing_by_stretch(xy_px: np.ndarray, time_s: np.ndarray) -> np.ndarray:
-    """Per frame, +1 where the subject faces the camera (left hip at larger image x) and -1
-    where they turn their back to it: the majority within each stretch of the clip between
-    two turns (edge-on moments, or ``UNSEEN_TURN_S`` without the hips in view), so a walker
-    seen coming and then going gets both right."""
-    ls, rs = xy_px[:, landmark("left", "shoulder")], xy_px[:, landmark("right", "shoulder")]
-    lh, rh = xy_px[:, landmark("left", "hip")], xy_px[:, landmark("right", "hip")]
-    torso = np.linalg.norm(0.5 * (ls + rs) - 0.5 * (lh + rh), axis=1)
-    with np.errstate(invalid="ignore"):
-        edge_on = np.abs(ls[:, 0] - rs[:, 0]) < TURN_SHOULDER_RATIO * torso
-    starts = [a for a, b in _finite_runs(edge_on) if b - a >= TURN_MIN_FRAMES]
-    unseen = ~np.isfinite(lh[:, 0] + rh[:, 0])
-    starts += [
-        a
-        for a, b in _finite_runs(unseen)
-        if a > 0 and b < len(xy_px) and time_s[b] - time_s[a - 1] >= UNSEEN_TURN_S
-    ]
-    starts.sort()
-    bounds = [0]
-    for start in [*starts, len(xy_px)]:
-        if start < len(xy_px) and time_s[start] - time_s[bounds[-1]] < MIN_FACING_STRETCH_S:
-            continue  # too short to be a stretch of its own: part of the one before
-        bounds.append(start)
-    if len(bounds) > 2 and time_s[-1] - time_s[bounds[-2]] < MIN_FACING_STRETCH_S:
-        del bounds[-2]  # the last stretch is too short: join it to the one before
-    facing = np.full(len(xy_px), clip_facing_sign(xy_px))
-    for start, end in itertools.pairwise(bounds):
-        dx = lh[start:end, 0] - rh[start:end, 0]
-        if np.isfinite(dx).any():
-            facing[start:end] = 1.0 if np.nansum(np.sign(dx)) >= 0 else -1.0
-    return facing
-
-
-def enforce_lateral_order(
-    xy_px: np.ndarray, facing: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Relabel left/right from image position: in a frontal view the subject's left hip,
-    shoulder and leg are always on the same image side (which side, the majority of the
-    stretch between turns says, ``facing`` from :func:`facing_by_stretch`; else the clip's).
-
-    MediaPipe sometimes labels the whole body as if the subject had turned round, or swaps the
-    legs, for single frames or long stretches, and flickers between the two; ordering by
-    position is immune to that. Legs are ordered as a block (knee, ankle, heel, toe) by the
-    mean x of knee and ankle. Returns the relabelled positions and the frames whose pelvis
-    and whose legs were relabelled.
-    """
-    out = xy_px.copy()
-    facing = np.full(len(xy_px), clip_facing_sign(xy_px)) if facing is None else facing
-    hips = [landmark("left", "hip")], [landmark("right", "hip")]
-    shoulders = [landmark("left", "shoulder")], [landmark("right", "shoulder")]
-    pelvis = _misordered(out, *hips, facing)
-    _swap(out, pelvis, *hips)
-    _swap(out, _misordered(out, *shoulders, facing), *shoulders)
-    legs = _misordered(out, _LEFT_LEG[:2], _RIGHT_LEG[:2], facing)
-    _swap(out, legs, _LEFT_LEG, _RIGHT_LEG)
-    return out, pelvis, legs
-
-
-def _finite_runs(finite: np.ndarray) -> list[tuple[int, int]]:
-    """Half-open [start, end) runs where ``finite`` is True."""
-    padded = np.concatenate([[False], finite, [False]])
-    edges = np.flatnonzero(np.diff(padded.astype(int)))
-    return list(zip(edges[::2], edges[1::2], strict=True))
 
 
 def fill_gaps(values: np.ndarray, time_s: np.ndarray, max_gap_s: float) -> np.ndarray:
@@ -146,7 +47,7 @@ def fill_gaps(values: np.ndarray, time_s: np.ndarray, max_gap_s: float) -> np.nd
         finite = np.isfinite(column)
         if finite.sum() < 2:
             continue
-        gaps = _finite_runs(~finite)
+        gaps = true_runs(~finite)
         for start, end in gaps:
             if start == 0 or end == len(column):
                 continue
@@ -179,7 +80,7 @@ def lowpass(values: np.ndarray, time_s: np.ndarray, cutoff_hz: float, order: int
     flat = out.reshape(len(out), -1)
     columns_by_run: dict[tuple[int, int], list[int]] = {}
     for column in range(flat.shape[1]):
-        for start, end in _finite_runs(np.isfinite(flat[:, column])):
+        for start, end in true_runs(np.isfinite(flat[:, column])):
             if end - start > padlen:
                 columns_by_run.setdefault((start, end), []).append(column)
     for (start, end), columns in columns_by_run.items():
@@ -233,9 +134,10 @@ def clean_tracks(tracks: LandmarkTracks, params: CleaningParams | None = None) -
     xy = mask_collapsed_pelvis(xy, tracks.time_s, params.min_hip_width_fraction)
     masked = ~np.isfinite(xy[..., 0])
     if tracks.meta.get("world_exact"):  # exact 3D keypoints keep their labels: legs may cross
-        flipped = swapped = np.zeros(len(xy), bool)
+        flipped = swapped = unknown = np.zeros(len(xy), bool)
     else:
         xy, flipped, swapped = enforce_lateral_order(xy, facing)
+        unknown = facing == 0
     repaired = fill_gaps(xy, tracks.time_s, params.max_gap_s)
     smooth = lowpass(repaired, tracks.time_s, params.cutoff_hz, params.filter_order)
-    return CleanedTracks(tracks.with_xy(smooth), flipped, swapped, repaired, masked)
+    return CleanedTracks(tracks.with_xy(smooth), flipped, swapped, repaired, masked, unknown)

@@ -4,8 +4,10 @@ A frame is excluded, with one reason, when pose found nobody (``no_pose``), the 
 visible (``hips_not_visible``), pose followed another person (``identity_switch``), the normal
 and the mirrored pose pass put the hips far apart (``pose_passes_disagree``), the body
 jumped to another place or size from one frame to the next (a ``scene_cut``, or a
-``close_up`` when it got much larger), or
-both feet are out of sight (``feet_not_visible``).
+``close_up`` when it got much larger), both feet are out of sight (``feet_not_visible``), or
+cleaning could not tell whether the subject faces the camera or turns their back to it
+(``facing_unknown``, from :mod:`hipdrop.sides`: read the wrong way round, its left and right
+would be exchanged).
 
 Scene cuts are also found from the picture, where pose ran on a video: frames of shots showing
 another scene (``io/shots.py``, ``meta["other_scene_frames"]``). Scene cuts and close-ups are
@@ -35,6 +37,7 @@ EXCLUSION_REASONS = (
     "scene_cut",
     "close_up",
     "feet_not_visible",
+    "facing_unknown",
 )
 #: Hip-centre jump between consecutive frames that ends a run: a fixed part, in body sizes
 #: (leg lengths), plus the distance a body may move in the time between the frames.
@@ -63,6 +66,12 @@ class FrameUsability:
     @property
     def usable(self) -> np.ndarray:
         return self.reason == ""
+
+    def with_reason(self, name: str, flagged: np.ndarray) -> FrameUsability:
+        """The same, with the usable frames among ``flagged`` excluded for ``name``."""
+        reason = self.reason.astype(object)
+        reason[flagged & self.usable] = name
+        return FrameUsability(reason.astype(str))
 
     def counts(self) -> dict[str, int]:
         """Excluded frames per reason (every reason listed, zeros included)."""

@@ -144,8 +144,10 @@ def test_a_scene_without_verticals_gives_no_camera():
 
 def _turning_round(trial, turn_s: tuple[float, float]):
     """The synthetic trial seen from the front until ``turn_s``, then from behind: the body's
-    image widths shrink to edge-on and open the other way; labels stay anatomical (as pose
-    gives them), so after the turn the subject's left hip is on the image left."""
+    image widths shrink to edge-on and open the other way, and the feet, whose toes a camera
+    above them sees below the heels, turn to point away (toes above the heels); labels stay
+    anatomical (as pose gives them), so after the turn the subject's left hip is on the image
+    left."""
     from hipdrop.synthetic import synthetic_single_leg
 
     tracks = synthetic_single_leg(trial)
@@ -155,6 +157,9 @@ def _turning_round(trial, turn_s: tuple[float, float]):
     xy = tracks.xy_px.copy()
     centre_x = 0.5 * (xy[:, LH, 0] + xy[:, RH, 0])
     xy[..., 0] = centre_x[:, None] + (xy[..., 0] - centre_x[:, None]) * width_scale[:, None]
+    for side in ("left", "right"):  # the toe's depth from the heel turns with the body
+        heel_y, toe = xy[:, landmark(side, "heel"), 1], landmark(side, "foot_index")
+        xy[:, toe, 1] = heel_y + (xy[:, toe, 1] - heel_y) * width_scale
     world = tracks.world_m.copy()
     world[..., 0] *= width_scale[:, None]
     return replace(tracks, xy_px=xy, world_m=world)

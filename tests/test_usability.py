@@ -96,6 +96,7 @@ def test_each_damage_is_excluded_and_counted(clean) -> None:
         "scene_cut": 15,
         "close_up": 12,
         "feet_not_visible": 8,
+        "facing_unknown": 0,  # told from the cleaned tracks, in the pipeline
     }
 
 
