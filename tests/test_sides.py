@@ -4,6 +4,8 @@ cues leave it unclear the frames are left out rather than guessed."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 
 import numpy as np
@@ -11,6 +13,7 @@ import pytest
 
 from hipdrop.conventions import landmark, mirrored_index
 from hipdrop.errors import NoUsableFramesError
+from hipdrop.io.pose_files import write_movement
 from hipdrop.pipeline import analyse_tracks
 from hipdrop.sides import facing_by_stretch, foot_votes
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
@@ -73,3 +76,20 @@ def test_an_unclear_view_gives_no_verdict(feet: str, exchanged_s: tuple[float, f
     assert np.all(facing_by_stretch(tracks.xy_px, tracks.time_s) == 0)
     with pytest.raises(NoUsableFramesError, match=r"facing unknown.*has their back to it"):
         analyse_tracks(tracks)
+
+
+def test_the_command_line_refuses_a_clip_of_unclear_view_in_one_line(tmp_path) -> None:
+    tracks = _labels_exchanged(_feet_level(synthetic_single_leg(TRIAL)), 3.0, 8.0)
+    write_movement(tracks, tmp_path / "unclear.nc")
+    clip, out = tmp_path / "unclear.nc", tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "hipdrop.cli", "analyse", str(clip), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert "no frame can be analysed" in lines[0] and "has their back to it" in lines[0]
+    assert not out.exists()
