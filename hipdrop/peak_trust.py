@@ -29,6 +29,7 @@ import pandas as pd
 
 from hipdrop.metrics import PHASE_EDGE_S, phase_core, stance_sign
 from hipdrop.quality import Z_95
+from hipdrop.runs import true_runs
 from hipdrop.signal import CleaningParams, lowpass
 
 #: How far a stance boundary found from video may be off: twice the 90th-percentile timing
@@ -129,6 +130,8 @@ def unseen_boundaries(frames: pd.DataFrame, phases: pd.DataFrame) -> np.ndarray:
     usable = (frames["excluded"] == "").to_numpy()
     reach = _boundary_frames(frames["time_s"].to_numpy(dtype=float))
     seen = np.flatnonzero(usable)
+    if seen.size:  # glimpses dropped, but the clip's first and last readable frames kept
+        seen = np.union1d(np.flatnonzero(_without_glimpses(usable, reach)), seen[[0, -1]])
     long_gap = np.zeros(len(usable), dtype=bool)
     for before, after in pairwise(seen):
         if after - before - 1 >= reach:
@@ -141,6 +144,23 @@ def unseen_boundaries(frames: pd.DataFrame, phases: pd.DataFrame) -> np.ndarray:
         end_unseen = long_gap[max(0, end - 1) : end + reach].any()
         flags[members] = start_unseen or end_unseen or usable[start:end].mean() < MIN_SEEN_SHARE
     return flags
+
+
+def _without_glimpses(usable: np.ndarray, reach: int) -> np.ndarray:
+    """``usable`` with each readable run shorter than ``reach`` frames that borders an
+    unreadable run of ``reach`` or more taken as unreadable: a frame or two of pose at the edge
+    of a long unreadable stretch shows no more of a stance starting there than the stretch
+    does (one readable frame between a 21-frame and a 5-frame run of frames the two pose
+    passes disagreed on had hidden a balance stance's start)."""
+    unreadable = dict(true_runs(~usable))  # start -> end
+    long_ends = {end for start, end in unreadable.items() if end - start >= reach}
+    long_starts = {start for start, end in unreadable.items() if end - start >= reach}
+    out = usable.copy()
+    for start, end in true_runs(usable):
+        short = end - start < reach and start > 0 and end < len(usable)
+        if short and (start in long_ends or end in long_starts):
+            out[start:end] = False
+    return out
 
 
 def _stances(phases: pd.DataFrame, usable: np.ndarray, reach: int) -> list[list[int]]:

@@ -121,6 +121,21 @@ def test_a_phase_that_begins_after_unreadable_frames_did_not_show_its_start() ->
     single = _frames(drop, excluded=[110])
     assert not unseen_boundaries(opening, phases.iloc[:1].assign(start_frame=21)).any()
     assert not unseen_boundaries(single, phases).any()
+    # A glimpse inside the gap does not show the start: one readable frame 5 frames before it.
+    glimpse = _frames(drop, excluded=[*range(90, 106), *range(107, 112)])
+    assert list(unseen_boundaries(glimpse, phases.assign(start_frame=[20, 112, 200]))) == [
+        False,
+        True,
+        False,
+    ]
+    # Glimpses from the clip's first frames on: the stretch is still mid-clip (the balance
+    # clip at 70% size, whose stance starts at frame 33 after runs of 7 unreadable frames).
+    opening = [*range(0, 9), 12, *range(15, 22), *range(26, 33), *range(34, 41)]
+    late_start = phases.iloc[:1].assign(start_frame=33, end_frame=62)
+    assert unseen_boundaries(_frames(drop, excluded=opening), late_start).all()
+    # ... while frames lost here and there, however close together, hide nothing.
+    scattered = _frames(drop, excluded=range(60, 240, 4))
+    assert not unseen_boundaries(scattered, phases).any()
 
 
 @pytest.mark.parametrize("rate_hz", [30.0, 60.0])
