@@ -122,16 +122,19 @@ def unseen_boundaries(frames: pd.DataFrame, phases: pd.DataFrame) -> np.ndarray:
     """Per phase: was its stance not seen well enough for a peak? A stance is the phase, or
     phases of one leg with only unreadable frames between them (one stance, interrupted). It
     was not seen when it began right after (or ended right before) a run of frames excluded in
-    mid-clip that is longer than a boundary's own timing error (``BOUNDARY_SHIFT_S``; shorter
-    runs hide no more than that error allows for), or when under ``MIN_SEEN_SHARE`` of its
-    frames are readable. Excluded frames at the clip's start or end do not count: a clip that
-    opens on a patient already standing on one leg shows all it has of that stance.
+    that is longer than a boundary's own timing error (``BOUNDARY_SHIFT_S``; shorter runs hide
+    no more than that error allows for), or when under ``MIN_SEEN_SHARE`` of its frames are
+    readable. A clip that opens (or closes) on such a run hides it too: the stance may have
+    begun in it. (The hops clip zoomed in, with half a second of another clip spliced into its
+    middle, lost its first 4.5 s as another scene; read from 4.6 s, its 8.6 s stance's peak
+    was 5.5° off.) A clip that opens on the patient already standing on one leg, readable from
+    its first frames, shows all it has of that stance.
     """
     usable = (frames["excluded"] == "").to_numpy()
     reach = _boundary_frames(frames["time_s"].to_numpy(dtype=float))
-    seen = np.flatnonzero(usable)
-    if seen.size:  # glimpses dropped, but the clip's first and last readable frames kept
-        seen = np.union1d(np.flatnonzero(_without_glimpses(usable, reach)), seen[[0, -1]])
+    # Readable frames, glimpses dropped, and the clip's edges: an unreadable opening or close
+    # hides a stance's start or end as any unreadable stretch does.
+    seen = np.concatenate([[-1], np.flatnonzero(_without_glimpses(usable, reach)), [len(usable)]])
     long_gap = np.zeros(len(usable), dtype=bool)
     for before, after in pairwise(seen):
         if after - before - 1 >= reach:
@@ -157,8 +160,7 @@ def _without_glimpses(usable: np.ndarray, reach: int) -> np.ndarray:
     long_starts = {start for start, end in unreadable.items() if end - start >= reach}
     out = usable.copy()
     for start, end in true_runs(usable):
-        short = end - start < reach and start > 0 and end < len(usable)
-        if short and (start in long_ends or end in long_starts):
+        if end - start < reach and (start in long_ends or end in long_starts):
             out[start:end] = False
     return out
 
