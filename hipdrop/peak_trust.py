@@ -112,6 +112,13 @@ def _boundary_deg(
     return max(changes)
 
 
+#: Unreadable frames at the clip's opening or close, up to this long, hide nothing: pose may
+#: take a few frames to find the body when a clip starts (4-6 frames at 30 fps in the hops
+#: clip's damaged copies), and a stance there began before the clip anyway. Longer, they hide
+#: a stance's start or end like any unreadable stretch (the hops clip zoomed in, half a second
+#: of another clip spliced into its middle, lost its first 4.5 s as another scene; read from
+#: 4.6 s, its 8.6 s stance's peak was 5.5° off).
+EDGE_WARMUP_S = 0.25
 #: A stance (its phases joined across unreadable stretches) needs at least this share of its
 #: frames readable: its peak is the largest drop in the frames seen, a lower bound when most
 #: of the stance was not.
@@ -124,17 +131,23 @@ def unseen_boundaries(frames: pd.DataFrame, phases: pd.DataFrame) -> np.ndarray:
     was not seen when it began right after (or ended right before) a run of frames excluded in
     that is longer than a boundary's own timing error (``BOUNDARY_SHIFT_S``; shorter runs hide
     no more than that error allows for), or when under ``MIN_SEEN_SHARE`` of its frames are
-    readable. A clip that opens (or closes) on such a run hides it too: the stance may have
-    begun in it. (The hops clip zoomed in, with half a second of another clip spliced into its
-    middle, lost its first 4.5 s as another scene; read from 4.6 s, its 8.6 s stance's peak
-    was 5.5° off.) A clip that opens on the patient already standing on one leg, readable from
-    its first frames, shows all it has of that stance.
+    readable. A clip that opens (or closes) on such a run longer than ``EDGE_WARMUP_S`` hides
+    it too: the stance may have begun in it. A clip that opens on the patient already standing
+    on one leg, readable from (nearly) its first frame, shows all it has of that stance.
     """
     usable = (frames["excluded"] == "").to_numpy()
     reach = _boundary_frames(frames["time_s"].to_numpy(dtype=float))
-    # Readable frames, glimpses dropped, and the clip's edges: an unreadable opening or close
-    # hides a stance's start or end as any unreadable stretch does.
-    seen = np.concatenate([[-1], np.flatnonzero(_without_glimpses(usable, reach)), [len(usable)]])
+    time_s = frames["time_s"].to_numpy(dtype=float)
+    readable = np.flatnonzero(usable)
+    if not readable.size:
+        return np.ones(len(phases), dtype=bool)
+    # Readable frames, glimpses dropped, and where the clip is taken to open and close: at its
+    # first and last readable frames after and before no more than pose's warm-up, else at its
+    # edges, so that a longer unreadable opening or close hides a stance's start or end.
+    first, last = readable[0], readable[-1]
+    opens = first if time_s[first] - time_s[0] <= EDGE_WARMUP_S else -1
+    closes = last if time_s[-1] - time_s[last] <= EDGE_WARMUP_S else len(usable)
+    seen = np.union1d(np.flatnonzero(_without_glimpses(usable, reach)), [opens, closes])
     long_gap = np.zeros(len(usable), dtype=bool)
     for before, after in pairwise(seen):
         if after - before - 1 >= reach:

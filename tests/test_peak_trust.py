@@ -16,6 +16,7 @@ from hipdrop.io.shots import THUMBNAIL_VALUES, other_scene_frames
 from hipdrop.metrics import PHASE_EDGE_S, phase_core, stance_sign
 from hipdrop.peak_trust import (
     BOUNDARY_SHIFT_S,
+    EDGE_WARMUP_S,
     phase_peak_uncertainty_deg,
     unseen_boundaries,
 )
@@ -117,12 +118,14 @@ def test_a_phase_that_begins_after_unreadable_frames_did_not_show_its_start() ->
     interrupted = phases.assign(end_frame=[88, 180, 290])
     assert not unseen_boundaries(frames, interrupted).any()
     # A clip opening on unreadable frames hides the start as well (it may have come in them);
-    # a few lost frames there, or a single one anywhere, hide nothing.
+    # pose's warm-up there (a quarter of a second), or a single lost frame anywhere, hides
+    # nothing.
     opening = _frames(drop, excluded=range(0, 20))
-    few = _frames(drop, excluded=range(0, 3))
+    few = _frames(drop, excluded=range(round(EDGE_WARMUP_S * RATE_HZ)))
     single = _frames(drop, excluded=[110])
     assert unseen_boundaries(opening, phases.iloc[:1].assign(start_frame=21)).all()
-    assert not unseen_boundaries(few, phases.iloc[:1].assign(start_frame=4)).any()
+    warmed_up = round(EDGE_WARMUP_S * RATE_HZ) + 1
+    assert not unseen_boundaries(few, phases.iloc[:1].assign(start_frame=warmed_up)).any()
     assert not unseen_boundaries(single, phases).any()
     # A glimpse inside the gap does not show the start: one readable frame 5 frames before it.
     glimpse = _frames(drop, excluded=[*range(90, 106), *range(107, 112)])
