@@ -112,13 +112,14 @@ def _boundary_deg(
     return max(changes)
 
 
-#: Unreadable frames at the clip's opening or close, up to this long, hide nothing: pose may
-#: take a few frames to find the body when a clip starts (4-6 frames at 30 fps in the hops
-#: clip's damaged copies), and a stance there began before the clip anyway. Longer, they hide
-#: a stance's start or end like any unreadable stretch (the hops clip zoomed in, half a second
-#: of another clip spliced into its middle, lost its first 4.5 s as another scene; read from
-#: 4.6 s, its 8.6 s stance's peak was 5.5° off).
+#: Unreadable frames at the clip's opening or close, up to this long or this many (whichever
+#: is more), hide nothing: pose may take a few frames to find the body when a clip starts (4-6
+#: frames in the hops clip's damaged copies, at 15-30 fps), and a stance there began before
+#: the clip anyway. More, they hide a stance's start or end like any unreadable stretch (the
+#: hops clip zoomed in, half a second of another clip spliced into its middle, lost its first
+#: 4.5 s as another scene; read from 4.6 s, its 8.6 s stance's peak was 5.5° off).
 EDGE_WARMUP_S = 0.25
+EDGE_WARMUP_FRAMES = 6
 #: A stance (its phases joined across unreadable stretches) needs at least this share of its
 #: frames readable: its peak is the largest drop in the frames seen, a lower bound when most
 #: of the stance was not.
@@ -128,12 +129,13 @@ MIN_SEEN_SHARE = 0.5
 def unseen_boundaries(frames: pd.DataFrame, phases: pd.DataFrame) -> np.ndarray:
     """Per phase: was its stance not seen well enough for a peak? A stance is the phase, or
     phases of one leg with only unreadable frames between them (one stance, interrupted). It
-    was not seen when it began right after (or ended right before) a run of frames excluded in
-    that is longer than a boundary's own timing error (``BOUNDARY_SHIFT_S``; shorter runs hide
-    no more than that error allows for), or when under ``MIN_SEEN_SHARE`` of its frames are
-    readable. A clip that opens (or closes) on such a run longer than ``EDGE_WARMUP_S`` hides
-    it too: the stance may have begun in it. A clip that opens on the patient already standing
-    on one leg, readable from (nearly) its first frame, shows all it has of that stance.
+    was not seen when it began right after (or ended right before) a run of excluded frames
+    longer than a boundary's own timing error (``BOUNDARY_SHIFT_S``; shorter runs hide no more
+    than that error allows for), or when under ``MIN_SEEN_SHARE`` of its frames are readable.
+    Such a run at the clip's opening or close hides it too when longer than pose's warm-up
+    (``EDGE_WARMUP_S`` or ``EDGE_WARMUP_FRAMES``): the stance may have begun in it. A clip
+    that opens on the patient already standing on one leg, readable from (nearly) its first
+    frame, shows all it has of that stance.
     """
     usable = (frames["excluded"] == "").to_numpy()
     reach = _boundary_frames(frames["time_s"].to_numpy(dtype=float))
@@ -145,8 +147,9 @@ def unseen_boundaries(frames: pd.DataFrame, phases: pd.DataFrame) -> np.ndarray:
     # first and last readable frames after and before no more than pose's warm-up, else at its
     # edges, so that a longer unreadable opening or close hides a stance's start or end.
     first, last = readable[0], readable[-1]
-    opens = first if time_s[first] - time_s[0] <= EDGE_WARMUP_S else -1
-    closes = last if time_s[-1] - time_s[last] <= EDGE_WARMUP_S else len(usable)
+    warm_up = max(EDGE_WARMUP_FRAMES, round(EDGE_WARMUP_S / float(np.median(np.diff(time_s)))))
+    opens = first if first <= warm_up else -1
+    closes = last if len(usable) - 1 - last <= warm_up else len(usable)
     seen = np.union1d(np.flatnonzero(_without_glimpses(usable, reach)), [opens, closes])
     long_gap = np.zeros(len(usable), dtype=bool)
     for before, after in pairwise(seen):

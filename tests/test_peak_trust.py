@@ -121,7 +121,7 @@ def test_a_phase_that_begins_after_unreadable_frames_did_not_show_its_start() ->
     # pose's warm-up there (a quarter of a second), or a single lost frame anywhere, hides
     # nothing.
     opening = _frames(drop, excluded=range(0, 20))
-    few = _frames(drop, excluded=range(round(EDGE_WARMUP_S * RATE_HZ)))
+    few = _frames(drop, excluded=range(round(EDGE_WARMUP_S * RATE_HZ)))  # 15 frames
     single = _frames(drop, excluded=[110])
     assert unseen_boundaries(opening, phases.iloc[:1].assign(start_frame=21)).all()
     warmed_up = round(EDGE_WARMUP_S * RATE_HZ) + 1
