@@ -4,6 +4,7 @@
     python3.11 benchmarks/fault_injection.py --clips anterior_single-leg-hops_vaila.mp4 \\
         --faults black-3-every-40 jitter-2px-a
     python3.11 benchmarks/fault_injection.py --holdout              # patterns never tuned on
+    python3.11 benchmarks/fault_injection.py --variants [--holdout] # on clips made from them
 
 Each clip in ../shared/data/video (or $HIPDROP_DATA_DIR/video) is analysed clean and as
 damaged copies (tests/faults.py: black, frozen and close-up frames, dropped frames, a
@@ -11,7 +12,9 @@ low-bitrate re-encode, 480p, half the frame rate, a second of another clip splic
 of landmark jitter), each fault in more than one pattern, seeded and reproducible. Every stance
 leg's verdict on a copy is scored against the clean clip's: kept, refused (insufficient data,
 with a reason) or changed. ``--holdout`` runs other patterns of the same faults instead
-(tests/faults.py ``HOLDOUT_FAULTS``, splices from yet another clip), which no fix was tuned on.
+(tests/faults.py ``HOLDOUT_FAULTS``, splices from yet another clip), which no fix was tuned on;
+``--variants`` runs on clips made from the given ones instead (``VARIANTS``: the camera rolled
+4°, the subject farther or closer, mirrored, darker), stand-ins for clips not given to us.
 The table is printed; the exit code is 1 when any verdict changed.
 Copies and pose results are kept in --workdir and reused (a full run: about 25 min on 2 cores).
 """
@@ -32,6 +35,7 @@ sys.path.insert(0, str(REPO))
 from faults import (  # noqa: E402
     FAULTS,
     HOLDOUT_FAULTS,
+    VARIANTS,
     Outcome,
     compare_verdicts,
     damaged_summary,
@@ -56,6 +60,7 @@ def main() -> int:
     parser.add_argument("--clips", nargs="*", help="clip names in the shared video folder")
     parser.add_argument("--faults", nargs="*", choices=[f.name for f in FAULTS + HOLDOUT_FAULTS])
     parser.add_argument("--holdout", action="store_true", help="the holdout patterns instead")
+    parser.add_argument("--variants", action="store_true", help="on clips made from the given")
     parser.add_argument(
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "hipdrop-faults"
     )
@@ -66,6 +71,9 @@ def main() -> int:
 
     videos = data_dir() / "video"
     clips = [videos / name for name in args.clips] if args.clips else sorted(videos.glob("*.mp4"))
+    if args.variants:
+        (args.workdir / "variants").mkdir(exist_ok=True)
+        clips = [v.write(videos, args.workdir / "variants") for v in VARIANTS]
     faults = [
         f
         for f in (HOLDOUT_FAULTS if args.holdout else FAULTS)

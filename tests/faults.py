@@ -17,7 +17,14 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from videotools import read_frames, set_frame_durations, write_video
+from videotools import (
+    mirror,
+    read_frames,
+    rotate_ccw,
+    set_frame_durations,
+    transform_video,
+    write_video,
+)
 
 #: The smallest detectable difference of 2D contralateral pelvic drop (Dingenen et al. 2018,
 #: Phys Ther Sport 33:40-47): peaks closer than this are the same measurement.
@@ -293,3 +300,61 @@ def compare_verdicts(clean: dict, damaged: dict) -> list[Outcome]:
         why = "" if same_class and covered else f"peak {_peak(ours):.1f} vs {_peak(theirs):.1f}"
         outcomes.append(Outcome(side, reference, mine, "kept" if not why else "changed", why))
     return outcomes
+
+
+def _zoomed_out(scale: float) -> Callable[[np.ndarray], np.ndarray]:
+    """The picture shrunk to ``scale`` on a grey canvas of the same size: a farther subject."""
+
+    def apply(frame: np.ndarray) -> np.ndarray:
+        height, width = frame.shape[:2]
+        size = (int(width * scale), int(height * scale))
+        small = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+        canvas = np.full_like(frame, 110)
+        top, left = (height - size[1]) // 2, (width - size[0]) // 2
+        canvas[top : top + size[1], left : left + size[0]] = small
+        return canvas
+
+    return apply
+
+
+def _zoomed_in(scale: float) -> Callable[[np.ndarray], np.ndarray]:
+    """The picture's centre, 1/``scale`` of it, enlarged to the frame: a closer subject."""
+
+    def apply(frame: np.ndarray) -> np.ndarray:
+        height, width = frame.shape[:2]
+        crop_h, crop_w = int(height / scale), int(width / scale)
+        top, left = (height - crop_h) // 2, (width - crop_w) // 2
+        return cv2.resize(frame[top : top + crop_h, left : left + crop_w], (width, height))
+
+    return apply
+
+
+def _mirrored_darker(frame: np.ndarray) -> np.ndarray:
+    """Mirrored and at 55% of the brightness: another walker, in a dimmer room."""
+    return cv2.convertScaleAbs(mirror(frame), alpha=0.55, beta=0)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Another clip made from a given one (camera rolled, subject farther or closer, mirrored,
+    darker): a stand-in for the clips not given to us, which the fault suite runs on as on
+    the given ones."""
+
+    name: str
+    source: str  # a clip in the shared video folder
+    transform: Callable[[np.ndarray], np.ndarray]
+
+    def write(self, videos: Path, folder: Path) -> Path:
+        target = folder / f"{self.name}.mp4"
+        if target.exists():
+            return target
+        return transform_video(videos / self.source, target, self.transform)
+
+
+VARIANTS: tuple[Variant, ...] = (
+    Variant("balance-rolled-4deg", "anterior_single-leg-balance_pose2sim.mp4", rotate_ccw(4.0)),
+    Variant("balance-farther-70", "anterior_single-leg-balance_pose2sim.mp4", _zoomed_out(0.7)),
+    Variant("bystander-mirrored", "anterior_single-leg-balance_bystander_pose2sim.mp4", mirror),
+    Variant("hops-closer-130", "anterior_single-leg-hops_vaila.mp4", _zoomed_in(1.3)),
+    Variant("walk-mirrored-darker", "anterior_walk-toward-camera_vaila.mp4", _mirrored_darker),
+)
