@@ -40,10 +40,10 @@ BOUNDARY_SHIFT_S = 0.1
 N_DRAWS = 200
 
 
-def _boundary_frames(time_s: np.ndarray) -> int:
-    """``BOUNDARY_SHIFT_S`` in frames of this clip (at least one)."""
+def _boundary_frames(time_s: np.ndarray, seconds: float = BOUNDARY_SHIFT_S) -> int:
+    """``seconds`` (by default ``BOUNDARY_SHIFT_S``) in frames of this clip (at least one)."""
     rate_hz = 1.0 / float(np.median(np.diff(time_s))) if len(time_s) > 1 else 30.0
-    return max(1, round(BOUNDARY_SHIFT_S * rate_hz))
+    return max(1, round(seconds * rate_hz))
 
 
 def phase_peak_uncertainty_deg(
@@ -138,8 +138,8 @@ def unseen_boundaries(frames: pd.DataFrame, phases: pd.DataFrame) -> np.ndarray:
     frame, shows all it has of that stance.
     """
     usable = (frames["excluded"] == "").to_numpy()
-    reach = _boundary_frames(frames["time_s"].to_numpy(dtype=float))
     time_s = frames["time_s"].to_numpy(dtype=float)
+    reach = _boundary_frames(time_s)
     readable = np.flatnonzero(usable)
     if not readable.size:
         return np.ones(len(phases), dtype=bool)
@@ -147,7 +147,7 @@ def unseen_boundaries(frames: pd.DataFrame, phases: pd.DataFrame) -> np.ndarray:
     # first and last readable frames after and before no more than pose's warm-up, else at its
     # edges, so that a longer unreadable opening or close hides a stance's start or end.
     first, last = readable[0], readable[-1]
-    warm_up = max(EDGE_WARMUP_FRAMES, round(EDGE_WARMUP_S / float(np.median(np.diff(time_s)))))
+    warm_up = max(EDGE_WARMUP_FRAMES, _boundary_frames(time_s, EDGE_WARMUP_S))
     opens = first if first <= warm_up else -1
     closes = last if len(usable) - 1 - last <= warm_up else len(usable)
     seen = np.union1d(np.flatnonzero(_without_glimpses(usable, reach)), [opens, closes])
