@@ -16,8 +16,9 @@ The uncertainty (``phase_peak_uncertainty_deg``) combines three sources in quadr
   ``geometry/frontal.py``), at 95%.
 
 A phase that begins right after frames that could not be read (black frames, a close-up, a
-cut) did not show its start: its peak may lie in the frames missed. ``unseen_boundaries`` finds
-such phases so that they give no verdict.
+cut, or a long unreadable opening of the clip; a glimpse of pose at their edge does not count)
+did not show its start: its peak may lie in the frames missed. ``unseen_boundaries`` finds such
+phases so that they give no verdict.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ BOUNDARY_SHIFT_S = 0.1
 N_DRAWS = 200
 
 
-def _boundary_frames(time_s: np.ndarray, seconds: float = BOUNDARY_SHIFT_S) -> int:
-    """``seconds`` (by default ``BOUNDARY_SHIFT_S``) in frames of this clip (at least one)."""
+def _frames_in(time_s: np.ndarray, seconds: float) -> int:
+    """``seconds`` in frames of this clip (at least one)."""
     rate_hz = 1.0 / float(np.median(np.diff(time_s))) if len(time_s) > 1 else 30.0
     return max(1, round(seconds * rate_hz))
 
@@ -93,7 +94,7 @@ def _boundary_deg(
 ) -> float:
     """The largest change of the peak when the phase starts or ends ``BOUNDARY_SHIFT_S``
     earlier or later."""
-    shift = _boundary_frames(time_s)
+    shift = _frames_in(time_s, BOUNDARY_SHIFT_S)
     n = len(signed)
     changes = [0.0]
     for lo, hi in (
@@ -139,7 +140,7 @@ def unseen_boundaries(frames: pd.DataFrame, phases: pd.DataFrame) -> np.ndarray:
     """
     usable = (frames["excluded"] == "").to_numpy()
     time_s = frames["time_s"].to_numpy(dtype=float)
-    reach = _boundary_frames(time_s)
+    reach = _frames_in(time_s, BOUNDARY_SHIFT_S)
     readable = np.flatnonzero(usable)
     if not readable.size:
         return np.ones(len(phases), dtype=bool)
@@ -147,7 +148,7 @@ def unseen_boundaries(frames: pd.DataFrame, phases: pd.DataFrame) -> np.ndarray:
     # first and last readable frames after and before no more than pose's warm-up, else at its
     # edges, so that a longer unreadable opening or close hides a stance's start or end.
     first, last = readable[0], readable[-1]
-    warm_up = max(EDGE_WARMUP_FRAMES, _boundary_frames(time_s, EDGE_WARMUP_S))
+    warm_up = max(EDGE_WARMUP_FRAMES, _frames_in(time_s, EDGE_WARMUP_S))
     opens = first if first <= warm_up else -1
     closes = last if len(usable) - 1 - last <= warm_up else len(usable)
     seen = np.union1d(np.flatnonzero(_without_glimpses(usable, reach)), [opens, closes])

@@ -444,6 +444,9 @@ def _event_scores(trial: MocapTrial, markers: dict[str, str], events) -> dict:
     """Per event kind: reference count, detections within tolerance, offsets, spurious ones."""
     scores: dict = {}
     match_window = _match_window(trial)
+    strikes = {side: _reference(trial.events, side, FOOT_STRIKE) for side in SIDE_CODES}
+    # The 3D heel's contact near each strike label.
+    contacts = {side: marker_contact_frames(trial, markers, side, s) for side, s in strikes.items()}
     for kind, label in _EVENT_LABELS:
         hits, count, offsets, spurious, contact_hits = 0, 0, [], 0, 0
         for side in SIDE_CODES:
@@ -455,8 +458,7 @@ def _event_scores(trial: MocapTrial, markers: dict[str, str], events) -> dict:
             offsets += side_offsets
             spurious += _spurious(reference, detected, match_window)
             if kind == FOOT_STRIKE:
-                contact = marker_contact_frames(trial, markers, side, reference)
-                found = [c for c in contact if c is not None]
+                found = [c for c in contacts[side] if c is not None]
                 contact_hits += _match(found, detected, TOLERANCE_FRAMES)[0]
         scores[f"{label}_reference"] = count
         scores[f"{label}_detected"] = int((events["kind"] == kind).sum())
@@ -468,20 +470,23 @@ def _event_scores(trial: MocapTrial, markers: dict[str, str], events) -> dict:
             scores[f"foot_strikes_within_{TOLERANCE_FRAMES}_frames_of_marker_contact"] = (
                 contact_hits
             )
-    return scores | _label_audit(trial, markers)
+    return scores | _label_audit(trial, markers, contacts)
 
 
-def _label_audit(trial: MocapTrial, markers: dict[str, str]) -> dict:
+def _label_audit(
+    trial: MocapTrial, markers: dict[str, str], contacts: dict[str, list[int | None]]
+) -> dict:
     """Where the lab's labels sit on the markers' own motion: each strike label's lag behind
     the 3D heel's contact (and the timing error a detector that found exactly that contact
     would score against the labels: the floor for any detector), and the toe marker's rise
     above its stance level at each foot-off label (10-24 mm at the force-plate releases of
-    the walking files: a label far above that was set late)."""
+    the walking files: a label far above that was set late). ``contacts``: per side, the
+    heel's contact near each strike label (``marker_contact_frames``)."""
     lags, rises = [], []
     for side in SIDE_CODES:
         strikes = _reference(trial.events, side, FOOT_STRIKE)
-        contact = marker_contact_frames(trial, markers, side, strikes)
-        lags += [None if c is None else r - c for r, c in zip(strikes, contact, strict=True)]
+        pairs = zip(strikes, contacts[side], strict=True)
+        lags += [None if c is None else r - c for r, c in pairs]
         rises += toe_rise_mm(trial, markers, side, _reference(trial.events, side, FOOT_OFF))
     contact_minus_label = [None if lag is None else -lag for lag in lags]
     return {

@@ -15,6 +15,7 @@ from dataclasses import replace
 import numpy as np
 
 from hipdrop.conventions import LEG_SEGMENT, landmark
+from hipdrop.kinematics import torso_length_px
 from hipdrop.tracks import LandmarkTracks
 
 
@@ -61,13 +62,8 @@ def passes_disagree(normal: LandmarkTracks, flipped: LandmarkTracks) -> np.ndarr
     """Per frame: do the passes (sides matched) put either hip more than
     ``MAX_PASS_DISAGREEMENT_TORSOS`` apart? Frames without both passes' hips are not."""
     hips = [landmark("left", "hip"), landmark("right", "hip")]
-    shoulders = [landmark("left", "shoulder"), landmark("right", "shoulder")]
     apart_px = np.linalg.norm(normal.xy_px[:, hips] - flipped.xy_px[:, hips], axis=-1).max(axis=1)
-    torso = [
-        np.linalg.norm(t.xy_px[:, hips].mean(axis=1) - t.xy_px[:, shoulders].mean(axis=1), axis=1)
-        for t in (normal, flipped)
-    ]
-    torso_px = _mean_of_found(*torso)
+    torso_px = _mean_of_found(torso_length_px(normal), torso_length_px(flipped))
     if np.isfinite(torso_px).any():
         torso_px = np.where(np.isfinite(torso_px), torso_px, np.nanmedian(torso_px))
     with np.errstate(invalid="ignore"):
