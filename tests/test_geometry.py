@@ -11,6 +11,7 @@ import pytest
 
 from hipdrop.conventions import N_LANDMARKS, landmark
 from hipdrop.geometry import CameraGeometry, camera_from_vertical_lines, frontal_geometry
+from hipdrop.geometry.camera import BodyCue
 
 FOCAL_PX = 1500.0
 SIZE = (1080, 1920)
@@ -140,6 +141,61 @@ def test_a_scene_without_verticals_gives_no_camera():
     start = rng.uniform([0, 0], SIZE, (80, 2))
     clutter = np.hstack([start, start + rng.normal(0, 80, (80, 2))])
     assert camera_from_vertical_lines(clutter, (0, 0, *SIZE), FOCAL_PX) is None
+
+
+def _floor_lines(roll_deg: float, pitch_deg: float, rng: np.random.Generator) -> np.ndarray:
+    """Image segments of long level edges on the floor receding from the camera (a walkway's
+    or treadmill's sides, floor boards): a set of parallel lines that is not vertical."""
+    rotation = _camera_rotation(roll_deg, pitch_deg)
+    centre = np.array([0.0, 1.7, 0.0])
+    segments = []
+    for _ in range(80):
+        x, z = rng.uniform(-1.0, 1.0), rng.uniform(2.5, 4.0)
+        (p1, p2), _ = _project(np.array([[x, 0.0, z], [x, 0.0, z + 2.0]]), rotation, centre)
+        segments.append([*p1, *p2])
+    return np.array(segments) + rng.normal(0, 0.5, (80, 4))
+
+
+def _feet(roll_deg: float, pitch_deg: float) -> BodyCue:
+    """The standing body 4 m ahead: its image axis (the roll) and where its feet are."""
+    rotation = _camera_rotation(roll_deg, pitch_deg)
+    (feet, head), _ = _project(
+        np.array([[0.0, 0.0, 4.0], [0.0, 1.5, 4.0]]), rotation, np.array([0.0, 1.7, 0.0])
+    )
+    axis = head - feet
+    return BodyCue(float(np.degrees(np.arctan2(axis[0], -axis[1]))), (feet[0], feet[1]))
+
+
+@pytest.mark.parametrize(("roll_deg", "pitch_deg"), [(-3, 18), (-26, 22), (13, 22)])
+def test_level_floor_lines_are_not_taken_for_the_vertical(roll_deg, pitch_deg):
+    """A room whose strongest set of lines is level floor edges (as on the multicam rear
+    camera): read as vertical they would put the camera looking up. The standing body rejects
+    them, the room's verticals give the roll, and the floor edges, lying on the horizon, the
+    pitch a second time."""
+    rng = np.random.default_rng(11)
+    edges = np.vstack(
+        [_vertical_edges(roll_deg, pitch_deg, rng), _floor_lines(roll_deg, pitch_deg, rng)]
+    )
+    camera = camera_from_vertical_lines(
+        edges, (0, 0, *SIZE), FOCAL_PX, False, _feet(roll_deg, pitch_deg)
+    )
+    assert camera is not None
+    assert camera.roll_deg == pytest.approx(roll_deg, abs=0.5)
+    assert camera.pitch_deg == pytest.approx(pitch_deg, abs=1.0)
+    assert "horizon" in camera.method
+    assert any("taken as not vertical" in check for check in camera.checks)
+
+
+def test_a_wrong_focal_length_is_halved_by_the_horizon():
+    """The vertical point's pitch and the horizon's err in opposite directions when the lens
+    is longer than assumed: their mean is closer than either."""
+    rng = np.random.default_rng(5)
+    edges = np.vstack([_vertical_edges(-3, 18, rng), _floor_lines(-3, 18, rng)])
+    camera = camera_from_vertical_lines(edges, (0, 0, *SIZE), FOCAL_PX / 1.15, True, _feet(-3, 18))
+    vertical_only = camera_from_vertical_lines(
+        _vertical_edges(-3, 18, np.random.default_rng(5)), (0, 0, *SIZE), FOCAL_PX / 1.15
+    )
+    assert abs(camera.pitch_deg - 18) < 0.5 * abs(vertical_only.pitch_deg - 18)
 
 
 def _turning_round(trial, turn_s: tuple[float, float]):

@@ -14,31 +14,38 @@ so.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from hipdrop.conventions import landmark
+from hipdrop.geometry.vanishing import VanishingPoint, steep_segments, vanishing_points
 
 #: With no focal length given, a phone's main camera: about 0.8 of the long image side
 #: (a 26-33 mm equivalent lens; the multicam cameras have 0.87). A 20% error moves the pitch
 #: by a few degrees, which the pitch uncertainty carries.
 DEFAULT_FOCAL_LONG_SIDE = 0.8
 FOCAL_RELATIVE_SD = 0.2
-#: Scene segments used: within this angle of the image vertical, at least this long.
-MAX_SEGMENT_TILT_DEG = 40.0
-MIN_SEGMENT_FRACTION = 0.03
-#: A segment belongs to the vanishing point when it points at it within this angle.
-INLIER_DEG = 1.0
-#: Fewer inliers, or a smaller share of the vertical-ish line length, and the scene is not used.
-MIN_INLIERS = 12
-MIN_INLIER_SHARE = 0.3
+#: The chosen vertical set must hold at least this share of the steep edges' length.
+MIN_VERTICAL_SHARE = 0.1
 #: The scene's own pitch error, beyond the focal length's: on the multicam cameras, with their
 #: calibrated focal length, 6° (cam_02, 12.3° against 18.2°) and 0.5° (cam_03).
 SCENE_PITCH_SD_DEG = 4.0
-#: Beyond these the estimate is not a plausible handheld or shelf camera: not used.
+#: Beyond these the estimate is not a plausible handheld or shelf camera: not used. (A clip
+#: on its side or upside down is turned upright from the body before this step.)
 MAX_ROLL_DEG = 45.0
 MAX_PITCH_DEG = 60.0
+#: The standing body's image axis and the room's vertical agree within this: the body sways
+#: and leans (the balance trial's trunk leans 8-12° from the room's vertical on all four
+#: multicam cameras), a wrong set of edges is off by far more (55° on the rear camera).
+BODY_ROLL_AGREEMENT_DEG = 20.0
+#: A camera above the floor sees the subject's feet below the horizon; this much above it is
+#: allowed for pose noise and a camera at floor height. A set of edges that would put the feet
+#: higher (the camera looking up steeply at a person whose feet are in view) is not vertical.
+FEET_ABOVE_HORIZON_DEG = 5.0
+#: A second set of edges lies on the horizon (floor lines, a treadmill's sides, table edges)
+#: when the pitch that makes it horizontal is within this of the vertical set's.
+HORIZON_AGREEMENT_DEG = 15.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,9 @@ class CameraGeometry:
     principal_px: tuple[float, float]
     method: str
     focal_assumed: bool = True
+    #: How the cues were checked against each other, in words (a rejected set of edges, a
+    #: disagreement that widened the uncertainty).
+    checks: tuple[str, ...] = field(default=())
 
     def up_vector(self, roll_deg: float | None = None, pitch_deg: float | None = None):
         """Gravity's up direction in camera coordinates (x right, y down, z forward)."""
@@ -73,6 +83,7 @@ class CameraGeometry:
     def as_dict(self) -> dict:
         out = asdict(self)
         out["principal_px"] = list(self.principal_px)
+        out["checks"] = list(self.checks)
         return out
 
 
@@ -96,49 +107,80 @@ def default_focal_px(image_size_px: tuple[int, int], focal_length_mm: float | No
     return float(DEFAULT_FOCAL_LONG_SIDE * max(width, height))
 
 
-def _orientation(up: np.ndarray) -> tuple[float, float]:
-    up = up / np.linalg.norm(up)
-    if up[1] > 0:
-        up = -up
-    return float(np.degrees(np.arctan2(up[0], -up[1]))), float(np.degrees(np.arcsin(-up[2])))
+@dataclass(frozen=True)
+class BodyCue:
+    """What the standing body says about the camera, to check the scene's lines against.
 
-
-def _vanishing_point(segments: np.ndarray, centre: np.ndarray, scale: float, seed: int = 0):
-    """RANSAC over segment pairs, then a length-weighted least-squares refit of the inliers.
-
-    Returns (v, inlier mask); v is homogeneous in centred, ``scale``-normalised coordinates.
+    ``roll_deg``: the image angle of the body's axis (feet to shoulders), + leaning right at the
+    top; ``feet_px``: where the feet are in the image (median over the clip).
     """
-    p1 = np.c_[(segments[:, :2] - centre) / scale, np.ones(len(segments))]
-    p2 = np.c_[(segments[:, 2:] - centre) / scale, np.ones(len(segments))]
-    lines = np.cross(p1, p2)
-    lines /= np.linalg.norm(lines[:, :2], axis=1, keepdims=True)
-    mid = 0.5 * (p1 + p2)
-    direction = (p2 - p1)[:, :2]
-    length = np.linalg.norm(direction, axis=1)
-    direction /= length[:, None]
 
-    def misfit_deg(v: np.ndarray) -> np.ndarray:
-        toward = v[None, :2] - mid[:, :2] * v[2]
-        toward /= np.linalg.norm(toward, axis=1, keepdims=True) + 1e-12
-        cross = np.abs(toward[:, 0] * direction[:, 1] - toward[:, 1] * direction[:, 0])
-        return np.degrees(np.arcsin(np.clip(cross, 0.0, 1.0)))
+    roll_deg: float
+    feet_px: tuple[float, float]
 
-    rng = np.random.default_rng(seed)
-    weights = length / length.sum()
-    best_score, best_inliers = -1.0, None
-    for _ in range(400):
-        i, j = rng.choice(len(segments), 2, replace=False, p=weights)
-        v = np.cross(lines[i], lines[j])
-        if np.linalg.norm(v) < 1e-12:
+
+def body_cue(xy_px: np.ndarray, standing: np.ndarray) -> BodyCue | None:
+    """The body's image axis over the standing frames (all frames when fewer than 5) and the
+    feet's median position; None without a body."""
+    use = standing if standing.sum() >= 5 else np.ones(len(xy_px), bool)
+    axis = _body_axis(xy_px)[use]
+    with np.errstate(invalid="ignore"):
+        angles = np.degrees(np.arctan2(axis[:, 0], -axis[:, 1]))
+    feet = (
+        np.nanmedian(np.concatenate([_mid(xy_px, "heel"), _mid(xy_px, "ankle")]), axis=0)
+        if np.isfinite(xy_px).any()
+        else np.full(2, np.nan)
+    )
+    angles = angles[np.isfinite(angles)]
+    if not angles.size or not np.isfinite(feet).all():
+        return None
+    return BodyCue(float(np.median(angles)), (float(feet[0]), float(feet[1])))
+
+
+def _feet_elevation_deg(
+    body: BodyCue, roll_deg: float, pitch_deg: float, focal_px: float, centre: np.ndarray
+) -> float:
+    """How far above the horizon the feet would be seen for this roll and pitch."""
+    ray = np.array([body.feet_px[0] - centre[0], body.feet_px[1] - centre[1], focal_px])
+    up = CameraGeometry(roll_deg, pitch_deg, 0, 0, focal_px, (0, 0), "").up_vector()
+    return float(np.degrees(np.arcsin(ray @ up / np.linalg.norm(ray))))
+
+
+def _as_vertical(
+    point: VanishingPoint, body: BodyCue | None, focal_px: float, centre: np.ndarray
+) -> str | None:
+    """Why ``point`` cannot be the room's vertical, in words; None if it can."""
+    roll, pitch = point.roll_pitch_if_vertical()
+    if abs(roll) > MAX_ROLL_DEG or abs(pitch) > MAX_PITCH_DEG:
+        return f"would mean a camera rolled {roll:.0f}° and pitched {pitch:.0f}°"
+    if body is None:
+        return None
+    if abs(roll - body.roll_deg) > BODY_ROLL_AGREEMENT_DEG:
+        return (
+            f"would put the room's vertical {abs(roll - body.roll_deg):.0f}° from the standing "
+            "body's"
+        )
+    feet = _feet_elevation_deg(body, roll, pitch, focal_px, centre)
+    if feet > FEET_ABOVE_HORIZON_DEG:
+        return (
+            f"would mean a camera looking {'up' if pitch < 0 else 'down'} {abs(pitch):.0f}° "
+            f"that sees the subject's feet {feet:.0f}° above the horizon"
+        )
+    return None
+
+
+def _horizon_pitch(
+    points: list[VanishingPoint], vertical: VanishingPoint, roll_deg: float, pitch_deg: float
+) -> tuple[float, VanishingPoint] | None:
+    """The pitch from the strongest other set of edges that lies on the horizon for this roll
+    (within ``HORIZON_AGREEMENT_DEG`` of the vertical set's pitch), with that set."""
+    for point in points:
+        if point is vertical:
             continue
-        inliers = misfit_deg(v / np.linalg.norm(v)) < INLIER_DEG
-        score = length[inliers].sum()
-        if score > best_score:
-            best_score, best_inliers = score, inliers
-    if best_inliers is None:
-        return None, np.zeros(len(segments), bool)
-    v = np.linalg.svd(lines[best_inliers] * length[best_inliers, None])[2][-1]
-    return v, misfit_deg(v) < INLIER_DEG
+        pitch = point.pitch_if_horizontal(roll_deg)
+        if abs(pitch - pitch_deg) <= HORIZON_AGREEMENT_DEG:
+            return pitch, point
+    return None
 
 
 def camera_from_vertical_lines(
@@ -146,48 +188,74 @@ def camera_from_vertical_lines(
     content_box_px: tuple[float, float, float, float],
     focal_px: float,
     focal_assumed: bool = True,
+    body: BodyCue | None = None,
 ) -> CameraGeometry | None:
-    """Roll and pitch from the vertical vanishing point of scene line segments.
+    """Roll and pitch from the scene's vanishing points, checked against the standing body.
 
     ``segments_px``: (n, 4) x1, y1, x2, y2 of straight edges away from the subject;
     ``content_box_px``: the picture inside any black padding (x0, y0, x1, y1), whose centre is
-    taken as the principal point. None when the scene has too few consistent vertical edges.
+    taken as the principal point; ``body``: the standing body, if seen.
+
+    Why this way. Several sets of parallel edges meet in a room; the vertical one is the
+    strongest set that the body agrees with: its image axis within ``BODY_ROLL_AGREEMENT_DEG``
+    of the set's roll, and its feet below the horizon the set implies. A second set lying on
+    that horizon (floor lines, a treadmill's sides) gives the pitch a second time; the two err
+    in opposite directions when the assumed focal length is wrong (a longer lens moves the
+    vertical point away and the horizon toward the image centre), so their mean is the pitch
+    and half their difference widens its uncertainty. None when no set qualifies.
     """
-    if len(segments_px) < MIN_INLIERS:
-        return None
     x0, y0, x1, y1 = content_box_px
-    delta = segments_px[:, 2:] - segments_px[:, :2]
-    length = np.hypot(delta[:, 0], delta[:, 1])
-    tilt = np.degrees(np.arctan2(np.abs(delta[:, 0]), np.abs(delta[:, 1])))
-    scale = max(x1 - x0, y1 - y0)
-    upright = (tilt < MAX_SEGMENT_TILT_DEG) & (length > MIN_SEGMENT_FRACTION * scale)
-    candidates = segments_px[upright]
-    if len(candidates) < MIN_INLIERS:
-        return None
     centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
-    v, inliers = _vanishing_point(candidates, centre, scale)
-    cand_len = np.hypot(*(candidates[:, 2:] - candidates[:, :2]).T)
-    share = cand_len[inliers].sum() / cand_len.sum()
-    if v is None or inliers.sum() < MIN_INLIERS or share < MIN_INLIER_SHARE:
+    points = vanishing_points(segments_px, content_box_px, focal_px)
+    steep = steep_segments(np.asarray(segments_px, float).reshape(-1, 4), max(x1 - x0, y1 - y0))
+    steep_length = float(np.hypot(*(steep[:, 2:] - steep[:, :2]).T).sum()) if len(steep) else 0
+    checks: list[str] = []
+    vertical = None
+    for point in points:
+        why_not = _as_vertical(point, body, focal_px, centre)
+        if why_not is None and point.length_px >= MIN_VERTICAL_SHARE * steep_length:
+            vertical = point
+            break
+        if why_not is not None and point is points[0]:
+            checks.append(
+                f"the scene's strongest set of lines ({point.edges} edges) {why_not}: taken "
+                "as not vertical"
+            )
+    if vertical is None:
         return None
-    roll, pitch = _orientation(np.array([v[0] * scale, v[1] * scale, v[2] * focal_px]))
-    if abs(roll) > MAX_ROLL_DEG or abs(pitch) > MAX_PITCH_DEG:
-        return None
-    # Pitch error from the assumed focal length: d(pitch) for a relative focal error.
-    pitch_alt = _orientation(
-        np.array([v[0] * scale, v[1] * scale, v[2] * focal_px * (1 + FOCAL_RELATIVE_SD)])
-    )[1]
+    roll, pitch = vertical.roll_pitch_if_vertical()
+    pitch_alt = _pitch_with_longer_lens(vertical, 1 + FOCAL_RELATIVE_SD)
     focal_sd = abs(pitch_alt - pitch) if focal_assumed else 0.0
+    pitch_sd = float(np.hypot(SCENE_PITCH_SD_DEG, focal_sd))
+    method = f"scene vertical lines ({vertical.edges} edges meet at one vanishing point)"
+    horizon = _horizon_pitch(points, vertical, roll, pitch)
+    if horizon is not None:
+        horizon_pitch, level = horizon
+        pitch_sd = float(np.hypot(SCENE_PITCH_SD_DEG / 2, (pitch - horizon_pitch) / 2))
+        checks.append(
+            f"{level.edges} level edges on the horizon give a pitch of {horizon_pitch:.0f}°, "
+            f"the vertical edges {pitch:.0f}°: their mean is used"
+        )
+        pitch = 0.5 * (pitch + horizon_pitch)
+        method += f" and the horizon ({level.edges} level edges)"
     return CameraGeometry(
         roll_deg=roll,
         pitch_deg=pitch,
         roll_sd_deg=1.5,
-        pitch_sd_deg=float(np.hypot(SCENE_PITCH_SD_DEG, focal_sd)),
+        pitch_sd_deg=pitch_sd,
         focal_px=focal_px,
         principal_px=(float(centre[0]), float(centre[1])),
-        method=f"scene vertical lines ({int(inliers.sum())} edges meet at one vanishing point)",
+        method=method,
         focal_assumed=focal_assumed,
+        checks=tuple(checks),
     )
+
+
+def _pitch_with_longer_lens(point: VanishingPoint, factor: float) -> float:
+    """The vertical set's pitch had the focal length been ``factor`` times the assumed one
+    (its image position held)."""
+    scaled = VanishingPoint(point.direction * np.array([1.0, 1.0, factor]), 0, 0.0)
+    return scaled.roll_pitch_if_vertical()[1]
 
 
 def _mid(points: np.ndarray, part: str) -> np.ndarray:

@@ -10,6 +10,7 @@ import pandas as pd
 from hipdrop.conventions import SIDES
 from hipdrop.geometry.camera import (
     CameraGeometry,
+    body_cue,
     camera_from_body,
     camera_from_vertical_lines,
     default_focal_px,
@@ -34,13 +35,17 @@ def estimate_camera(
     fallback: CameraGeometry | None = None,
     focal_length_mm: float | None = None,
 ) -> CameraGeometry:
-    """The scene's vertical vanishing point where it has one; else the baseline clip's camera
-    (same camera, same place); else the standing body."""
+    """The scene's vertical vanishing point where it has one that the standing body agrees
+    with; else the baseline clip's camera (same camera, same place); else the standing body."""
     if scene is not None:
         x0, y0, x1, y1 = scene.content_box_px
         focal = default_focal_px((x1 - x0, y1 - y0), focal_length_mm)
         camera = camera_from_vertical_lines(
-            scene.segments_px, scene.content_box_px, focal, focal_length_mm is None
+            scene.segments_px,
+            scene.content_box_px,
+            focal,
+            focal_length_mm is None,
+            body_cue(tracks.xy_px, standing),
         )
         if camera is not None:
             return camera
@@ -131,4 +136,5 @@ def camera_summary(camera: CameraGeometry, frames: pd.DataFrame, view: FrontalGe
         "focal_px": camera.focal_px,
         "focal_assumed": camera.focal_assumed,
         "method": camera.method,
+        "checks": list(camera.checks),
     }
