@@ -133,11 +133,27 @@ def main() -> None:
     args = parser.parse_args()
     rows = [score_view(c, b) for c in args.cameras for b in (False, True)]
     columns = [
-        "camera", "baseline", "roll_deg", "roll_error_deg", "pitch_deg", "pitch_error_deg",
-        "subject_yaw_abs_deg", "off_axis_3d_deg", "frames_with_frontal", "frontal_rmse_deg",
-        "image_rmse_deg", "left_stance_share", "right_stance_frames", "shift_rmse_widths",
-        "lean_rmse_deg", "peak_drop_deg", "reference_drop_deg", "peak_hike_deg",
-        "reference_hike_deg", "left", "right",
+        "camera",
+        "baseline",
+        "roll_deg",
+        "roll_error_deg",
+        "pitch_deg",
+        "pitch_error_deg",
+        "subject_yaw_abs_deg",
+        "off_axis_3d_deg",
+        "frames_with_frontal",
+        "frontal_rmse_deg",
+        "image_rmse_deg",
+        "left_stance_share",
+        "right_stance_frames",
+        "shift_rmse_widths",
+        "lean_rmse_deg",
+        "peak_drop_deg",
+        "reference_drop_deg",
+        "peak_hike_deg",
+        "reference_hike_deg",
+        "left",
+        "right",
     ]
     print(" | ".join(columns))
     for row in rows:

@@ -52,6 +52,35 @@ def clip_left_sign(tracks: LandmarkTracks) -> float:
     return 1.0 if np.nanmedian(subject_left_sign(tracks)) >= 0 else -1.0
 
 
+@dataclass(frozen=True)
+class SubjectTravel:
+    """How far the subject moves through the picture over the clip: walking carries them
+    toward or away from the camera (their image size changes) or across it; a single-leg test
+    keeps them in place. ``size_ratio``: the torso's 90th over its 10th percentile image
+    length; ``path_torsos``: the pelvis's 5-95 percentile range in the image (the larger of x
+    and y), in median torso lengths."""
+
+    size_ratio: float
+    path_torsos: float
+
+
+def subject_travel(tracks: LandmarkTracks) -> SubjectTravel:
+    """The subject's travel through the picture (NaN without enough frames showing a torso).
+
+    On the given clips: single-leg balance 1.16x and 0.4 torsos (1.0 on the oblique rear
+    view), walking toward the camera 2.6x and 1.4 torsos, hopping across a floor grid 1.27x
+    and 1.3 torsos.
+    """
+    pelvis = _mid(tracks, "hip")
+    torso = torso_length_px(tracks)
+    seen = np.isfinite(pelvis).all(axis=1) & np.isfinite(torso) & (torso > 0)
+    if seen.sum() < 5:
+        return SubjectTravel(float("nan"), float("nan"))
+    low, high = np.percentile(torso[seen], [10, 90])
+    spread = np.ptp(np.percentile(pelvis[seen], [5, 95], axis=0), axis=0)
+    return SubjectTravel(float(high / low), float(spread.max() / np.median(torso[seen])))
+
+
 def stature_px(tracks: LandmarkTracks) -> np.ndarray:
     """Approximate standing height in pixels: floor (lower heel) to nose, divided by 0.93.
 

@@ -28,11 +28,13 @@ from hipdrop.geometry.view_checks import (
 from hipdrop.io.scene_lines import SceneLines, scene_lines
 from hipdrop.io.video import probe_video
 from hipdrop.kinematics import (
+    SubjectTravel,
     detect_view,
     hip_width_px,
     pelvic_obliquity_deg,
     stature_px,
     subject_left_sign,
+    subject_travel,
 )
 from hipdrop.metrics import (
     add_drop_columns,
@@ -284,6 +286,16 @@ def _check_usable(frame_use: FrameUsability, name: str, note: str | None) -> Non
         )
 
 
+def _travel(tracks: LandmarkTracks, frame_use: FrameUsability) -> SubjectTravel:
+    """The subject's travel through the picture, over every frame that shows the subject's
+    torso: also those left out of the metrics for hidden feet or an unclear facing (a walker's
+    feet are often out of view), not those showing someone or somewhere else."""
+    shown = np.isin(frame_use.reason, ["", "feet_not_visible", "facing_unknown"])
+    return subject_travel(
+        replace(tracks, xy_px=np.where(shown[:, None, None], tracks.xy_px, np.nan))
+    )
+
+
 def _scene_of(path: Path, tracks: LandmarkTracks) -> SceneLines:
     """The clip's straight edges, kept in the pose cache's folder beside its landmarks."""
     return scene_lines(
@@ -377,11 +389,12 @@ def _single_leg_sides(
     px_per_cm: float | None,
     noise_deg: float,
     cleaning: CleaningParams,
-) -> tuple[pd.DataFrame, dict[str, dict], dict[str, str]]:
+) -> tuple[pd.DataFrame, dict[str, dict], dict[str, str], pd.DataFrame]:
     """Single-leg stance: the phases a peak can be read from (not too oblique, start and end
-    seen), their metrics and 95% uncertainty, each side's summary, and per side the reason a
-    phase was dropped."""
-    phases, refusals = refuse_oblique_phases(frames, phases)
+    seen), their metrics and 95% uncertainty, each side's summary, per side the reason a
+    phase was dropped, and the frames with the stance leg of too oblique phases unnamed."""
+    phases, refusals, unnamed = refuse_oblique_phases(frames, phases)
+    frames = frames.assign(stance_leg=np.where(unnamed, "none", frames["stance_leg"]))
     phases, unseen = refuse_unseen_boundaries(frames, phases)
     phase_table = phase_metrics(frames, phases, baseline, thresholds, px_per_cm)
     phase_table["uncertainty_deg"] = [
@@ -389,7 +402,8 @@ def _single_leg_sides(
         for _, row in phase_table.iterrows()
     ]
     fallback = side_uncertainty_deg(frames, phases, noise_deg)
-    return phase_table, side_summary(phase_table, thresholds, fallback), {**unseen, **refusals}
+    sides = side_summary(phase_table, thresholds, fallback)
+    return phase_table, sides, {**unseen, **refusals}, frames
 
 
 def _facing_unknown_left_out(
@@ -470,7 +484,9 @@ def analyse_tracks(
         baseline.camera if baseline is not None and baseline.camera else camera,
         focal_length_mm,
     )
-    choice = choose_task(task, events, labels, tracks.frame_rate_hz)
+    choice = choose_task(
+        task, events, labels, tracks.frame_rate_hz, travel=_travel(tracks, frame_use)
+    )
     thresholds = load_thresholds(choice.task, thresholds_path)
     gait = choice.task in GAIT_TASKS
     if gait:
@@ -530,7 +546,7 @@ def analyse_tracks(
         sides = gait_side_summary(steps, thresholds, quality.uncertainty_deg, px_per_cm)
         warnings += gait_warnings(steps) if usable else []
     else:
-        phase_table, sides, refusals = _single_leg_sides(
+        phase_table, sides, refusals, frames = _single_leg_sides(
             frames, phases, baseline, thresholds, px_per_cm, quality.uncertainty_deg, cleaning
         )
     for side, reason in refusals.items():

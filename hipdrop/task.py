@@ -9,6 +9,9 @@
 - short single-leg phases that alternate between the feet, but too few foot strikes: ``walk``
   (its steps then need strikes that were not found, so its sides say "insufficient data"
   rather than measure steps against single-leg thresholds);
+- a subject who travels through the picture (toward or away from the camera, or across it)
+  without any of the above: ``walk``, whose steps could not be read, so its sides say
+  "insufficient data" with the reason; a single-leg test keeps the subject in place;
 - otherwise ``single-leg``, the task with no step structure.
 
 Stairs cannot be told from level walking in a frontal 2D view; ask for ``--task stairs``.
@@ -25,6 +28,7 @@ import pandas as pd
 from hipdrop.conventions import SIDES, TASK_CHOICES
 from hipdrop.errors import HipdropError
 from hipdrop.events.gait import FOOT_OFF, FOOT_STRIKE
+from hipdrop.kinematics import SubjectTravel
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,11 @@ class TaskRules:
     min_one_side_fraction: float = 0.8  # ... nearly always the same foot: single-leg
     min_stepping_phases: int = 4  # single-leg phases alternating between the feet ...
     max_step_phase_s: float = 1.0  # ... each shorter than this: steps, not single-leg tests
+    #: A subject whose image size changes by this factor, or whose pelvis moves this many torso
+    #: lengths through the picture, travels: walking, not a single-leg test. Single-leg balance
+    #: on the given clips: 1.16-1.25x and 0.4-1.0 torsos; walking toward the camera 2.6x.
+    travel_size_ratio: float = 1.5
+    travel_path_torsos: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -106,8 +115,10 @@ def choose_task(
     single_leg_labels: np.ndarray,
     frame_rate_hz: float,
     rules: TaskRules | None = None,
+    travel: SubjectTravel | None = None,
 ) -> TaskChoice:
-    """The task to analyse: the requested one, or for ``auto`` one read from the motion."""
+    """The task to analyse: the requested one, or for ``auto`` one read from the motion
+    (``travel``: how far the subject moves through the picture, if known)."""
     check_task(requested)
     if requested != "auto":
         return TaskChoice(requested, f"chosen by the user (task '{requested}')")
@@ -144,8 +155,29 @@ def choose_task(
             f"{stepping} short single-leg phases alternate between the feet, as in walking, "
             f"but only {n_strikes} foot strikes were found",
         )
+    moved = _travelled(travel, rules)
+    if moved:
+        return TaskChoice(
+            "walk",
+            f"the subject {moved}, as in walking, but its steps could not be read "
+            f"({n_strikes} foot strikes found)",
+        )
     return TaskChoice(
         "single-leg",
         f"no alternating steps were found ({n_strikes} foot strikes); analysed as single-leg "
         "stance",
     )
+
+
+def _travelled(travel: SubjectTravel | None, rules: TaskRules) -> str | None:
+    """How the subject travelled through the picture, in words; None if they stayed."""
+    if travel is None:
+        return None
+    if travel.size_ratio >= rules.travel_size_ratio:
+        return (
+            f"grows or shrinks {travel.size_ratio:.1f}-fold in the picture (moving toward or "
+            "away from the camera)"
+        )
+    if travel.path_torsos >= rules.travel_path_torsos:
+        return f"moves {travel.path_torsos:.1f} torso lengths through the picture"
+    return None

@@ -13,6 +13,7 @@ import pytest
 from hipdrop.conventions import landmark
 from hipdrop.events.gait import FOOT_STRIKE
 from hipdrop.io.shots import THUMBNAIL_VALUES, other_scene_frames
+from hipdrop.kinematics import SubjectTravel
 from hipdrop.metrics import PHASE_EDGE_S, phase_core, stance_sign
 from hipdrop.peak_trust import (
     BOUNDARY_SHIFT_S,
@@ -190,6 +191,23 @@ def test_short_alternating_single_leg_phases_without_strikes_are_walking() -> No
     assert choose_task("auto", events, steps, 30.0).task == "walk"
     holds = np.array(["left"] * 150 + ["both"] * 30 + ["right"] * 150 + ["both"] * 30)
     assert choose_task("auto", events, holds, 30.0).task == "single-leg"
+
+
+@pytest.mark.parametrize(
+    ("travel", "task"),
+    [
+        (SubjectTravel(2.6, 1.4), "walk"),  # toward the camera: 2.6 times larger
+        (SubjectTravel(1.1, 3.0), "walk"),  # across the picture
+        (SubjectTravel(1.16, 0.4), "single-leg"),  # balancing in place
+        (None, "single-leg"),
+    ],
+)
+def test_a_subject_who_travels_without_readable_steps_walks(travel, task) -> None:
+    """One short stance and no foot strikes: a single-leg test only if the subject stayed in
+    place."""
+    events = pd.DataFrame(columns=["side", "kind", "frame", "time_s"])
+    labels = np.array(["both"] * 100 + ["right"] * 17 + ["both"] * 100)
+    assert choose_task("auto", events, labels, 50.0, travel=travel).task == task
 
 
 def _thumbnails(levels: list[tuple[int, float]], seed: int = 0) -> np.ndarray:

@@ -318,3 +318,26 @@ def test_walking_toward_then_away_keeps_sides_and_drops_in_both_halves(name, tur
         assert given.mean() > 0.5
         error = frontal[walk][given] - lab_deg[walk][given]
         assert np.sqrt(np.mean(error**2)) <= 1.5
+
+
+@pytest.mark.realdata
+def test_a_walker_whose_steps_cannot_be_read_is_not_a_single_leg_test() -> None:
+    """The walk toward the camera and back, with the feet seen only for half a second of one
+    stance (the rest of the steps hidden: oblique, out of view): the one stance seen is not a
+    single-leg test. The clip is a walk whose steps could not be read, and no side gets a
+    verdict."""
+    from hipdrop.pipeline import analyse_tracks
+
+    clip, _, _, _ = _toward_then_away(FULLBODY, "unseen")
+    feet = [landmark(s, p) for s in ("left", "right") for p in ("ankle", "heel", "foot_index")]
+    hidden = np.ones(clip.n_frames, bool)
+    hidden[60:110] = False
+    xy, visibility = clip.xy_px.copy(), clip.visibility.copy()
+    xy[np.ix_(hidden, feet)] = np.nan
+    visibility[np.ix_(hidden, feet)] = 0.0
+    analysis = analyse_tracks(replace(clip, xy_px=xy, visibility=visibility))
+    assert analysis.summary["task"] == "walk"
+    assert "steps could not be read" in analysis.summary["task_reason"]
+    for side in ("left", "right"):
+        assert analysis.summary["sides"][side]["classification"] == "insufficient data"
+    assert analysis.phases.empty or "stance_leg" not in analysis.phases

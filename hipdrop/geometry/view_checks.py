@@ -59,11 +59,14 @@ def estimate_camera(
 
 def refuse_oblique_phases(
     frames: pd.DataFrame, phases: pd.DataFrame
-) -> tuple[pd.DataFrame, dict[str, str]]:
+) -> tuple[pd.DataFrame, dict[str, str], np.ndarray]:
     """Phases with too few frames readable as frontal obliquity are dropped; each side that
-    lost one gets the reason in words."""
+    lost one gets the reason in words. Also returns the frames of the dropped phases: a view
+    too oblique to undo misleads the stance detector as well (the farther foot looks higher),
+    so their stance leg is not named either."""
+    unnamed = np.zeros(len(frames), bool)
     if phases.empty:
-        return phases, {}
+        return phases, {}, unnamed
     keep, reasons = [], {}
     for row in phases.itertuples():
         part = frames.iloc[row.start_frame : row.end_frame]
@@ -72,7 +75,8 @@ def refuse_oblique_phases(
         if readable < MIN_READABLE_SHARE:
             off_axis = float(np.nanpercentile(part["off_axis_deg"], 75)) if len(part) else np.nan
             reasons[row.stance_leg] = _refusal(row.stance_leg, off_axis, readable)
-    return phases[np.array(keep, bool)].reset_index(drop=True), reasons
+            unnamed[row.start_frame : row.end_frame] = True
+    return phases[np.array(keep, bool)].reset_index(drop=True), reasons, unnamed
 
 
 def _refusal(side: str, off_axis_deg: float, readable: float) -> str:
