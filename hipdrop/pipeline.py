@@ -19,6 +19,7 @@ from hipdrop.geometry import CameraGeometry, FrontalGeometry, frontal_geometry
 from hipdrop.geometry.camera import level_xy
 from hipdrop.geometry.frontal import EXACT_WORLD
 from hipdrop.geometry.frontal_plane import frontal_trunk_lean_deg, stance_shift_widths
+from hipdrop.geometry.upright import quarter_turns_to_upright, turn_scene, turn_tracks
 from hipdrop.geometry.view_checks import (
     camera_summary,
     estimate_camera,
@@ -257,7 +258,8 @@ def _worth_a_mirror_pass(tracks: LandmarkTracks, cleaning: CleaningParams) -> bo
     """False when the first pass already shows the clip will be refused (no person, side view)."""
     if _hips_found_fraction(tracks) < MIN_POSE_FRACTION:
         return False
-    return detect_view(clean_tracks(tracks, cleaning).tracks).view != "side"
+    upright, _ = _upright(tracks, None)
+    return detect_view(clean_tracks(upright, cleaning).tracks).view != "side"
 
 
 def _hips_found_fraction(tracks: LandmarkTracks) -> float:
@@ -284,6 +286,15 @@ def _check_usable(frame_use: FrameUsability, name: str, note: str | None) -> Non
         raise NoUsableFramesError(
             f"{name}: no frame can be analysed ({counts})" + (f". {note}" if note else "")
         )
+
+
+def _upright(
+    tracks: LandmarkTracks, scene: SceneLines | None
+) -> tuple[LandmarkTracks, SceneLines | None]:
+    """The tracks and the scene's edges on the picture turned so that the body stands upright
+    (a clip filmed on its side or upside down; see geometry/upright.py)."""
+    turns = quarter_turns_to_upright(tracks.xy_px)
+    return turn_tracks(tracks, turns), turn_scene(scene, tracks.image_size_px, turns)
 
 
 def _travel(tracks: LandmarkTracks, frame_use: FrameUsability) -> SubjectTravel:
@@ -362,6 +373,7 @@ def _clip_baseline(
         path, input_format(path), settings, None, None, mirror_pass, cleaning, False, pose_file
     )
     _check_person(tracks, path.name)
+    tracks, scene = _upright(tracks, scene)
     cleaned = clean_tracks(tracks, cleaning).tracks
     labels, _ = detect_single_leg_stance(cleaned, stance)
     camera = exact or estimate_camera(cleaned, labels == "both", scene, None, focal_length_mm)
@@ -465,6 +477,7 @@ def analyse_tracks(
     stance = stance or SingleLegParams()
     name = (source or {}).get("name", "tracks")
     _check_person(tracks, name)
+    tracks, scene = _upright(tracks, scene)
     frame_use = assess_frames(tracks, cleaning.min_visibility)
     cleaned = clean_tracks(blank_unusable(tracks, frame_use), cleaning)
     # Gap filling must not invent data where frames were excluded (a still, fake stretch).
@@ -582,7 +595,9 @@ def analyse_tracks(
         "task_reason": choice.reason,
         "view": view.view,
         "view_reason": view.reason,
-        "camera": camera_summary(camera, frames, view_geometry),
+        "camera": camera_summary(
+            camera, frames, view_geometry, tracks.meta.get("picture_quarter_turns_cw", 0)
+        ),
         "usable": usable,
         **(
             {}

@@ -115,7 +115,7 @@ class Analysis:
 
     def plot_evidence(self, side: str) -> Figure | None:
         """The frame at this side's peak drop with the pelvis line; None without a peak."""
-        from hipdrop.io.video import read_frame
+        from hipdrop.io.video import read_frame, turn_image
         from hipdrop.report.evidence import evidence_figure
 
         info = self.summary["sides"][side]
@@ -125,7 +125,8 @@ class Analysis:
         image = None
         if self.video_path is not None and Path(self.video_path).exists():
             time_s = float(self.tracks.time_s[frame])
-            image = read_frame(self.video_path, frame, time_s)[..., ::-1]
+            turns = self.tracks.meta.get("picture_quarter_turns_cw", 0)
+            image = turn_image(read_frame(self.video_path, frame, time_s), turns)[..., ::-1]
         baseline = self.summary.get("baseline")
         level_deg = baseline["obliquity_deg"] if baseline else None
         # The level as the camera sees it at this frame: the image angle less the reported

@@ -113,8 +113,11 @@ def side_uncertainty_deg(
     return out
 
 
-def camera_summary(camera: CameraGeometry, frames: pd.DataFrame, view: FrontalGeometry) -> dict:
-    """``summary.json`` ``camera``: orientation, the subject's turn, what it did to the angle."""
+def camera_summary(
+    camera: CameraGeometry, frames: pd.DataFrame, view: FrontalGeometry, picture_turns: int = 0
+) -> dict:
+    """``summary.json`` ``camera``: orientation, the subject's turn, what it did to the angle.
+    ``picture_turns``: clockwise quarter turns the picture needed to stand the body upright."""
     yaw = frames["subject_yaw_deg"].to_numpy(dtype=float)
     off_axis = frames["off_axis_deg"].to_numpy(dtype=float)
     image = frames["pelvic_obliquity_deg"].to_numpy(dtype=float)
@@ -140,5 +143,16 @@ def camera_summary(camera: CameraGeometry, frames: pd.DataFrame, view: FrontalGe
         "focal_px": camera.focal_px,
         "focal_assumed": camera.focal_assumed,
         "method": camera.method,
-        "checks": list(camera.checks),
+        "checks": list(camera.checks) + _turn_check(picture_turns),
+        "picture_turned_deg": 90 * picture_turns,
     }
+
+
+def _turn_check(turns: int) -> list[str]:
+    if not turns:
+        return []
+    how = {1: "90° clockwise", 2: "upside down (180°)", 3: "90° counter-clockwise"}[turns]
+    return [
+        f"the subject stood on their side or head in the picture, so it was turned {how} "
+        "before analysis (a phone held sideways or the wrong way up, without a rotation tag)"
+    ]

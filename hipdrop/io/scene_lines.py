@@ -22,7 +22,10 @@ PADDING_LEVEL = 12
 #: The subject's landmark box is grown by this fraction before its edges are ignored.
 SUBJECT_MARGIN = 0.15
 #: Bump when the segments kept change meaning or layout, so that cached ones are not reused.
-SCENE_LINES_VERSION = 3
+SCENE_LINES_VERSION = 4
+#: A segment is the picture's own edge (a rotated or letterboxed picture inside padding) when
+#: the image beside it, this many working pixels to one side, is padding-dark along its length.
+EDGE_PROBE_PX = 3.0
 
 
 @dataclass(frozen=True)
@@ -192,8 +195,32 @@ def frame_segments(image: np.ndarray) -> tuple[tuple[int, int, int, int], np.nda
     lines = cv2.createLineSegmentDetector().detect(small)[0]
     if lines is None:
         return box, np.zeros((0, 4))
-    segments = lines.reshape(-1, 4).astype(np.float64) / scale
-    return box, segments[_away_from_border(segments, box, 4.0 / scale)]
+    small_segments = lines.reshape(-1, 4).astype(np.float64)
+    segments = small_segments / scale
+    keep = _away_from_border(segments, box, 4.0 / scale) & ~_padding_edges(small_segments, small)
+    return box, segments[keep]
+
+
+def _padding_edges(segments: np.ndarray, gray: np.ndarray) -> np.ndarray:
+    """Segments with padding on one side: the edge of a picture turned or shrunk inside black
+    borders (the hops clip rotated 5° had its picture's borders read as the room's verticals,
+    a roll of exactly the turn and no pitch)."""
+    start, end = segments[:, :2], segments[:, 2:]
+    along = end - start
+    normal = np.stack([-along[:, 1], along[:, 0]], axis=1)
+    normal /= np.linalg.norm(normal, axis=1, keepdims=True) + 1e-12
+    height, width = gray.shape
+    dark = []
+    for offset in (EDGE_PROBE_PX, -EDGE_PROBE_PX):
+        side = np.ones(len(segments), bool)
+        for share in (0.2, 0.5, 0.8):
+            x, y = (start + share * along + offset * normal).T
+            inside = (x >= 0) & (x < width) & (y >= 0) & (y < height)
+            xi = np.clip(x, 0, width - 1).astype(int)
+            yi = np.clip(y, 0, height - 1).astype(int)
+            side &= ~inside | (gray[yi, xi] <= PADDING_LEVEL)
+        dark.append(side)
+    return dark[0] | dark[1]
 
 
 def _away_from_subject(segments: np.ndarray, points: np.ndarray) -> np.ndarray:

@@ -204,3 +204,13 @@ def read_frame(path: Path | str, index: int, time_s: float | None = None) -> np.
     for frame in iter_frames(path, start=index, stop=index + 1):
         return frame.image_bgr
     raise VideoError(f"{path.name}: frame {index} could not be decoded")
+
+
+_CLOCKWISE = {1: cv2.ROTATE_90_CLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTATE_90_COUNTERCLOCKWISE}
+
+
+def turn_image(image: np.ndarray, quarter_turns_cw: int) -> np.ndarray:
+    """A frame turned clockwise by quarter turns, as the analysis turned a picture filmed on
+    its side or upside down (``LandmarkTracks.meta["picture_quarter_turns_cw"]``)."""
+    turns = quarter_turns_cw % 4
+    return cv2.rotate(image, _CLOCKWISE[turns]) if turns else image

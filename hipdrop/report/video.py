@@ -17,7 +17,7 @@ import pandas as pd
 
 from hipdrop.conventions import LANDMARK_INDEX, landmark
 from hipdrop.errors import HipdropError
-from hipdrop.io.video import iter_frames_threaded
+from hipdrop.io.video import iter_frames_threaded, turn_image
 from hipdrop.io.video_writer import H264Writer
 from hipdrop.plots import SIDE_COLOURS
 from hipdrop.report.evidence import level_direction
@@ -262,9 +262,10 @@ def write_annotated_video(analysis: Analysis, path: Path, blur_faces: bool = Fal
     boxes = face_boxes(analysis) if blur_faces else None
     writer = painter = None
     n_tracked = analysis.tracks.n_frames
+    turns = analysis.tracks.meta.get("picture_quarter_turns_cw", 0)
     try:
         for frame in iter_frames_threaded(source):
-            image = frame.image_bgr
+            image = turn_image(frame.image_bgr, turns)
             if writer is None:
                 height, width = image.shape[:2]
                 fps = analysis.tracks.frame_rate_hz or 30.0
