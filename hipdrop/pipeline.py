@@ -14,7 +14,11 @@ from hipdrop.baseline import Baseline, baseline_from_clip, find_quiet_standing
 from hipdrop.conventions import GAIT_TASKS, pair
 from hipdrop.errors import HipdropError, NoPersonError, NoUsableFramesError
 from hipdrop.events.gait import detect_gait_events
-from hipdrop.events.single_leg import SingleLegParams, detect_single_leg_stance
+from hipdrop.events.single_leg import (
+    SingleLegParams,
+    detect_single_leg_stance,
+    gravity_lift_legs,
+)
 from hipdrop.geometry import CameraGeometry, FrontalGeometry, frontal_geometry
 from hipdrop.geometry.camera import level_xy
 from hipdrop.geometry.frontal import EXACT_WORLD
@@ -26,7 +30,7 @@ from hipdrop.geometry.view_checks import (
     refuse_oblique_phases,
     side_uncertainty_deg,
 )
-from hipdrop.io.scene_lines import SceneLines, scene_lines
+from hipdrop.io.scene_lines import SceneLines, pooled_scene, scene_lines
 from hipdrop.io.video import probe_video
 from hipdrop.kinematics import (
     SubjectTravel,
@@ -185,7 +189,8 @@ def _camera_and_events(
         cleaned.tracks, provisional == "both", scene, camera_hint, focal_length_mm
     )
     level = cleaned.tracks.with_xy(level_xy(cleaned.tracks.xy_px, camera))
-    labels, phases = detect_single_leg_stance(level, stance)
+    world_lift = gravity_lift_legs(cleaned.tracks, camera.up_vector())
+    labels, phases = detect_single_leg_stance(level, stance, world_lift)
     events = detect_gait_events(level.with_xy(level_xy(cleaned.unfiltered_xy_px, camera)))
     return camera, level, labels, phases, events
 
@@ -361,19 +366,22 @@ def _clip_baseline(
     mirror_pass: bool,
     focal_length_mm: float | None,
     pose_file: dict,
-) -> tuple[Baseline | None, CameraGeometry | None, str | None]:
+    clip_scene: SceneLines | None,
+) -> tuple[Baseline | None, CameraGeometry | None, str | None, SceneLines | None]:
     """Quiet standing in a separate clip (or pose file) from the same camera: its frontal
-    obliquity (the view undone, so the way the subject faced does not matter) and the camera's
-    geometry (none for 3D keypoints: their virtual camera filmed nothing).
+    obliquity (the view undone, so the way the subject faced does not matter), the camera's
+    geometry (none for 3D keypoints: their virtual camera filmed nothing), why it gave no
+    baseline (if so), and its scene's edges. The camera is read from both clips' edges
+    (``clip_scene``: those of the clip it serves), as the clip's own will be.
 
     A clip whose subject is too oblique to read still gives the camera's geometry: it returns
     no baseline and says why. ``pose_file``: ``fps`` and ``image_size_px`` for a pose file.
     """
-    tracks, scene, exact = _input_tracks(
+    tracks, own_scene, exact = _input_tracks(
         path, input_format(path), settings, None, None, mirror_pass, cleaning, False, pose_file
     )
     _check_person(tracks, path.name)
-    tracks, scene = _upright(tracks, scene)
+    tracks, scene = _upright(tracks, pooled_scene(own_scene, clip_scene))
     cleaned = clean_tracks(tracks, cleaning).tracks
     labels, _ = detect_single_leg_stance(cleaned, stance)
     camera = exact or estimate_camera(cleaned, labels == "both", scene, None, focal_length_mm)
@@ -382,7 +390,7 @@ def _clip_baseline(
     camera = None if exact else camera  # a virtual camera is not the one that filmed the clip
     baseline = baseline_from_clip(labels, view.frontal_obliquity_deg, lean, path.name, camera)
     if baseline is not None:
-        return baseline, camera, None
+        return baseline, camera, None, own_scene
     turn = float(np.nanmedian(view.off_axis_deg)) if np.isfinite(view.off_axis_deg).any() else 0
     return (
         None,
@@ -390,6 +398,7 @@ def _clip_baseline(
         f"The baseline clip {path.name} shows the subject turned about {turn:.0f}° from the "
         "camera, too oblique to measure their resting pelvic tilt: only its camera geometry "
         "was used. Film the baseline facing the camera (or with the back to it).",
+        own_scene,
     )
 
 
@@ -712,7 +721,7 @@ def analyse(
     )
     reference, baseline_camera, baseline_problem = None, None, None
     if baseline is not None:
-        reference, baseline_camera, baseline_problem = _clip_baseline(
+        reference, baseline_camera, baseline_problem, baseline_scene = _clip_baseline(
             Path(baseline),
             settings,
             cleaning,
@@ -720,7 +729,9 @@ def analyse(
             mirror_pass,
             focal_length_mm,
             pose_file,
+            scene,
         )
+        scene = pooled_scene(scene, baseline_scene)
     if exact is not None and reference is not None:  # 3D keypoints keep their own camera
         reference = replace(reference, camera=None)
     return analyse_tracks(

@@ -4,6 +4,17 @@ The lifted foot's ankle rises above the standing one's (CLINICAL.md, "Gait event
 The height difference is measured in leg lengths so it does not depend on the subject's size
 in the frame, and a hysteresis (enter above one level, leave below a lower one) plus a minimum
 phase duration keep noise from chopping phases.
+
+Two measures of that height exist. The image's (levelled by the camera's roll) is exact for a
+camera at hip height in front or behind; from a camera high and to the side, a foot farther
+away also looks higher, and on the multicam front-left camera (1.9 m high, the subject turned
+47°) the image read his lifted right foot, 8-38 cm up, as level with or below the standing one
+(the stance was missed; on main with a wrong camera roll it was named RIGHT). Pose's 3D
+landmarks along gravity's up (from the camera geometry) are free of that, and follow the 3D
+reference's lift on all four multicam cameras, but their legs are sometimes exchanged. So a
+frame is on one leg where either measure says so and the other does not say the opposite
+foot is up; where they contradict each other it is ``none`` (``stance_unclear``): naming the
+wrong leg is the one thing this step must never do.
 """
 
 from __future__ import annotations
@@ -13,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hipdrop.conventions import landmark
 from hipdrop.events.phases import phases_from_labels
 from hipdrop.tracks import LandmarkTracks
 
@@ -61,8 +73,49 @@ def _hysteresis_labels(lift: np.ndarray, params: SingleLegParams) -> np.ndarray:
     return labels
 
 
+def gravity_lift_legs(tracks: LandmarkTracks, up: np.ndarray) -> np.ndarray | None:
+    """How much higher the LEFT ankle is than the right along gravity's ``up`` (camera axes) in
+    pose's 3D world landmarks, in leg lengths; None without them. The world legs are matched to
+    the image's (which the cleaning relabelled by position) by their order across the image."""
+    world = tracks.world_m
+    if world is None or not np.isfinite(world).any():
+        return None
+    left, right = world[:, landmark("left", "ankle")], world[:, landmark("right", "ankle")]
+    hip = world[:, landmark("left", "hip")]
+    with np.errstate(invalid="ignore"):
+        leg_m = float(np.nanmedian(np.linalg.norm(hip - left, axis=1)))
+        lift = (left - right) @ up / leg_m
+        across = np.cross([0.0, 0.0, 1.0], up)
+        world_dx = (left - right) @ (across / np.linalg.norm(across))
+        image_dx = tracks.point("left", "ankle")[:, 0] - tracks.point("right", "ankle")[:, 0]
+        clear = (np.abs(world_dx) > 0.1 * leg_m) & (np.abs(image_dx) > 0.1 * leg_length_px(tracks))
+    exchanged = clear & (np.sign(world_dx) != np.sign(image_dx))
+    return np.where(exchanged, -lift, lift)
+
+
+def _cross_checked(
+    labels: np.ndarray, image_lift: np.ndarray, world_lift: np.ndarray, params: SingleLegParams
+) -> np.ndarray:
+    """Labels where either lift says single-leg and the other does not say the opposite foot
+    is up (above ``exit_lift_legs``); frames where they contradict are ``none``."""
+    world_labels = _hysteresis_labels(world_lift, params)
+    out = labels.copy()
+    contradicted = np.zeros(len(labels), bool)
+    for side, sign in (("left", -1.0), ("right", 1.0)):  # left stance: the right foot is up
+        said = (labels == side) | (world_labels == side)
+        against = (sign * image_lift < -params.exit_lift_legs) | (
+            sign * world_lift < -params.exit_lift_legs
+        )
+        out[said & ~against] = side
+        contradicted |= said & against
+    out[contradicted] = "none"
+    return out
+
+
 def detect_single_leg_stance(
-    tracks: LandmarkTracks, params: SingleLegParams | None = None
+    tracks: LandmarkTracks,
+    params: SingleLegParams | None = None,
+    world_lift: np.ndarray | None = None,
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Per-frame labels (``left``/``right``/``both``/``none``) and the single-leg phase table.
 
@@ -71,9 +124,14 @@ def detect_single_leg_stance(
     down. A shorter stretch keeps the leg that stood on both sides of it, so that a glitch of a
     few frames does not cut a phase in two (and move its start, where the pelvis still moves).
     Phases shorter than ``min_stance_s``, or seen for less than that, count as ``both``.
+    With ``world_lift`` (:func:`gravity_lift_legs`) the image's lift is checked against it,
+    and frames where the two contradict each other are ``none`` too.
     """
     params = params or SingleLegParams()
-    labels = _hysteresis_labels(foot_lift_legs(tracks), params)
+    image_lift = foot_lift_legs(tracks)
+    labels = _hysteresis_labels(image_lift, params)
+    if world_lift is not None:
+        labels = _cross_checked(labels, image_lift, world_lift, params)
     unseen = ~np.isfinite(tracks.xy_px[:, :, 0]).any(axis=1)
     frame_s = float(np.median(np.diff(tracks.time_s))) if tracks.n_frames > 1 else 0.0
     labels[_long_runs(unseen, tracks.time_s, frame_s, params.max_unseen_s)] = "none"

@@ -26,6 +26,9 @@ SCENE_LINES_VERSION = 4
 #: A segment is the picture's own edge (a rotated or letterboxed picture inside padding) when
 #: the image beside it, this many working pixels to one side, is padding-dark along its length.
 EDGE_PROBE_PX = 3.0
+#: Two clips show the same picture when their content boxes agree within this share of the
+#: width (the multicam clips of one camera are 1080 and 1088 pixels wide).
+SAME_PICTURE_SHARE = 0.01
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,19 @@ def scene_lines(
     boxes = np.array([per_frame[i][0] for i in sorted(per_frame)])
     box = tuple(float(v) for v in np.median(boxes, axis=0))
     return SceneLines(np.concatenate(found), box)
+
+
+def pooled_scene(own: SceneLines | None, other: SceneLines | None) -> SceneLines | None:
+    """``own`` with ``other``'s edges added when both are the same picture (the same camera in
+    the same place: a baseline clip and the clip it serves), so that both get one camera
+    geometry: a baseline cancels the camera roll's error only if it was measured with the same
+    roll (the balance clip and its static clip, rotated 5°, had read rolls 1.6° apart)."""
+    if own is None or other is None:
+        return own or other
+    size = max(own.content_box_px[2] - own.content_box_px[0], 1.0)
+    if not np.allclose(own.content_box_px, other.content_box_px, atol=SAME_PICTURE_SHARE * size):
+        return own
+    return SceneLines(np.concatenate([own.segments_px, other.segments_px]), own.content_box_px)
 
 
 #: Per sampled frame: the picture's box inside any padding, and its segments (full pixels).
