@@ -198,6 +198,9 @@ def camera_items(summary: dict) -> list[tuple[str, str]]:
             f"{camera['max_off_axis_deg']:g}° off the subject's front or back, or with too "
             "uncertain a view, were left out."
         )
+    checks = camera.get("checks") or []
+    if checks:
+        text += " Checks: " + "; ".join(checks) + "."
     return [("Camera and view", text)]
 
 
