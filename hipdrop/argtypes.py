@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hipdrop.conventions import PERSON_HINTS, TASK_CHOICES
 from hipdrop.io.pose_files import POSE_EXPORTS
+
+if TYPE_CHECKING:
+    from hipdrop.pose.backend import PoseSettings
 
 
 def positive_float(text: str) -> float:
@@ -115,7 +119,7 @@ def analysis_options(args: argparse.Namespace) -> dict:
     }
 
 
-def pose_settings(model: Path | None):
+def pose_settings(model: Path | None) -> PoseSettings | None:
     """Pose settings for ``--pose-model`` (checked now: a wrong file fails before any pose
     runs), or None for the defaults."""
     if model is None:
