@@ -5,8 +5,9 @@
     python3.11 benchmarks/run_benchmarks.py --skip clip long jobs batch   # the short clips only
 
 Measured, each in a fresh process with a fresh pose cache unless said otherwise:
-- bare loop: decode every frame with OpenCV and run MediaPipe BlazePose full on it, nothing else
-  (the whole process, start to exit, and the loop alone);
+- bare loop: decode every frame with OpenCV and run MediaPipe's ``PoseLandmarker`` (Tasks API,
+  VIDEO mode, BlazePose full) on it, nothing else (the whole process, start to exit, and the
+  loop alone);
 - short clips as clinics film them (the 8.6 s hops clip and a 20 s loop): wall and CPU time of
   the default and of one pose pass against the bare loop's, medians of ``--repeats`` runs;
 - ``hipdrop analyse`` end to end (report on, annotated video off), and its ratio to the bare loop;
@@ -97,21 +98,37 @@ def library_call(clip: Path, mirror_pass: bool) -> None:
 
 
 def bare_loop(clip: Path) -> None:
-    """Decode every frame and run MediaPipe on it, nothing else; print the loop's seconds."""
+    """Decode every frame and run MediaPipe's pose landmarker on it (Tasks API, VIDEO mode, the
+    model hipdrop ships), nothing else; print the loop's seconds."""
     import cv2
     import mediapipe as mp
+    from mediapipe.tasks.python.core.base_options import BaseOptions
+    from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions
+    from mediapipe.tasks.python.vision.core.vision_task_running_mode import (
+        VisionTaskRunningMode,
+    )
 
-    pose = mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1)
+    from hipdrop.pose.model import SHIPPED_MODEL_PATH
+
+    options = PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(SHIPPED_MODEL_PATH)),
+        running_mode=VisionTaskRunningMode.VIDEO,
+    )
+    pose = PoseLandmarker.create_from_options(options)
     start = time.perf_counter()
     cap = cv2.VideoCapture(str(clip))
+    fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
     frames = 0
     while True:
         ok, image = cap.read()
         if not ok:
             break
-        pose.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+        rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        timestamp_ms = round(1000.0 * frames / fps)
+        pose.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), timestamp_ms)
         frames += 1
     print(f"{time.perf_counter() - start:.3f} {frames}")
+    pose.close()
 
 
 @dataclass

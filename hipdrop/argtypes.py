@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hipdrop.conventions import PERSON_HINTS, TASK_CHOICES
 from hipdrop.io.pose_files import POSE_EXPORTS
+
+if TYPE_CHECKING:
+    from hipdrop.pose.backend import PoseSettings
 
 
 def positive_float(text: str) -> float:
@@ -88,6 +92,13 @@ def add_analysis_options(parser: argparse.ArgumentParser, *, per_clip: str = "")
         "seen longest, largest and most central)",
     )
     parser.add_argument(
+        "--pose-model",
+        type=Path,
+        metavar="FILE.task",
+        help="another BlazePose model bundle (e.g. Google's pose_landmarker_heavy.task) "
+        "instead of the full model hipdrop ships; its name and sha256 go into the summary",
+    )
+    parser.add_argument(
         "--no-mirror-pass",
         action="store_true",
         help="run pose once instead of also on the mirrored video: twice as fast, but keeps "
@@ -104,4 +115,16 @@ def analysis_options(args: argparse.Namespace) -> dict:
         "focal_length_mm": args.focal_length_mm,
         "person": args.person,
         "mirror_pass": not args.no_mirror_pass,
+        "pose": pose_settings(args.pose_model),
     }
+
+
+def pose_settings(model: Path | None) -> PoseSettings | None:
+    """Pose settings for ``--pose-model`` (checked now: a wrong file fails before any pose
+    runs), or None for the defaults."""
+    if model is None:
+        return None
+    from hipdrop.pose.backend import PoseSettings
+    from hipdrop.pose.model import with_model
+
+    return with_model(PoseSettings(), model)

@@ -102,6 +102,21 @@ def test_cli_lists_the_failure_and_exits_1(clip_folder, tmp_path, capsys) -> Non
     assert "not a folder" in capsys.readouterr().err
 
 
+def test_pose_model_reaches_analyse_and_batch_alike(tmp_path) -> None:
+    import shutil
+
+    from hipdrop.pose.model import SHIPPED_MODEL_PATH, SHIPPED_MODEL_SHA256
+
+    model = Path(shutil.copy(SHIPPED_MODEL_PATH, tmp_path / "my_model.task"))
+    parser = build_parser()
+    one = parser.parse_args(["analyse", "clip.mp4", "--pose-model", str(model)])
+    many = parser.parse_args(["batch", "clips", "--out", "results", "--pose-model", str(model)])
+    pose = analysis_options(one)["pose"]
+    assert pose == analysis_options(many)["pose"]
+    assert (pose.model, pose.model_sha256) == ("my_model", SHIPPED_MODEL_SHA256)
+    assert pose.model_path == str(model.resolve())
+
+
 def test_clip_processes_and_pose_jobs_fill_the_cores_without_oversubscribing() -> None:
     assert plan_workers(n_clips=8, workers=None, cores=2) == (2, 1)
     assert plan_workers(n_clips=1, workers=None, cores=8) == (1, 8)
@@ -127,5 +142,6 @@ def test_batch_takes_the_same_analysis_options_as_analyse() -> None:
         "focal_length_mm": 26.0,
         "person": "left",
         "mirror_pass": False,
+        "pose": None,  # the shipped model
     }
     assert analysis_options(one) == analysis_options(many) == expected

@@ -86,9 +86,11 @@ def test_two_segments_equal_one_stream_on_a_real_clip(video) -> None:
     distance = np.linalg.norm(
         split.xy_px[found][:, SEAM_POINTS] - single.xy_px[found][:, SEAM_POINTS], axis=2
     )
-    # Landmark noise: MediaPipe's smoothing keeps a little history, so a stream that took over
-    # differs from the single stream by a pixel or two (hips are 44 px apart on this clip).
-    assert distance.max() <= 4.0
+    # Landmark noise: the tracker and its smoothing keep a little history, so a stream that
+    # took over differs from the single stream by a pixel or two (hips are 44 px apart on this
+    # clip): with the Tasks API's landmarker up to 6.3 px in one frame of a hop, where a plain
+    # re-encode of the clip moves the same points by up to 12.9 px (3-8 px in several frames).
+    assert distance.max() <= 8.0
     assert np.median(distance) <= 0.5
 
 

@@ -8,18 +8,22 @@ from typing import Protocol
 import numpy as np
 
 from hipdrop.conventions import mirrored_index
+from hipdrop.pose.model import SHIPPED_MODEL_NAME, SHIPPED_MODEL_SHA256
 
 
 @dataclass(frozen=True)
 class PoseSettings:
     """Everything that changes pose output; part of the cache key and of provenance."""
 
-    backend: str = "mediapipe"
-    model: str = "blazepose_full"
-    model_complexity: int = 1
+    backend: str = "mediapipe-tasks"
+    #: The model bundle's name and sha256 (the shipped BlazePose full unless ``model_path``
+    #: names another ``.task`` file; see :func:`hipdrop.pose.model.with_model`).
+    model: str = SHIPPED_MODEL_NAME
+    model_sha256: str = SHIPPED_MODEL_SHA256
+    model_path: str | None = None
     min_detection_confidence: float = 0.5
+    min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
-    smooth_landmarks: bool = True
     person: str = "auto"  # which person is the subject: auto | left | right | center
     #: Run the model on the left-right mirrored frame and map the landmarks back. The model
     #: is not mirror-symmetric; averaging this pass with a normal one cancels its side bias.
@@ -27,6 +31,11 @@ class PoseSettings:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def cache_identity(self) -> dict:
+        """What decides pose output: everything but where the model file lies (its hash
+        names it), so one model copied elsewhere reuses the cache."""
+        return {k: v for k, v in self.as_dict().items() if k != "model_path"}
 
 
 @dataclass(frozen=True)
@@ -50,8 +59,9 @@ class PoseEstimate:
 class PoseBackend(Protocol):
     """Turns video frames, in order, into landmarks. Stateful: it may track across frames."""
 
-    def estimate(self, image_bgr: np.ndarray) -> PoseEstimate | None:
-        """Landmarks for the next frame of the stream, or None when no person is found."""
+    def estimate(self, image_bgr: np.ndarray, time_s: float | None = None) -> PoseEstimate | None:
+        """Landmarks for the next frame of the stream (shown at ``time_s`` seconds, which
+        a tracking backend uses to smooth), or None when no person is found."""
 
     def close(self) -> None:
         """Release the model."""
@@ -59,7 +69,7 @@ class PoseBackend(Protocol):
 
 def create_backend(settings: PoseSettings) -> PoseBackend:
     """Instantiate the backend named in ``settings`` (imports its library only now)."""
-    if settings.backend == "mediapipe":
+    if settings.backend == "mediapipe-tasks":
         from hipdrop.pose.mediapipe_backend import MediaPipePose
 
         return MediaPipePose(settings)

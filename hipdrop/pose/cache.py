@@ -16,7 +16,8 @@ from hipdrop.pose.backend import PoseSettings
 from hipdrop.tracks import LandmarkTracks
 
 #: Bump when the pose stage's output changes meaning, so that old entries are not reused.
-POSE_CACHE_VERSION = 5
+#: 6: the Tasks API's PoseLandmarker (mediapipe >= 1.2) replaced the classic ``mp.solutions.pose``.
+POSE_CACHE_VERSION = 6
 
 
 def cache_dir() -> Path:
@@ -37,7 +38,7 @@ def scene_lines_dir() -> Path:
 
 def cache_key(video_sha256: str, settings: PoseSettings) -> str:
     payload = json.dumps(
-        {"video": video_sha256, "pose": settings.as_dict(), "version": POSE_CACHE_VERSION},
+        {"video": video_sha256, "pose": settings.cache_identity(), "version": POSE_CACHE_VERSION},
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:32]

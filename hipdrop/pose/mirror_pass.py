@@ -1,10 +1,12 @@
 """Mirror averaging: pose run on each frame and on its mirror image, the two averaged.
 
-BlazePose is not mirror-symmetric. On anterior_single-leg-balance_pose2sim.mp4 the pelvic
-obliquity from the mirrored clip, mapped back, differs from the original's by 3.2° SD (up to
-6.8°), while a plain re-encode of the clip moves it by only 0.9° SD. Averaging the normal pass
-with a mirrored one cancels that side bias, so a clip and its mirror give the same numbers with
-the sides swapped, at twice the pose cost. How far the two passes' hip lines disagree is kept as
+BlazePose is not mirror-symmetric. On anterior_single-leg-balance_pose2sim.mp4, with the Tasks
+API's pose landmarker (BlazePose full), the hip line's image angle from the mirrored clip, mapped
+back, differs from the original's by 3.1° SD (up to 10.4°) with one pass, and the left stance's
+peak drop moves 3.8°, while a plain re-encode moves the peak 0.1°
+(``benchmarks/mirror_asymmetry.py``). Averaging the normal pass with a mirrored one cancels that
+side bias: with two passes the mirrored clip's peak is within 0.1° of the original's, with the
+sides swapped, at twice the pose cost. How far the two passes' hip lines disagree is kept as
 a direct measure of how far the model disagrees with itself on this clip.
 """
 

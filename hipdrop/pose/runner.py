@@ -166,9 +166,10 @@ def _run_segment(
             path, segment.decode_start, stop, queue_size=queue_frames
         ):
             if view is None:
-                estimate = backend.estimate(frame.image_bgr)
+                estimate = backend.estimate(frame.image_bgr, frame.time_s)
             else:
-                estimate = view.to_frame(backend.estimate(view.image(frame.index, frame.image_bgr)))
+                seen = view.image(frame.index, frame.image_bgr)
+                estimate = view.to_frame(backend.estimate(seen, frame.time_s))
             if frame.index < segment.keep_start:
                 continue
             size = (frame.image_bgr.shape[1], frame.image_bgr.shape[0])

@@ -222,7 +222,10 @@ def pose_text(prov: dict) -> str:
             f"{source['keypoints']}, {source['landmarks_used']} landmarks used)"
         )
     if prov.get("pose"):
-        return f"MediaPipe BlazePose ({prov['pose'].get('model', 'unknown')})"
+        pose = prov["pose"]
+        sha = pose.get("model_sha256")
+        model = pose.get("model", "unknown") + (f", SHA-256 {sha[:12]}…" if sha else "")
+        return f"MediaPipe BlazePose ({model})"
     return "none, landmark tracks were given directly"
 
 
