@@ -1,0 +1,215 @@
+"""Stairs: how high each foot lands against the last landing, going up or down, which leg leads.
+
+A foot at rest on a step is seen at a height, and the body beside it gives the scale. With
+the camera's pitch undone (a level virtual camera at the same place), a point's image row
+below the principal point, divided by the hip width in pixels at about the same distance, is
+its height below the camera in hip widths - whatever the distance to the camera. Landings on
+level ground stay at one height; on stairs each one is a step higher or lower (16-18 cm, about
+0.8 torso lengths). Consecutive landings are compared, not a landing with the other foot at the
+same moment: in double support the feet stand at different distances from the camera, and
+perspective alone then lifts or lowers one of them by half a step on a close camera; two
+landings are each the leading foot, at about the same place relative to the hips.
+
+Each step (foot contact) then gets:
+
+- ``rise_torsos``: its landing height minus the previous landing's (any foot), torso lengths;
+- ``direction``: ``up``, ``down`` or ``level`` (a rise smaller than ``min_rise_torsos``);
+- ``leads``: the step goes to a new step (up or down) rather than joining the other foot.
+
+and the clip: stairs or level walking, or that it could not be told, and why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hipdrop.conventions import landmark
+from hipdrop.events.gait import FOOT_OFF, FOOT_STRIKE
+from hipdrop.events.stairs import FOOT_PARTS, scale_px
+from hipdrop.geometry.camera import CameraGeometry
+from hipdrop.signal import lowpass
+from hipdrop.tracks import LandmarkTracks
+
+UP, DOWN, LEVEL = "up", "down", "level"
+#: Torso length over hip width, where no shoulder is seen (adults: about 0.5 m over 0.2 m).
+TORSO_PER_HIP_WIDTH = 2.5
+DIRECTIONS = (UP, DOWN)
+
+
+@dataclass(frozen=True)
+class StairRules:
+    min_rise_torsos: float = 0.15  # a landing this much higher or lower: a new step (~7 cm)
+    rest_window_s: float = 0.2  # a landing's height: median over this long after contact
+    min_landings: int = 3  # landings needed to tell stairs from level ground
+    min_step_changes: int = 2  # ... of which this many reach a new step, all the same way,
+    min_step_share: float = 0.5  # ... and at least this share of the landings (step-to: half)
+
+
+@dataclass(frozen=True)
+class StairsEvidence:
+    """Whether the clip shows stairs: ``stairs`` True/False, or None when it cannot be told."""
+
+    stairs: bool | None
+    direction: str | None
+    reason: str
+
+
+def unpitched_xy(xy_px: np.ndarray, camera: CameraGeometry) -> np.ndarray:
+    """Roll-levelled pixel positions as a level camera at the same place would see them.
+
+    The camera's pitch (+ looking down) is undone by turning each pixel's ray about the
+    camera's x axis: then an image row is a height against the camera's own, for any distance.
+    """
+    cx, cy = camera.principal_px
+    f = camera.focal_px
+    pitch = np.radians(camera.pitch_deg)
+    u = (xy_px[..., 0] - cx) / f
+    v = (xy_px[..., 1] - cy) / f
+    depth = np.cos(pitch) - v * np.sin(pitch)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        x = cx + f * u / depth
+        y = cy + f * (v * np.cos(pitch) + np.sin(pitch)) / depth
+    out = np.stack([x, y], axis=-1)
+    out[depth <= 0] = np.nan
+    return out
+
+
+def body_scale_px(xy_px: np.ndarray, time_s: np.ndarray, cutoff_hz: float = 0.5) -> np.ndarray:
+    """Torso length (mid-hip to mid-shoulder) per frame, low-passed at ``cutoff_hz``; where no
+    shoulder is ever seen, ``TORSO_PER_HIP_WIDTH`` hip widths.
+
+    A vertical length: the pelvis turns a few degrees with every step, and seen obliquely that
+    changes the hip width in the picture by some per cent - on a camera 30 hip widths above
+    the feet, a per cent is a third of a hip width, a step's height. The torso does not turn
+    that way."""
+    hips = 0.5 * (xy_px[:, landmark("left", "hip")] + xy_px[:, landmark("right", "hip")])
+    shoulders = 0.5 * (
+        xy_px[:, landmark("left", "shoulder")] + xy_px[:, landmark("right", "shoulder")]
+    )
+    torso = np.linalg.norm(shoulders - hips, axis=1)
+    finite = np.isfinite(torso) & (torso > 0)
+    if not finite.any():
+        return TORSO_PER_HIP_WIDTH * scale_px(xy_px, time_s, cutoff_hz)
+    torso = np.interp(time_s, time_s[finite], torso[finite])
+    return lowpass(torso, time_s, cutoff_hz)
+
+
+def foot_heights(tracks: LandmarkTracks, camera: CameraGeometry) -> dict[str, np.ndarray]:
+    """Per foot and frame: height of the foot (mean of heel and toe) against the camera's, in
+    torso lengths measured in the same (level) view; up positive."""
+    xy = unpitched_xy(tracks.xy_px, camera)
+    scale = body_scale_px(xy, tracks.time_s)
+    _, cy = camera.principal_px
+    heights = {}
+    for side in ("left", "right"):
+        feet = xy[:, [landmark(side, part) for part in FOOT_PARTS], 1]
+        rows = np.full(len(feet), np.nan)
+        seen = np.isfinite(feet).any(axis=1)
+        rows[seen] = np.nanmean(feet[seen], axis=1)
+        heights[side] = (cy - rows) / scale
+    return heights
+
+
+def landing_heights(
+    events: pd.DataFrame,
+    heights: dict[str, np.ndarray],
+    time_s: np.ndarray,
+    rules: StairRules | None = None,
+) -> pd.DataFrame:
+    """One row per step contact: ``side``, ``frame`` and ``height_torsos``, the foot's median
+    height over the ``rest_window_s`` after it (or until its off), NaN where unseen."""
+    rules = rules or StairRules()
+    rows = []
+    contacts = events[events["kind"] == FOOT_STRIKE].sort_values("frame")
+    for side, frame in zip(contacts["side"], contacts["frame"].astype(int), strict=True):
+        offs = events.loc[
+            (events["side"] == side) & (events["kind"] == FOOT_OFF) & (events["frame"] > frame),
+            "frame",
+        ]
+        end_s = time_s[frame] + rules.rest_window_s
+        stop = int(np.searchsorted(time_s, end_s, side="right"))
+        if len(offs):
+            stop = min(stop, int(offs.min()))
+        window = heights[side][frame : max(stop, frame + 1)]
+        height = float(np.nanmedian(window)) if np.isfinite(window).any() else np.nan
+        rows.append((side, frame, height))
+    return pd.DataFrame(rows, columns=["side", "frame", "height_torsos"])
+
+
+def step_directions(landings: pd.DataFrame, rules: StairRules | None = None) -> pd.DataFrame:
+    """The landings with ``rise_torsos`` (against the previous landing), ``direction`` and
+    ``leads``. The first landing has no previous one: it takes the direction of the next
+    landing's rise where that reaches a new step, as stairs seldom turn after one step."""
+    rules = rules or StairRules()
+    out = landings.copy()
+    rise = out["height_torsos"].diff().to_numpy()
+    direction = np.where(
+        ~np.isfinite(rise),
+        None,
+        np.where(rise >= rules.min_rise_torsos, UP, np.where(rise <= -rules.min_rise_torsos, DOWN, LEVEL)),
+    ).astype(object)
+    if len(direction) > 1 and direction[0] is None and direction[1] in DIRECTIONS:
+        direction[0] = direction[1]
+    out["rise_torsos"] = rise
+    out["direction"] = direction
+    out["leads"] = [d in DIRECTIONS for d in direction]
+    return out
+
+
+def stairs_evidence(steps: pd.DataFrame, rules: StairRules | None = None) -> StairsEvidence:
+    """Stairs (and which way), level walking, or None with the reason it cannot be told, from
+    ``step_directions``' table."""
+    rules = rules or StairRules()
+    seen = steps[np.isfinite(steps["height_torsos"])]
+    if len(seen) < rules.min_landings:
+        return StairsEvidence(
+            None,
+            None,
+            f"only {len(seen)} foot landing(s) seen at rest (at least {rules.min_landings} "
+            "are needed to see whether each lands higher or lower than the last)",
+        )
+    rises = seen["height_torsos"].diff().dropna().to_numpy()
+    ups = int((rises >= rules.min_rise_torsos).sum())
+    downs = int((rises <= -rules.min_rise_torsos).sum())
+    text = ", ".join(f"{r:+.2f}" for r in rises)
+    enough = max(rules.min_step_changes, rules.min_step_share * len(rises))
+    if ups >= enough and downs == 0:
+        return StairsEvidence(
+            True, UP, f"each foot lands higher than the last ({text} torso lengths): stairs, going up"
+        )
+    if downs >= enough and ups == 0:
+        return StairsEvidence(
+            True, DOWN, f"each foot lands lower than the last ({text} torso lengths): stairs, going down"
+        )
+    if ups == 0 and downs == 0:
+        return StairsEvidence(
+            False, None, f"the feet land at one height step after step ({text} torso lengths)"
+        )
+    return StairsEvidence(
+        None,
+        None,
+        f"the landings rise and fall without a pattern ({text} torso lengths): stairs could not "
+        "be told from level walking",
+    )
+
+
+def lead_pattern(steps: pd.DataFrame, direction: str) -> dict:
+    """Which leg leads going ``direction``: step-over-step (the legs take turns), or step-to
+    with one leg always leading and the other joining it; None where no step leads."""
+    leading = steps[steps["leads"] & (steps["direction"] == direction)]
+    if leading.empty:
+        return {"pattern": None, "lead_leg": None, "n_leading_steps": 0}
+    sides = leading["side"].to_list()
+    counts = {side: sides.count(side) for side in ("left", "right")}
+    joined = int(((steps["direction"] == LEVEL) & ~steps["leads"]).sum())
+    if min(counts.values()) == 0 and joined:
+        lead = max(counts, key=counts.get)
+        return {"pattern": "step-to", "lead_leg": lead, "n_leading_steps": len(sides)}
+    return {
+        "pattern": "step-over-step" if min(counts.values()) else None,
+        "lead_leg": None if min(counts.values()) else max(counts, key=counts.get),
+        "n_leading_steps": len(sides),
+    }
