@@ -28,7 +28,7 @@ import pandas as pd
 
 from hipdrop.conventions import landmark
 from hipdrop.events.gait import FOOT_OFF, FOOT_STRIKE
-from hipdrop.events.stairs import FOOT_PARTS, scale_px
+from hipdrop.events.stairs import FOOT_PARTS, detect_stair_events, scale_px
 from hipdrop.geometry.camera import CameraGeometry
 from hipdrop.signal import lowpass
 from hipdrop.tracks import LandmarkTracks
@@ -146,11 +146,10 @@ def step_directions(landings: pd.DataFrame, rules: StairRules | None = None) -> 
     rules = rules or StairRules()
     out = landings.copy()
     rise = out["height_torsos"].diff().to_numpy()
-    direction = np.where(
-        ~np.isfinite(rise),
-        None,
-        np.where(rise >= rules.min_rise_torsos, UP, np.where(rise <= -rules.min_rise_torsos, DOWN, LEVEL)),
-    ).astype(object)
+    step = rules.min_rise_torsos
+    with np.errstate(invalid="ignore"):
+        sign = np.where(rise >= step, UP, np.where(rise <= -step, DOWN, LEVEL))
+    direction = np.where(np.isfinite(rise), sign, None).astype(object)
     if len(direction) > 1 and direction[0] is None and direction[1] in DIRECTIONS:
         direction[0] = direction[1]
     out["rise_torsos"] = rise
@@ -178,11 +177,11 @@ def stairs_evidence(steps: pd.DataFrame, rules: StairRules | None = None) -> Sta
     enough = max(rules.min_step_changes, rules.min_step_share * len(rises))
     if ups >= enough and downs == 0:
         return StairsEvidence(
-            True, UP, f"each foot lands higher than the last ({text} torso lengths): stairs, going up"
+            True, UP, f"each foot lands higher than the last ({text} torso lengths): stairs up"
         )
     if downs >= enough and ups == 0:
         return StairsEvidence(
-            True, DOWN, f"each foot lands lower than the last ({text} torso lengths): stairs, going down"
+            True, DOWN, f"each foot lands lower than the last ({text} torso lengths): stairs down"
         )
     if ups == 0 and downs == 0:
         return StairsEvidence(
@@ -196,20 +195,31 @@ def stairs_evidence(steps: pd.DataFrame, rules: StairRules | None = None) -> Sta
     )
 
 
-def lead_pattern(steps: pd.DataFrame, direction: str) -> dict:
-    """Which leg leads going ``direction``: step-over-step (the legs take turns), or step-to
-    with one leg always leading and the other joining it; None where no step leads."""
-    leading = steps[steps["leads"] & (steps["direction"] == direction)]
-    if leading.empty:
-        return {"pattern": None, "lead_leg": None, "n_leading_steps": 0}
-    sides = leading["side"].to_list()
-    counts = {side: sides.count(side) for side in ("left", "right")}
-    joined = int(((steps["direction"] == LEVEL) & ~steps["leads"]).sum())
-    if min(counts.values()) == 0 and joined:
-        lead = max(counts, key=counts.get)
-        return {"pattern": "step-to", "lead_leg": lead, "n_leading_steps": len(sides)}
-    return {
-        "pattern": "step-over-step" if min(counts.values()) else None,
-        "lead_leg": None if min(counts.values()) else max(counts, key=counts.get),
-        "n_leading_steps": len(sides),
-    }
+def lead_pattern(steps: pd.DataFrame, direction: str, column: str = "direction") -> dict:
+    """Which leg leads going ``direction``: ``step-over-step`` (the legs take turns reaching a
+    new step), ``step-to`` (one leg always leads, the other joins it on its step; ``lead_leg``
+    says which), or None where the steps do not show it. ``steps``: columns ``side``,
+    ``leads`` and ``column`` (the step's direction)."""
+    mine = steps[steps[column] == direction]
+    leading = mine.loc[mine["leads"], "side"].to_list()
+    joining = int((~mine["leads"].astype(bool)).sum())
+    counts = {side: leading.count(side) for side in ("left", "right")}
+    if all(counts.values()):
+        pattern, lead = "step-over-step", None
+    elif any(counts.values()) and joining:
+        pattern, lead = "step-to", max(counts, key=counts.get)
+    else:
+        pattern, lead = None, None
+    return {"pattern": pattern, "lead_leg": lead, "n_leading_steps": len(leading)}
+
+
+def stair_analysis(
+    tracks: LandmarkTracks, camera: CameraGeometry, rules: StairRules | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, StairsEvidence]:
+    """Stair events (``detect_stair_events``), their landings with heights, rises and
+    directions (``step_directions``), and whether the clip shows stairs. ``tracks``:
+    unfiltered, levelled by the camera's roll; ``camera``: its geometry (pitch, focal)."""
+    events = detect_stair_events(tracks)
+    heights = foot_heights(tracks, camera)
+    landings = step_directions(landing_heights(events, heights, tracks.time_s, rules), rules)
+    return events, landings, stairs_evidence(landings, rules)

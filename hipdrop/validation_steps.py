@@ -14,28 +14,13 @@ import pandas as pd
 
 from hipdrop.events.gait import detect_gait_events
 from hipdrop.events.single_leg import detect_single_leg_stance
-from hipdrop.events.stairs import detect_stair_events
 from hipdrop.geometry.camera import CameraGeometry
 from hipdrop.kinematics import hip_width_px
 from hipdrop.metrics import stance_sign
-from hipdrop.stairs import (
-    StairsEvidence,
-    foot_heights,
-    landing_heights,
-    stairs_evidence,
-    step_directions,
-)
+from hipdrop.stairs import StairsEvidence, stair_analysis
 from hipdrop.steps import step_table, stride_reference, stride_span
 from hipdrop.task import TaskChoice, choose_task
 from hipdrop.tracks import LandmarkTracks
-
-
-def stair_steps(events: pd.DataFrame, tracks: LandmarkTracks, camera: CameraGeometry):
-    """The stair landings of ``events`` with their heights, rises and directions, and what
-    they say about stairs (``stairs_evidence``)."""
-    heights = foot_heights(tracks, camera)
-    table = step_directions(landing_heights(events, heights, tracks.time_s))
-    return table, stairs_evidence(table)
 
 
 def events_for_task(
@@ -44,8 +29,7 @@ def events_for_task(
     """The task (as asked, or read from the motion for ``auto``), its events, the stair
     landings table and the stairs evidence. ``tracks``: unfiltered, levelled by the roll."""
     gait_events = detect_gait_events(tracks)
-    stair_events = detect_stair_events(tracks)
-    landings, evidence = stair_steps(stair_events, tracks, camera)
+    stair_events, landings, evidence = stair_analysis(tracks, camera)
     labels, _ = detect_single_leg_stance(tracks)
     choice = choose_task(task, gait_events, labels, tracks.frame_rate_hz, stairs=evidence)
     events = stair_events if choice.task == "stairs" else gait_events
@@ -153,4 +137,3 @@ def landing_rows(landings: pd.DataFrame) -> list[dict]:
 
 def _rounded(value: float) -> float | None:
     return round(float(value), 3) if np.isfinite(value) else None
-
