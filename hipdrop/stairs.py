@@ -190,8 +190,7 @@ def stairs_evidence(steps: pd.DataFrame, rules: StairRules | None = None) -> Sta
     return StairsEvidence(
         None,
         None,
-        f"the landings rise and fall without a pattern ({text} torso lengths): stairs could not "
-        "be told from level walking",
+        f"the landings rise and fall without a pattern ({text} torso lengths)",
     )
 
 

@@ -788,7 +788,30 @@ def _summary(result: dict) -> str:
             lines.append(f"  {name}: no reference events in this trial")
     lines.append(_plate_summary(result))
     lines.append(_label_audit_summary(result))
+    lines += _task_summary(result)
     return "\n".join(lines)
+
+
+def _task_summary(result: dict) -> list[str]:
+    """Lines: the task used and why, the step contacts found, and per-step peak drop against
+    the lab's over the same stance windows."""
+    contacts = [
+        f"{e['side'][0].upper()}{e['frame']}" for e in result["events"] if e["kind"] == FOOT_STRIKE
+    ]
+    lines = [
+        f"  task: {result['task']} ({result['task_reason']})",
+        f"  contacts found (frame): {', '.join(contacts) if contacts else 'none'}",
+    ]
+    rows = [r for r in result["steps_vs_reference"] if r["included"] and r["error_deg"] is not None]
+    worst = result["step_peak_drop_max_abs_error_deg"]
+    if worst is None:
+        lines.append("  per-step peak drop vs the lab: no step to compare")
+    else:
+        lines.append(
+            f"  per-step peak drop vs {result['reference']}: {len(rows)} steps, largest "
+            f"difference {worst:.2f}°"
+        )
+    return lines
 
 
 def _label_audit_summary(result: dict) -> str:

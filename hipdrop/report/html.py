@@ -69,6 +69,7 @@ def _context(analysis: Analysis, figures_dir: Path | None, video: str | None = N
         else {},
         "phase_table": table(analysis.phases, PHASE_REPORT_COLUMNS) if usable else ([], []),
         "step_table": table(steps_of(analysis), STEP_REPORT_COLUMNS) if usable else ([], []),
+        "stairs": summary.get("stairs") if usable else None,
         "stair_sections": stair_sections(summary) if usable else [],
         "method": method_items(summary),
         "captions": {side: evidence_caption(side, summary) for side in ("left", "right")},
