@@ -45,7 +45,7 @@ class StairRules:
     rest_window_s: float = 0.2  # a landing's height: median over this long after contact
     min_landings: int = 3  # landings needed to tell stairs from level ground
     min_step_changes: int = 2  # ... of which this many reach a new step, all the same way,
-    min_step_share: float = 0.5  # ... and at least this share of the landings (step-to: half)
+    min_step_share: float = 0.5  # ... and this share of the rises, rounded down (step-to: half)
 
 
 @dataclass(frozen=True)
@@ -147,9 +147,10 @@ def step_directions(landings: pd.DataFrame, rules: StairRules | None = None) -> 
     out = landings.copy()
     rise = out["height_torsos"].diff().to_numpy()
     step = rules.min_rise_torsos
-    with np.errstate(invalid="ignore"):
-        sign = np.where(rise >= step, UP, np.where(rise <= -step, DOWN, LEVEL))
-    direction = np.where(np.isfinite(rise), sign, None).astype(object)
+    direction = [
+        None if not np.isfinite(r) else UP if r >= step else DOWN if r <= -step else LEVEL
+        for r in rise
+    ]
     if len(direction) > 1 and direction[0] is None and direction[1] in DIRECTIONS:
         direction[0] = direction[1]
     out["rise_torsos"] = rise
@@ -174,7 +175,7 @@ def stairs_evidence(steps: pd.DataFrame, rules: StairRules | None = None) -> Sta
     ups = int((rises >= rules.min_rise_torsos).sum())
     downs = int((rises <= -rules.min_rise_torsos).sum())
     text = ", ".join(f"{r:+.2f}" for r in rises)
-    enough = max(rules.min_step_changes, rules.min_step_share * len(rises))
+    enough = max(rules.min_step_changes, int(rules.min_step_share * len(rises)))
     if ups >= enough and downs == 0:
         return StairsEvidence(
             True, UP, f"each foot lands higher than the last ({text} torso lengths): stairs up"
@@ -199,7 +200,7 @@ def lead_pattern(steps: pd.DataFrame, direction: str, column: str = "direction")
     new step), ``step-to`` (one leg always leads, the other joins it on its step; ``lead_leg``
     says which), or None where the steps do not show it. ``steps``: columns ``side``,
     ``leads`` and ``column`` (the step's direction)."""
-    mine = steps[steps[column] == direction]
+    mine = steps[steps[column].isin([direction, LEVEL])]  # level: joining the other foot
     leading = mine.loc[mine["leads"], "side"].to_list()
     joining = int((~mine["leads"].astype(bool)).sum())
     counts = {side: leading.count(side) for side in ("left", "right")}

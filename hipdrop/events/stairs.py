@@ -141,6 +141,13 @@ def _first_rest(speed: np.ndarray, frames: range, level: float, hold: int) -> in
     return None
 
 
+def _seen(speed: np.ndarray, start: int, stop: int) -> bool:
+    """Was the foot seen in every frame from ``start`` to ``stop``? A rest found across an
+    unseen stretch is not this swing's contact or off: the foot may have landed or left
+    unseen."""
+    return bool(np.isfinite(speed[start : stop + 1]).all())
+
+
 def _contact_and_off(
     motion: FootMotion, rate_hz: float, params: StairEventParams
 ) -> tuple[list[int], list[int]]:
@@ -156,9 +163,9 @@ def _contact_and_off(
         contact = _first_rest(motion.speed, range(peak, stop), level, hold)
         start = max(-1, peak - reach, swings[i - 1] if i > 0 else -1)
         off = _first_rest(motion.slowest, range(peak, start, -1), level, hold)
-        if contact is not None:
+        if contact is not None and _seen(motion.speed, peak, contact):
             contacts.append(contact)
-        if off is not None:
+        if off is not None and _seen(motion.slowest, off, peak):
             offs.append(off)
     return contacts, offs
 
