@@ -78,13 +78,16 @@ def unpitched_xy(xy_px: np.ndarray, camera: CameraGeometry) -> np.ndarray:
 
 
 def body_scale_px(xy_px: np.ndarray, time_s: np.ndarray, cutoff_hz: float = 0.5) -> np.ndarray:
-    """Torso length (mid-hip to mid-shoulder) per frame, low-passed at ``cutoff_hz``; where no
-    shoulder is ever seen, ``TORSO_PER_HIP_WIDTH`` hip widths.
+    """The body's size in pixels per frame, in torso lengths: the geometric mean of the torso
+    (mid-hip to mid-shoulder) and ``TORSO_PER_HIP_WIDTH`` hip widths, each low-passed at
+    ``cutoff_hz``; the hip width alone where no shoulder is ever seen.
 
-    A vertical length: the pelvis turns a few degrees with every step, and seen obliquely that
-    changes the hip width in the picture by some per cent - on a camera 30 hip widths above
-    the feet, a per cent is a third of a hip width, a step's height. The torso does not turn
-    that way."""
+    Both change with the body's pose by some per cent - the torso with the trunk's forward
+    lean (which grows and shrinks over a flight of stairs), the hip width with the pelvis's
+    turn seen obliquely (with every step) - and on a camera several torso lengths above the
+    feet, a few per cent is a third of a step. The two errors have different causes, and
+    their mean halves each."""
+    hip_scale = TORSO_PER_HIP_WIDTH * scale_px(xy_px, time_s, cutoff_hz)
     hips = 0.5 * (xy_px[:, landmark("left", "hip")] + xy_px[:, landmark("right", "hip")])
     shoulders = 0.5 * (
         xy_px[:, landmark("left", "shoulder")] + xy_px[:, landmark("right", "shoulder")]
@@ -92,14 +95,14 @@ def body_scale_px(xy_px: np.ndarray, time_s: np.ndarray, cutoff_hz: float = 0.5)
     torso = np.linalg.norm(shoulders - hips, axis=1)
     finite = np.isfinite(torso) & (torso > 0)
     if not finite.any():
-        return TORSO_PER_HIP_WIDTH * scale_px(xy_px, time_s, cutoff_hz)
-    torso = np.interp(time_s, time_s[finite], torso[finite])
-    return lowpass(torso, time_s, cutoff_hz)
+        return hip_scale
+    torso = lowpass(np.interp(time_s, time_s[finite], torso[finite]), time_s, cutoff_hz)
+    return np.sqrt(torso * hip_scale)
 
 
 def foot_heights(tracks: LandmarkTracks, camera: CameraGeometry) -> dict[str, np.ndarray]:
     """Per foot and frame: height of the foot (mean of heel and toe) against the camera's, in
-    torso lengths measured in the same (level) view; up positive."""
+    torso lengths (``body_scale_px``) measured in the same (level) view; up positive."""
     xy = unpitched_xy(tracks.xy_px, camera)
     scale = body_scale_px(xy, tracks.time_s)
     _, cy = camera.principal_px
