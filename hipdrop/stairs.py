@@ -28,12 +28,20 @@ import pandas as pd
 
 from hipdrop.conventions import landmark
 from hipdrop.events.gait import FOOT_OFF, FOOT_STRIKE
-from hipdrop.events.stairs import FOOT_PARTS, detect_stair_events, scale_px
+from hipdrop.events.stairs import (
+    FOOT_PARTS,
+    StairEventParams,
+    detect_stair_events,
+    scale_px,
+)
 from hipdrop.geometry.camera import CameraGeometry
 from hipdrop.signal import lowpass
 from hipdrop.tracks import LandmarkTracks
 
 UP, DOWN, LEVEL = "up", "down", "level"
+#: Going down, a contact found as the first part at rest moves at most this far from the
+#: whole foot's rest (the heel lowered after the forefoot).
+MAX_CONTACT_SHIFT_S = 0.3
 #: Torso length over hip width, where no shoulder is seen (adults: about 0.5 m over 0.2 m).
 TORSO_PER_HIP_WIDTH = 2.5
 DIRECTIONS = (UP, DOWN)
@@ -219,10 +227,36 @@ def lead_pattern(steps: pd.DataFrame, direction: str, column: str = "direction")
 def stair_analysis(
     tracks: LandmarkTracks, camera: CameraGeometry, rules: StairRules | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, StairsEvidence]:
-    """Stair events (``detect_stair_events``), their landings with heights, rises and
-    directions (``step_directions``), and whether the clip shows stairs. ``tracks``:
-    unfiltered, levelled by the camera's roll; ``camera``: its geometry (pitch, focal)."""
+    """Stair events, their landings with heights, rises and directions (``step_directions``),
+    and whether the clip shows stairs. ``tracks``: unfiltered, levelled by the camera's roll;
+    ``camera``: its geometry (pitch, focal).
+
+    Contacts are first the foot at rest as a whole; where the landings then go down, they are
+    found again as the first part to come to rest (``contact_rest="first_part"``): going
+    down, the forefoot lands and takes the weight at once while the heel is lowered under
+    control over a tenth of a second or more, and the contact is the forefoot's."""
     events = detect_stair_events(tracks)
     heights = foot_heights(tracks, camera)
     landings = step_directions(landing_heights(events, heights, tracks.time_s, rules), rules)
-    return events, landings, stairs_evidence(landings, rules)
+    evidence = stairs_evidence(landings, rules)
+    if evidence.direction == DOWN:
+        events = detect_stair_events(tracks, StairEventParams(contact_rest="first_part"))
+        landings = _moved_to(landings, events, round(MAX_CONTACT_SHIFT_S * tracks.frame_rate_hz))
+    return events, landings, evidence
+
+
+def _moved_to(landings: pd.DataFrame, events: pd.DataFrame, reach: int) -> pd.DataFrame:
+    """The landings (heights measured with the whole foot at rest) at the same foot's nearest
+    contact in ``events`` within ``reach`` frames, each contact used once; a landing with none
+    is left out."""
+    rows, used = [], set()
+    for row in landings.itertuples(index=False):
+        own = events.loc[(events["side"] == row.side) & (events["kind"] == FOOT_STRIKE), "frame"]
+        own = own.to_numpy()
+        if not len(own):
+            continue
+        frame = int(own[np.argmin(np.abs(own - row.frame))])
+        if abs(frame - row.frame) <= reach and (row.side, frame) not in used:
+            used.add((row.side, frame))
+            rows.append(row._replace(frame=frame))
+    return pd.DataFrame(rows, columns=landings.columns)

@@ -200,10 +200,35 @@ def test_auto_reads_the_ascent_as_stairs_up_and_walking_as_level(ascent) -> None
     assert walk["task"] == "walk" and "level ground" in walk["task_reason"]
 
 
+def _first_part_at_rest(trial, side: str, rest_m_per_s: float = 0.08) -> list[int]:
+    """The markers' contacts: after each swing (heel or toe faster than 0.3 m/s), the first
+    frame from which the slower of heel and toe stays below ``rest_m_per_s`` for 0.1 s."""
+    code = side[0].upper()
+    speeds = [
+        np.linalg.norm(np.gradient(trial.markers_m[code + part], axis=0), axis=1) * trial.rate_hz
+        for part in ("HEE", "TOE")
+    ]
+    slowest = np.minimum(*speeds)
+    hold = round(0.1 * trial.rate_hz)
+    at_rest = np.array(
+        [np.all(slowest[i : i + hold] < rest_m_per_s) for i in range(len(slowest) - hold)]
+    )
+    swinging = slowest[: len(at_rest)] > 0.3
+    contacts, moved = [], False
+    for frame, (rest, swing) in enumerate(zip(at_rest, swinging, strict=True)):
+        moved = moved or swing
+        if moved and rest:
+            contacts.append(frame)
+            moved = False
+    return contacts
+
+
 @pytest.mark.realdata
 def test_the_ascent_played_backward_goes_down(ascent) -> None:
     """Time reversed, the climb is a descent: auto says stairs and every landing goes down;
-    hipdrop's per-step peak drops still follow the ASIS line's."""
+    contacts are then the first part at rest, within 10 frames of the markers' (the toe glides
+    in, and its forward slide is not seen), and hipdrop's per-step peak drops still follow the
+    ASIS line's."""
     from hipdrop.io.marker_names import asis_obliquity_deg, marker_map
     from hipdrop.io.mocap import read_mocap
     from hipdrop.validation import virtual_view
@@ -216,6 +241,12 @@ def test_the_ascent_played_backward_goes_down(ascent) -> None:
     choice, events, landings, evidence = events_for_task("auto", view.event_tracks, view.geometry)
     assert choice.task == "stairs" and evidence.direction == DOWN
     assert set(landings["direction"]) == {DOWN}
+    for side in ("left", "right"):
+        found = events.loc[(events["side"] == side) & (events["kind"] == FOOT_STRIKE), "frame"]
+        markers_say = _first_part_at_rest(backward, side)
+        assert len(markers_say) >= 2
+        for frame in markers_say:
+            assert np.min(np.abs(found.to_numpy() - frame)) <= 10, (side, frame, list(found))
     scored = steps_vs_reference(
         view.event_tracks, view.obliquity_deg, events, asis_obliquity_deg(backward, markers)
     )

@@ -15,8 +15,15 @@ does hold, up or down, is that a foot on a step stands still, and a swinging foo
    Toe first or heel first does not matter - the foot is at rest once the part that landed first
    has stopped and the other no longer swings down onto the step (a heel still dropping fast
    after the toe has touched keeps the mean above the level; a heel sinking slowly through
-   early stance does not). On the shared stair ascent the 3D markers' own rule (the first of
-   heel or toe slower than 8 cm/s for 0.1 s) gives the same frames within 2.
+   early stance does not). On the shared stair ascent this finds the markers' contacts (the
+   first of heel or toe slower than about 8 cm/s for 0.1 s) within 2 frames from every
+   virtual camera tried (README, stairs).
+   Going down (``contact_rest="first_part"``, chosen by ``hipdrop.stairs.stair_analysis``
+   once the landings are seen to go down) the contact is instead the first part to rest: the
+   forefoot lands and is loaded at once, and the heel is lowered under control afterwards.
+   Seen from in front or behind, the forefoot's forward slide is lost, so this reads early
+   where the toe glides in: on the shared ascent played backward, 1-10 frames (at 100 Hz)
+   before the markers' first part at rest, against 9-15 frames late for the whole foot.
 4. Foot off: before a swing's peak, the last frame at which either part is still at rest
    (usually the toe, after the heel has risen): the last part of the foot leaves the step.
 
@@ -24,7 +31,8 @@ The rest level is raised above the foot's own quiet speed (``noise_factor`` time
 percentile), so pose jitter is not taken for motion.
 
 A foot that is at rest when the clip starts has no contact; a swing still going when it ends
-has none either. Heights are not used, so the same code serves stairs up, down and level.
+has none either, nor a rest found across frames where the foot was not seen. Heights are not
+used here: which way the stairs go is ``hipdrop.stairs``' business.
 """
 
 from __future__ import annotations
@@ -55,6 +63,9 @@ class StairEventParams:
     noise_factor: float = 2.0  # ... or than this many times its own quiet speed (jitter)
     min_rest_s: float = 0.1  # at rest means staying slow this long
     swing_search_s: float = 0.8  # contact or off searched this far from the swing's peak
+    #: ``foot``: the contact is the foot at rest as a whole (the mean of its parts' speeds);
+    #: ``first_part``: whichever part comes to rest first (going down, see the module notes).
+    contact_rest: str = "foot"
 
 
 @dataclass(frozen=True)
@@ -160,10 +171,11 @@ def _contact_and_off(
     swings = [int(s) for s in motion.swings]
     for i, peak in enumerate(swings):
         stop = min(n, peak + reach, swings[i + 1] if i + 1 < len(swings) else n)
-        contact = _first_rest(motion.speed, range(peak, stop), level, hold)
+        landing = motion.slowest if params.contact_rest == "first_part" else motion.speed
+        contact = _first_rest(landing, range(peak, stop), level, hold)
         start = max(-1, peak - reach, swings[i - 1] if i > 0 else -1)
         off = _first_rest(motion.slowest, range(peak, start, -1), level, hold)
-        if contact is not None and _seen(motion.speed, peak, contact):
+        if contact is not None and _seen(landing, peak, contact):
             contacts.append(contact)
         if off is not None and _seen(motion.slowest, off, peak):
             offs.append(off)
