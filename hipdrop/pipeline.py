@@ -532,7 +532,7 @@ def analyse_tracks(
         events = events.iloc[0:0]
     steps = step_table(frames, events, level, baseline) if gait else None
     if choice.task == "stairs":
-        steps = with_stair_columns(steps, landings)
+        steps = with_stair_columns(steps, landings, stairs)
     refusals: dict[str, str] = {}
     if gait:
         phase_table = step_phases(steps)

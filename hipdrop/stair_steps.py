@@ -48,8 +48,12 @@ def _filled_directions(directions: list) -> list:
     ]
 
 
-def with_stair_columns(steps: pd.DataFrame, landings: pd.DataFrame) -> pd.DataFrame:
-    """The step table with ``STAIR_COLUMNS``, matched to the landings by contact frame."""
+def with_stair_columns(
+    steps: pd.DataFrame, landings: pd.DataFrame, evidence: StairsEvidence | None = None
+) -> pd.DataFrame:
+    """The step table with ``STAIR_COLUMNS``, matched to the landings by contact frame. Where
+    the clip as a whole does not show stairs (``evidence``), no step gets a direction: one
+    landing's rise alone is too close to the measurement's error."""
     out = steps.copy()
     by_frame = {
         (row.side, int(row.frame)): row for row in landings.itertuples() if row.side in SIDES
@@ -60,6 +64,8 @@ def with_stair_columns(steps: pd.DataFrame, landings: pd.DataFrame) -> pd.DataFr
         directions.append(None if row is None else row.direction)
         leads.append(bool(row.leads) if row is not None else False)
         rises.append(float(row.rise_torsos) if row is not None else np.nan)
+    if evidence is not None and not evidence.stairs:
+        directions = [None] * len(directions)
     out["stair_direction"] = _filled_directions(directions)
     out["leads"] = leads
     out["rise_torsos"] = rises

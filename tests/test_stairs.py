@@ -72,6 +72,22 @@ def test_step_to_names_the_leading_leg() -> None:
     assert pattern["pattern"] == "step-to" and pattern["lead_leg"] == "left"
 
 
+def test_steps_get_a_direction_only_where_the_clip_shows_stairs() -> None:
+    """Step-to going up: the joining steps take the direction of the step they join; where
+    the landings as a whole say nothing, no step is called up or down."""
+    from hipdrop.stair_steps import with_stair_columns
+
+    landings = step_directions(_landings(["left", "right"] * 2, [0.0, 0.0, 0.4, 0.4]))
+    landings.loc[0, "direction"] = None
+    steps = pd.DataFrame({"stance_leg": landings["side"], "foot_strike_frame": landings["frame"]})
+    up = stairs_evidence(step_directions(_landings(["left", "right"] * 2, [0, 0.4, 0.8, 1.2])))
+    told = with_stair_columns(steps, landings, up)
+    assert told["stair_direction"].to_list() == [UP] * 4
+    assert told["leads"].to_list() == [False, False, True, False]
+    unknown = stairs_evidence(step_directions(_landings(["left"], [0.0])))
+    assert set(with_stair_columns(steps, landings, unknown)["stair_direction"]) == {None}
+
+
 def test_auto_chooses_stairs_only_with_the_landings_evidence() -> None:
     events = pd.DataFrame(
         {
