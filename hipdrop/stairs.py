@@ -147,7 +147,8 @@ def landing_heights(
         window = heights[side][frame : max(stop, frame + 1)]
         height = float(np.nanmedian(window)) if np.isfinite(window).any() else np.nan
         rows.append((side, frame, height))
-    return pd.DataFrame(rows, columns=["side", "frame", "height_torsos"])
+    table = pd.DataFrame(rows, columns=["side", "frame", "height_torsos"])
+    return table.astype({"side": object, "frame": int, "height_torsos": float})
 
 
 def step_directions(landings: pd.DataFrame, rules: StairRules | None = None) -> pd.DataFrame:
@@ -156,7 +157,7 @@ def step_directions(landings: pd.DataFrame, rules: StairRules | None = None) -> 
     landing's rise where that reaches a new step, as stairs seldom turn after one step."""
     rules = rules or StairRules()
     out = landings.copy()
-    rise = out["height_torsos"].diff().to_numpy()
+    rise = out["height_torsos"].astype(float).diff().to_numpy()
     step = rules.min_rise_torsos
     direction = [
         None if not np.isfinite(r) else UP if r >= step else DOWN if r <= -step else LEVEL

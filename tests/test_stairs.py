@@ -63,6 +63,16 @@ def test_level_landings_are_level_ground_and_few_cannot_tell() -> None:
     assert mixed.stairs is None
 
 
+def test_no_landing_at_all_cannot_tell() -> None:
+    """A clip where no foot comes to rest after a swing (standing still, or pose lost)."""
+    from hipdrop.stairs import landing_heights
+
+    events = pd.DataFrame({"side": [], "kind": [], "frame": [], "time_s": []})
+    landings = landing_heights(events, {"left": np.zeros(5), "right": np.zeros(5)}, np.arange(5))
+    evidence = stairs_evidence(step_directions(landings))
+    assert evidence.stairs is None and "only 0" in evidence.reason
+
+
 def test_step_to_names_the_leading_leg() -> None:
     """The left reaches each new step and the right joins it there."""
     steps = step_directions(_landings(["left", "right"] * 3, [0.35, 0.35, 0.7, 0.7, 1.05, 1.05]))
