@@ -2,13 +2,14 @@
 
 A foot at rest on a step is seen at a height, and the body beside it gives the scale. With
 the camera's pitch undone (a level virtual camera at the same place), a point's image row
-below the principal point, divided by the hip width in pixels at about the same distance, is
-its height below the camera in hip widths - whatever the distance to the camera. Landings on
-level ground stay at one height; on stairs each one is a step higher or lower (16-18 cm, about
-0.8 torso lengths). Consecutive landings are compared, not a landing with the other foot at the
-same moment: in double support the feet stand at different distances from the camera, and
-perspective alone then lifts or lowers one of them by half a step on a close camera; two
-landings are each the leading foot, at about the same place relative to the hips.
+below the principal point, divided by the body's size in pixels at about the same distance
+(``body_scale_px``, in torso lengths), is its height below the camera in torso lengths -
+whatever the distance to the camera. Landings on level ground stay at one height; on stairs
+each one is a step higher or lower (16-18 cm, about a third of a torso length). Consecutive
+landings are compared, not a landing with the other foot at the same moment: in double
+support the feet stand at different distances from the camera, and perspective alone then
+lifts or lowers one of them by half a step on a close camera; two landings are each the
+leading foot, at about the same place relative to the hips.
 
 Each step (foot contact) then gets:
 
