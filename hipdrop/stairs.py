@@ -234,17 +234,26 @@ def stair_analysis(
     ``camera``: its geometry (pitch, focal).
 
     Contacts are first the foot at rest as a whole; where the landings then go down, they are
-    found again as the first part to come to rest (``contact_rest="first_part"``): going
-    down, the forefoot lands and takes the weight at once while the heel is lowered under
-    control over a tenth of a second or more, and the contact is the forefoot's."""
+    found again as the first part to come to rest (``contact_rest="first_part"``; also where
+    the clip cannot be told stairs but its median rise is a step down): going down, the
+    forefoot lands and takes the weight at once while the heel is lowered under control over
+    a tenth of a second or more, and the contact is the forefoot's."""
     events = detect_stair_events(tracks)
     heights = foot_heights(tracks, camera)
     landings = step_directions(landing_heights(events, heights, tracks.time_s, rules), rules)
     evidence = stairs_evidence(landings, rules)
-    if evidence.direction == DOWN:
+    if evidence.direction == DOWN or (evidence.stairs is None and _mostly_down(landings, rules)):
         events = detect_stair_events(tracks, StairEventParams(contact_rest="first_part"))
         landings = _moved_to(landings, events, round(MAX_CONTACT_SHIFT_S * tracks.frame_rate_hz))
     return events, landings, evidence
+
+
+def _mostly_down(landings: pd.DataFrame, rules: StairRules | None) -> bool:
+    """Do the landings' rises go down by a step at the median? (Where the clip cannot be told
+    stairs, but stairs were asked for: which contact rule to use.)"""
+    rules = rules or StairRules()
+    rises = landings["rise_torsos"].dropna()
+    return bool(len(rises)) and float(rises.median()) <= -rules.min_rise_torsos
 
 
 def _moved_to(landings: pd.DataFrame, events: pd.DataFrame, reach: int) -> pd.DataFrame:
