@@ -59,6 +59,8 @@ from hipdrop.quality import MIN_HIP_WIDTH_PX, Z_95, assess_quality
 from hipdrop.result import Analysis
 from hipdrop.session import session_fields
 from hipdrop.signal import CleanedTracks, CleaningParams, clean_tracks, rolling_outliers
+from hipdrop.stair_steps import stair_warnings, stairs_summary, with_stair_columns
+from hipdrop.stairs import stair_analysis
 from hipdrop.steps import (
     empty_steps,
     gait_labels,
@@ -506,9 +508,19 @@ def analyse_tracks(
         baseline.camera if baseline is not None and baseline.camera else camera,
         focal_length_mm,
     )
-    choice = choose_task(
-        task, events, labels, tracks.frame_rate_hz, travel=_travel(tracks, frame_use)
+    stair_events, landings, stairs = stair_analysis(
+        level.with_xy(level_xy(cleaned.unfiltered_xy_px, camera)), camera
     )
+    choice = choose_task(
+        task,
+        events,
+        labels,
+        tracks.frame_rate_hz,
+        stairs=stairs,
+        travel=_travel(tracks, frame_use),
+    )
+    events = stair_events if choice.task == "stairs" else events
+    warnings += stair_warnings(choice.task, task, stairs)
     thresholds = load_thresholds(choice.task, thresholds_path)
     gait = choice.task in GAIT_TASKS
     if gait:
@@ -562,6 +574,8 @@ def analyse_tracks(
         phases = phases.iloc[0:0]
         events = events.iloc[0:0]
     steps = step_table(frames, events, level, baseline) if gait else None
+    if choice.task == "stairs":
+        steps = with_stair_columns(steps, landings, stairs)
     refusals: dict[str, str] = {}
     if gait:
         phase_table = step_phases(steps)
@@ -626,6 +640,11 @@ def analyse_tracks(
             for step in (steps_for_summary(steps) if gait else [])
         ],
         **({"gait": gait_overview(steps, events, tracks.time_s)} if gait else {}),
+        **(
+            {"stairs": stairs_summary(steps, stairs, landings, thresholds, quality.uncertainty_deg)}
+            if choice.task == "stairs"
+            else {}
+        ),
         "asymmetry_deg": asymmetry_deg(sides),
         "baseline": baseline.as_dict() if baseline else None,
         "thresholds": asdict(thresholds),

@@ -158,12 +158,9 @@ def typical_stride_s(events: pd.DataFrame, time_s: np.ndarray) -> float:
     return float(np.median(gaps)) if len(gaps) else float("nan")
 
 
-def stride_reference(frames: pd.DataFrame, events: pd.DataFrame) -> Baseline | None:
-    """Mean obliquity and trunk lean over whole strides: the level when no standing is filmed.
-
-    Averaging from one foot's first strike to its last covers whole gait cycles, in which a
-    symmetric gait's obliquity averages to zero; camera roll does not.
-    """
+def stride_span(events: pd.DataFrame) -> tuple[int, int] | None:
+    """Frames [start, stop) from one foot's first strike to its last, the foot with the longer
+    such span: whole gait cycles (None with fewer than two strikes of either foot)."""
     spans = []
     for side in SIDES:
         strikes = _events_of(events, side, FOOT_STRIKE)
@@ -172,6 +169,19 @@ def stride_reference(frames: pd.DataFrame, events: pd.DataFrame) -> Baseline | N
     if not spans:
         return None
     _, start, stop = max(spans)
+    return start, stop
+
+
+def stride_reference(frames: pd.DataFrame, events: pd.DataFrame) -> Baseline | None:
+    """Mean obliquity and trunk lean over whole strides: the level when no standing is filmed.
+
+    Averaging from one foot's first strike to its last covers whole gait cycles, in which a
+    symmetric gait's obliquity averages to zero; camera roll does not.
+    """
+    span = stride_span(events)
+    if span is None:
+        return None
+    start, stop = span
     part = frames.iloc[start:stop]
     obliquity = part["frontal_obliquity_deg"].to_numpy()
     if np.isfinite(obliquity).sum() < 3:

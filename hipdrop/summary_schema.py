@@ -9,8 +9,9 @@ from importlib import resources
 #: Changes with any change of meaning of ``summary.json``; the schema's ``schema_version``.
 #: 2.0: obliquity is the frontal tilt with the camera's view undone; ``camera``; lateral shift
 #: over the stance foot. 2.1: a side's and a step's ``uncertainty_deg`` is a 95% half-width
-#: (it was one frame's noise, 1 SD, which ``quality.uncertainty_deg`` still is).
-SUMMARY_SCHEMA_VERSION = "2.1"
+#: (it was one frame's noise, 1 SD, which ``quality.uncertainty_deg`` still is). 2.2: ``stairs``
+#: (task stairs: up and down said apart, which leg leads); stair steps carry their direction.
+SUMMARY_SCHEMA_VERSION = "2.2"
 
 
 @functools.cache

@@ -14,13 +14,17 @@
   "insufficient data" with the reason; a single-leg test keeps the subject in place;
 - otherwise ``single-leg``, the task with no step structure.
 
-Stairs cannot be told from level walking in a frontal 2D view; ask for ``--task stairs``.
+- stairs: the feet come to rest one step higher (or lower) landing after landing, against
+  the body's size (``hipdrop.stairs.stairs_evidence``); where the view cannot show that (too
+  few landings seen, landings that rise and fall without a pattern), the walking reason says
+  so, and ``--task stairs`` asks for stairs.
 """
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,6 +33,9 @@ from hipdrop.conventions import SIDES, TASK_CHOICES
 from hipdrop.errors import HipdropError
 from hipdrop.events.gait import FOOT_OFF, FOOT_STRIKE
 from hipdrop.kinematics import SubjectTravel
+
+if TYPE_CHECKING:
+    from hipdrop.stairs import StairsEvidence
 
 
 @dataclass(frozen=True)
@@ -115,14 +122,40 @@ def choose_task(
     single_leg_labels: np.ndarray,
     frame_rate_hz: float,
     rules: TaskRules | None = None,
+    stairs: StairsEvidence | None = None,
     travel: SubjectTravel | None = None,
 ) -> TaskChoice:
-    """The task to analyse: the requested one, or for ``auto`` one read from the motion
-    (``travel``: how far the subject moves through the picture, if known)."""
+    """The task to analyse: the requested one, or for ``auto`` one read from the motion.
+
+    ``stairs``: whether the feet land step by step higher or lower (``stairs_evidence``);
+    without it stairs are never chosen and the reasons do not speak of them. ``travel``: how
+    far the subject moves through the picture, if known."""
     check_task(requested)
     if requested != "auto":
         return TaskChoice(requested, f"chosen by the user (task '{requested}')")
     rules = rules or TaskRules()
+    choice = _choose_from_motion(events, single_leg_labels, frame_rate_hz, rules, travel)
+    lifted, _, share = _held_up(single_leg_labels)
+    held = lifted >= rules.min_lifted_fraction and share >= rules.min_one_side_fraction
+    if stairs is not None and stairs.stairs and not held:
+        return TaskChoice("stairs", stairs.reason)
+    if stairs is None or choice.task != "walk":
+        return choice
+    if stairs.stairs is False:
+        return TaskChoice(choice.task, f"{choice.reason}; {stairs.reason} (level ground)")
+    return TaskChoice(
+        choice.task, f"{choice.reason}; stairs could not be told from level ground: {stairs.reason}"
+    )
+
+
+def _choose_from_motion(
+    events: pd.DataFrame,
+    single_leg_labels: np.ndarray,
+    frame_rate_hz: float,
+    rules: TaskRules,
+    travel: SubjectTravel | None,
+) -> TaskChoice:
+    """Single-leg, walking or running, read from the feet's motion (see the module notes)."""
     n_strikes, alternating = alternation(events)
     per_side = [int(((events["kind"] == FOOT_STRIKE) & (events["side"] == s)).sum()) for s in SIDES]
     gait = min(per_side) >= rules.min_strikes_per_side and alternating >= rules.min_alternation

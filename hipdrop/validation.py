@@ -557,6 +557,7 @@ def validate_mocap(
     pitch_deg: float = 0.0,
     roll_deg: float = 0.0,
     markers_path: str | Path | None = None,
+    task: str = "auto",
 ) -> dict:
     """Run the video analysis on a virtual camera's view of a mocap trial; compare with the lab.
 
@@ -574,9 +575,22 @@ def validate_mocap(
     Strikes are also scored against marker contact (the 3D heel's lowest point near each label),
     which separates detector error from disagreement among the labels themselves, and both kinds
     against the file's force plates where it has them (``plate_events``).
-    """
-    from hipdrop.events.gait import detect_gait_events
 
+    ``task`` (``auto``, ``walk``, ``run`` or ``stairs``) picks the event detector as for video:
+    the result names the task used and why (``task``, ``task_reason``), lists the detected
+    ``events`` and, per step, hipdrop's peak drop against the lab's over the same stance window
+    (``steps_vs_reference``, largest difference ``step_peak_drop_max_abs_error_deg``); for
+    stairs, each landing's height and direction (``stair_landings``).
+    """
+    from hipdrop.task import check_task
+    from hipdrop.validation_steps import (
+        event_rows,
+        events_for_task,
+        landing_rows,
+        steps_vs_reference,
+    )
+
+    check_task(task)
     trial = read_mocap(path, ik_path, grf_path)
     markers = marker_map(trial, read_marker_names(markers_path) if markers_path else None)
     if trial.reference is None and is_asis(markers.get("left_hip", "")):
@@ -588,7 +602,7 @@ def validate_mocap(
             },
             reference=ASIS_REFERENCE,
         )
-    view, event_tracks = view_obliquity(
+    view = virtual_view(
         trial,
         markers,
         camera,
@@ -598,7 +612,7 @@ def validate_mocap(
         jitter_px=jitter_px,
         seed=seed,
     )
-    events = detect_gait_events(event_tracks)
+    choice, events, landings, _ = events_for_task(task, view.event_tracks, view.geometry)
     return {
         "file": trial.source,
         "camera": camera,
@@ -608,10 +622,29 @@ def validate_mocap(
         "rate_hz": trial.rate_hz,
         "reference": trial.reference,
         "markers": markers,
-        **view,
+        **view.stats,
+        "task": choice.task,
+        "task_reason": choice.reason,
+        "events": event_rows(events),
+        "stair_landings": landing_rows(landings) if choice.task == "stairs" else None,
         **_event_scores(trial, markers, events),
         **_plate_scores(plate_events(trial, markers), events, trial.rate_hz, _match_window(trial)),
+        **steps_vs_reference(
+            view.event_tracks, view.obliquity_deg, events, trial.reference_obliquity_deg
+        ),
     }
+
+
+@dataclass(frozen=True)
+class VirtualView:
+    """One virtual camera's view of a trial: the JSON-ready statistics, the tracks events are
+    found on (unfiltered, levelled by the estimated roll), the estimated camera geometry and
+    the frontal obliquity per frame (degrees, NaN where the geometry gives none)."""
+
+    stats: dict
+    event_tracks: LandmarkTracks
+    geometry: object
+    obliquity_deg: np.ndarray
 
 
 def view_obliquity(
@@ -624,6 +657,22 @@ def view_obliquity(
     jitter_px: float = 0.0,
     seed: int = 0,
 ) -> tuple[dict, LandmarkTracks]:
+    """Pelvic obliquity of one virtual camera's view of a read trial, against the reference:
+    ``virtual_view``'s statistics and event tracks."""
+    view = virtual_view(trial, markers, camera, yaw_deg, pitch_deg, roll_deg, jitter_px, seed)
+    return view.stats, view.event_tracks
+
+
+def virtual_view(
+    trial: MocapTrial,
+    markers: dict[str, str],
+    camera: str = "anterior",
+    yaw_deg: float = 0.0,
+    pitch_deg: float = 0.0,
+    roll_deg: float = 0.0,
+    jitter_px: float = 0.0,
+    seed: int = 0,
+) -> VirtualView:
     """Pelvic obliquity of one virtual camera's view of a read trial, against the reference.
 
     The obliquity half of ``validate_mocap`` (the trial is read once for many views): camera
@@ -680,7 +729,7 @@ def view_obliquity(
     obliquity = frontal.frontal_obliquity_deg
     given = float(np.isfinite(obliquity).mean()) if len(obliquity) else 0.0
     hip_width = np.linalg.norm(tracks.point("left", "hip") - tracks.point("right", "hip"), axis=1)
-    return {
+    stats = {
         "camera_yaw_deg": float(yaw_deg),
         "camera_pitch_deg": float(pitch_deg),
         "camera_roll_deg": float(roll_deg),
@@ -696,7 +745,9 @@ def view_obliquity(
         "verdict_given": given >= MIN_GIVEN_FRACTION,
         **_obliquity_stats(obliquity, trial.reference_obliquity_deg),
         **_obliquity_stats(image_angle, trial.reference_obliquity_deg, "image_angle"),
-    }, cleaned.tracks.with_xy(level_xy(cleaned.unfiltered_xy_px, geometry))
+    }
+    event_tracks = cleaned.tracks.with_xy(level_xy(cleaned.unfiltered_xy_px, geometry))
+    return VirtualView(stats, event_tracks, geometry, obliquity)
 
 
 def _summary(result: dict) -> str:
@@ -737,7 +788,30 @@ def _summary(result: dict) -> str:
             lines.append(f"  {name}: no reference events in this trial")
     lines.append(_plate_summary(result))
     lines.append(_label_audit_summary(result))
+    lines += _task_summary(result)
     return "\n".join(lines)
+
+
+def _task_summary(result: dict) -> list[str]:
+    """Lines: the task used and why, the step contacts found, and per-step peak drop against
+    the lab's over the same stance windows."""
+    contacts = [
+        f"{e['side'][0].upper()}{e['frame']}" for e in result["events"] if e["kind"] == FOOT_STRIKE
+    ]
+    lines = [
+        f"  task: {result['task']} ({result['task_reason']})",
+        f"  contacts found (frame): {', '.join(contacts) if contacts else 'none'}",
+    ]
+    rows = [r for r in result["steps_vs_reference"] if r["included"] and r["error_deg"] is not None]
+    worst = result["step_peak_drop_max_abs_error_deg"]
+    if worst is None:
+        lines.append("  per-step peak drop vs the lab: no step to compare")
+    else:
+        lines.append(
+            f"  per-step peak drop vs {result['reference']}: {len(rows)} steps, largest "
+            f"difference {worst:.2f}°"
+        )
+    return lines
 
 
 def _label_audit_summary(result: dict) -> str:
@@ -797,6 +871,7 @@ def _run_validate_mocap(args: argparse.Namespace) -> int:
         pitch_deg=args.camera_pitch_deg,
         roll_deg=args.camera_roll_deg,
         markers_path=args.markers,
+        task=args.task,
     )
     print(json.dumps(result, indent=2) if args.json else _summary(result))
     return 0
@@ -823,6 +898,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help='marker labels the built-in names miss, e.g. left_hip = "LASI" (one per line)',
     )
     parser.add_argument("--camera", choices=("anterior", "posterior"), default="anterior")
+    parser.add_argument(
+        "--task",
+        choices=("auto", "walk", "run", "stairs"),
+        default="auto",
+        help="which event detector, as for video (default auto: read from the motion)",
+    )
     parser.add_argument(
         "--jitter-px", type=float, default=0.0, help="Gaussian landmark noise in pixels (default 0)"
     )

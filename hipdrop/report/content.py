@@ -27,6 +27,8 @@ PHASE_REPORT_COLUMNS = [
 #: The same for the per-step table of gait tasks (columns shown only when present).
 STEP_REPORT_COLUMNS = [
     ("stance_leg", "Stance leg", None),
+    ("stair_direction", "Up / down", None),
+    ("leads", "To a new step", None),
     ("foot_strike_s", "Foot strike (s)", 2),
     ("foot_off_s", "Foot off (s)", 2),
     ("step_time_s", "Step time (s)", 2),
@@ -85,6 +87,39 @@ def _text(value) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return ""
     return str(value)
+
+
+def _lead_text(part: dict) -> str:
+    """Which leg leads on the stairs, in words."""
+    if part["pattern"] == "step-over-step":
+        return "step over step: the legs take turns reaching the next step"
+    if part["pattern"] == "step-to":
+        other = "right" if part["lead_leg"] == "left" else "left"
+        return f"step-to: the {part['lead_leg']} leg leads, the {other} joins it on each step"
+    return "which leg leads could not be told"
+
+
+def stair_sections(summary: dict) -> list[dict]:
+    """Per direction the clip went (up, then down): a heading, which leg leads, and per stance
+    side its steps, mean peak drop ± SD, classification and the sentence naming the side that
+    drops. Empty for other tasks."""
+    stairs = summary.get("stairs")
+    if not stairs:
+        return []
+    sections = []
+    for direction, heading in (("up", "Going up"), ("down", "Going down")):
+        part = stairs.get(direction)
+        if not part:
+            continue
+        rows = []
+        for side in ("left", "right"):
+            info = part["sides"][side]
+            spread = info.get("peak_drop_sd_deg")
+            drop = fmt(info["peak_drop_deg"]) + (f" ± {spread:.1f}" if spread is not None else "")
+            cells = [side, str(info["n_steps"]), drop, info["classification"], info["sentence"]]
+            rows.append(cells)
+        sections.append({"heading": heading, "lead": _lead_text(part), "rows": rows})
+    return sections
 
 
 def steps_of(analysis: Analysis) -> pd.DataFrame | None:

@@ -43,6 +43,7 @@ from hipdrop.report.content import (
     key_numbers,
     method_items,
     session_rows,
+    stair_sections,
     steps_of,
     table,
     task_title,
@@ -373,6 +374,13 @@ def _detail(analysis: Analysis, figures: dict[str, Path]) -> list[Flowable]:
         flow.append(_figure("Peak drop by stance leg", figures["sides"], 110 * mm, 80 * mm))
     if "gait_cycle" in figures:
         flow.append(_figure("Gait cycle", figures["gait_cycle"], 150 * mm, 90 * mm, "gait_cycle"))
+    if summary["usable"] and summary.get("stairs"):
+        flow.append(_tagged(_para("Stairs: up and down", "h2"), "stairs"))
+        flow.append(_para(summary["stairs"]["direction_reason"].capitalize() + ".", "muted"))
+        headings = ["Stance leg", "Steps used", "Peak drop (°)", "Classification", "In words"]
+        for part in stair_sections(summary):
+            flow += [_para(f"{part['heading']}: {part['lead']}.", "bold")]
+            flow.append(_data_table(headings, part["rows"]))
     step_headings, step_rows = table(steps_of(analysis), STEP_REPORT_COLUMNS)
     if step_rows:
         flow += [_para("Steps", "h2"), _tagged(_data_table(step_headings, step_rows), "steps")]
