@@ -85,6 +85,11 @@ from hipdrop.usability import (
     exclusion_warning,
 )
 
+#: A baseline clip whose resting tilt is uncertain by more than this (1 SD, from its view's
+#: geometry) is not subtracted: at 95% (±6°) it is wider than a resting pelvis's usual
+#: asymmetry and twice the smallest detectable difference (2.7-2.8°, Dingenen et al. 2018).
+#: The multicam static clips: 2.1° in front (used), 4.1-4.2° from the high oblique cameras.
+MAX_BASELINE_GEOMETRY_SD_DEG = 3.0
 #: A clip where pose finds the hips in fewer frames than this is "no person".
 MIN_POSE_FRACTION = 0.3
 
@@ -390,6 +395,9 @@ def _clip_baseline(
     view = _view_geometry(cleaned, camera)
     lean = frontal_trunk_lean_deg(cleaned.xy_px, cleaned.world_m, camera, view)
     camera = None if exact else camera  # a virtual camera is not the one that filmed the clip
+    unsure = _baseline_geometry_sd(view, camera) if not exact else None
+    if unsure is not None:
+        return None, camera, unsure.replace("{name}", path.name), own_scene
     baseline = baseline_from_clip(labels, view.frontal_obliquity_deg, lean, path.name, camera)
     if baseline is not None:
         return baseline, camera, None, own_scene
@@ -401,6 +409,29 @@ def _clip_baseline(
         "camera, too oblique to measure their resting pelvic tilt: only its camera geometry "
         "was used. Film the baseline facing the camera (or with the back to it).",
         own_scene,
+    )
+
+
+def _baseline_geometry_sd(view: FrontalGeometry, camera: CameraGeometry) -> str | None:
+    """Why a baseline clip's resting tilt is not worth subtracting, or None if it is.
+
+    A baseline filmed by the same camera cancels the subject's resting asymmetry and the camera
+    roll's error; it also brings its own view's error (its subject's turn and the camera's
+    pitch, ``geometry_sd_deg``). Beyond ``MAX_BASELINE_GEOMETRY_SD_DEG`` subtracting it adds
+    more error than it removes: on the multicam rear camera (1.9 m high, the subject turned
+    about 20° in the static clip, ±4.2°) the level pelvis read as 5° tilted, and the left
+    stance's peak drop moved 5° away from the 3D's."""
+    readable = np.isfinite(view.frontal_obliquity_deg)
+    if not readable.any():
+        return None  # too oblique to read at all: said elsewhere
+    spread = float(np.median(view.geometry_sd_deg[readable]))
+    if spread <= MAX_BASELINE_GEOMETRY_SD_DEG:
+        return None
+    return (
+        f"The baseline clip {{name}} was not used: the subject's turn in it (about "
+        f"{float(np.median(view.off_axis_deg[readable])):.0f}° from the camera) makes its resting "
+        f"pelvic tilt uncertain by ±{Z_95 * spread:.0f}°, more than it could correct. Film the "
+        "baseline with the subject facing the camera squarely (or with the back to it)."
     )
 
 
@@ -555,7 +586,7 @@ def analyse_tracks(
         )
         if baseline is None:
             warnings.append(
-                "No quiet standing on both feet was found and no --baseline clip was given: "
+                "No quiet standing on both feet was found and no --baseline clip was used: "
                 "drop is measured against the horizontal found from the camera's geometry, so "
                 "the subject's resting asymmetry (and any error in the camera's roll) is "
                 "included."
