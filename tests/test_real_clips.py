@@ -146,9 +146,9 @@ def test_a_clip_on_its_side_or_upside_down_reads_as_the_upright_one(results, tur
     assert _stance_fraction(turned.frames, "right") == 0.0
     a, b = upright.summary["sides"]["left"], turned.summary["sides"]["left"]
     assert b["classification"] == a["classification"] == "normal"
-    # BlazePose reads the turned frames a little differently (hip line 1.7-2.6° RMS from the
-    # upright clip's; a plain re-encode moves it 0.9° SD): measured 3.0°, 0.6° and 3.1°.
-    assert b["peak_drop_deg"] == pytest.approx(a["peak_drop_deg"], abs=3.5)
+    # Each turned copy is also a re-encode (which alone moved this peak 0.9°): measured 0.9°,
+    # 0.7° and 1.3° from the original, 0.0-0.4° from a plain re-encode.
+    assert b["peak_drop_deg"] == pytest.approx(a["peak_drop_deg"], abs=1.5)
     assert turned.summary["sides"]["right"]["peak_drop_deg"] is None
 
 
