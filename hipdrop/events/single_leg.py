@@ -26,6 +26,7 @@ import pandas as pd
 
 from hipdrop.conventions import landmark
 from hipdrop.events.phases import phases_from_labels
+from hipdrop.runs import true_runs
 from hipdrop.tracks import LandmarkTracks
 
 
@@ -55,20 +56,28 @@ def foot_lift_legs(tracks: LandmarkTracks) -> np.ndarray:
 
 
 def _hysteresis_labels(lift: np.ndarray, params: SingleLegParams) -> np.ndarray:
-    """Per-frame stance labels; an unknown lift (NaN) keeps the current state."""
+    """Per-frame stance labels; an unknown lift (NaN) keeps the current state.
+
+    Where nothing was seen before (the clip's opening, or after unknown frames) the lower,
+    leaving level decides: a foot already above it may have been lifted unseen. Otherwise a
+    stance begun behind a close-up was found only once the foot rose past the entering level
+    again (0.3 s later on the balance clip), and its start was taken for seen."""
     labels = np.empty(len(lift), dtype=object)
     state = "both"
+    after_unseen = True
     for i, value in enumerate(lift):
         if np.isfinite(value):
             if state == "both":
-                if value >= params.enter_lift_legs:
+                enter = params.exit_lift_legs if after_unseen else params.enter_lift_legs
+                if value >= enter:
                     state = "right"  # left foot up: standing on the right
-                elif value <= -params.enter_lift_legs:
+                elif value <= -enter:
                     state = "left"
             elif (state == "right" and value < params.exit_lift_legs) or (
                 state == "left" and value > -params.exit_lift_legs
             ):
                 state = "both"
+        after_unseen = not np.isfinite(value)
         labels[i] = state
     return labels
 
@@ -94,10 +103,16 @@ def gravity_lift_legs(tracks: LandmarkTracks, up: np.ndarray) -> np.ndarray | No
 
 
 def _cross_checked(
-    labels: np.ndarray, image_lift: np.ndarray, world_lift: np.ndarray, params: SingleLegParams
+    labels: np.ndarray,
+    image_lift: np.ndarray,
+    world_lift: np.ndarray,
+    params: SingleLegParams,
+    bridge_frames: int,
 ) -> np.ndarray:
     """Labels where either lift says single-leg and the other does not say the opposite foot
-    is up (above ``exit_lift_legs``); frames where they contradict are ``none``."""
+    is up (above ``exit_lift_legs``); frames where they contradict are ``none``, except a run
+    of at most ``bridge_frames`` between frames of one leg, which keeps that leg (a frame of
+    pose glitching, as a short unseen stretch does, must not cut a stance in two)."""
     world_labels = _hysteresis_labels(world_lift, params)
     out = labels.copy()
     contradicted = np.zeros(len(labels), bool)
@@ -109,6 +124,11 @@ def _cross_checked(
         out[said & ~against] = side
         contradicted |= said & against
     out[contradicted] = "none"
+    for start, end in true_runs(contradicted):
+        before = out[start - 1] if start > 0 else None
+        after = out[end] if end < len(out) else None
+        if end - start <= bridge_frames and before == after and before in ("left", "right"):
+            out[start:end] = before
     return out
 
 
@@ -130,10 +150,11 @@ def detect_single_leg_stance(
     params = params or SingleLegParams()
     image_lift = foot_lift_legs(tracks)
     labels = _hysteresis_labels(image_lift, params)
-    if world_lift is not None:
-        labels = _cross_checked(labels, image_lift, world_lift, params)
     unseen = ~np.isfinite(tracks.xy_px[:, :, 0]).any(axis=1)
     frame_s = float(np.median(np.diff(tracks.time_s))) if tracks.n_frames > 1 else 0.0
+    if world_lift is not None:
+        bridge = int(params.max_unseen_s / frame_s) if frame_s > 0 else 0
+        labels = _cross_checked(labels, image_lift, world_lift, params, bridge)
     labels[_long_runs(unseen, tracks.time_s, frame_s, params.max_unseen_s)] = "none"
     phases = phases_from_labels(labels, tracks.time_s)
     for row in phases.itertuples():  # unseen frames bridge a phase but do not lengthen it
