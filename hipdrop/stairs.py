@@ -55,6 +55,10 @@ class StairRules:
     min_landings: int = 3  # landings needed to tell stairs from level ground
     min_step_changes: int = 2  # ... of which this many reach a new step, all the same way,
     min_step_share: float = 0.5  # ... and this share of the rises, rounded down (step-to: half)
+    #: ... and no landing goes the other way by this much: a walker coming toward a camera
+    #: that looks down lands lower in the picture with most steps (-0.01 to -0.41 torso
+    #: lengths on the walking clip) but not with all (+0.14), where stairs allow no reversal.
+    max_reversal_torsos: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -187,13 +191,15 @@ def stairs_evidence(steps: pd.DataFrame, rules: StairRules | None = None) -> Sta
     rises = seen["height_torsos"].diff().dropna().to_numpy()
     ups = int((rises >= rules.min_rise_torsos).sum())
     downs = int((rises <= -rules.min_rise_torsos).sum())
+    back_down = bool((rises <= -rules.max_reversal_torsos).any())
+    back_up = bool((rises >= rules.max_reversal_torsos).any())
     text = ", ".join(f"{r:+.2f}" for r in rises)
     enough = max(rules.min_step_changes, int(rules.min_step_share * len(rises)))
-    if ups >= enough and downs == 0:
+    if ups >= enough and not back_down:
         return StairsEvidence(
             True, UP, f"each foot lands higher than the last ({text} torso lengths): stairs up"
         )
-    if downs >= enough and ups == 0:
+    if downs >= enough and not back_up:
         return StairsEvidence(
             True, DOWN, f"each foot lands lower than the last ({text} torso lengths): stairs down"
         )

@@ -255,8 +255,10 @@ def test_gait_outputs_include_steps_and_cycle_figure(walk, tmp_path) -> None:
 
 @pytest.mark.realdata
 def test_walk_toward_camera_clip(video) -> None:
-    """A man walks toward the camera (hips grow from ~30 to ~90 px): auto picks walk, the
-    steps alternate, and every step whose stance is complete in the clip has a drop."""
+    """A man walks toward the camera (hips grow from ~30 to ~90 px): auto picks walk (not
+    stairs down, though the camera looking down sees most landings lower than the last), the
+    steps alternate, and every step whose stance is complete in the clip has a drop or a
+    reason it has none."""
     from hipdrop.pipeline import analyse
 
     analysis = analyse(video("anterior_walk-toward-camera_vaila.mp4"))
@@ -266,7 +268,11 @@ def test_walk_toward_camera_clip(video) -> None:
     assert len(steps) >= 6  # 3.8 s of walking at ~1.9 steps/s, pose found from ~0.35 s
     assert all(a != b for a, b in itertools.pairwise(steps["stance_leg"]))
     complete = steps["foot_off_frame"].notna()
-    assert steps.loc[complete, "drop_deg"].notna().all()
+    # Every complete step has a drop, or says why not (on the Tasks pose the first step's
+    # midstance frame is one where the two pose passes disagree: "pelvis not tracked").
+    missing = steps[complete & steps["drop_deg"].isna()]
+    assert len(missing) <= 1
+    assert (~missing["included"]).all() and (missing["excluded_reason"] != "").all()
     # Walking has double support: no foot leaves the floor before the other one has landed.
     for earlier, later in itertools.pairwise(steps.itertuples()):
         if pd.notna(earlier.foot_off_frame):

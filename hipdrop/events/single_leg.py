@@ -58,13 +58,13 @@ def foot_lift_legs(tracks: LandmarkTracks) -> np.ndarray:
 def _hysteresis_labels(lift: np.ndarray, params: SingleLegParams) -> np.ndarray:
     """Per-frame stance labels; an unknown lift (NaN) keeps the current state.
 
-    Where nothing was seen before (the clip's opening, or after unknown frames) the lower,
-    leaving level decides: a foot already above it may have been lifted unseen. Otherwise a
-    stance begun behind a close-up was found only once the foot rose past the entering level
-    again (0.3 s later on the balance clip), and its start was taken for seen."""
+    Right after unknown frames the lower, leaving level decides: a foot already above it may
+    have been lifted unseen. Otherwise a stance begun behind a close-up was found only once the
+    foot rose past the entering level again (0.3 s later on the balance clip), and its start
+    was taken for seen."""
     labels = np.empty(len(lift), dtype=object)
     state = "both"
-    after_unseen = True
+    after_unseen = False
     for i, value in enumerate(lift):
         if np.isfinite(value):
             if state == "both":
