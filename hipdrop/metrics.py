@@ -49,17 +49,17 @@ def _hold_time_s(time_s: np.ndarray, drop_deg: np.ndarray, fall_deg: float, sett
     return float(elapsed[above[0]]), True
 
 
-#: The lateral shift's peak: this percentile of the phase's frames (see ``_shift_over_foot``).
-PEAK_SHIFT_PERCENTILE = 90
+#: The lateral shift's peak is read on its running median over this many frames.
+PEAK_SHIFT_FRAMES = 5
 
 
 def _shift_over_foot(shift_widths: np.ndarray) -> dict[str, float]:
     """The lateral shift over the stance foot during a phase: its peak (+ the pelvis on the
     stance side of the foot), its range, and how far it moved from the phase's start (+ toward
-    the stance side), in pelvis widths. The peak is the 90th percentile, not the largest
-    frame: "the pelvis passes over the stance foot" must not rest on one frame's pose noise
-    (on the Tasks pose one frame of the balance clip had put it 0.2 widths past the foot,
-    which the 3D pelvis never reaches)."""
+    the stance side), in pelvis widths. The peak is that of the shift's running median over
+    ``PEAK_SHIFT_FRAMES`` frames, not of single frames: "the pelvis passes over the stance
+    foot" must not rest on one frame's pose noise (on the Tasks pose a frame or two of the
+    balance clip had put it 0.2 widths past the foot, which the 3D pelvis never reaches)."""
     finite = shift_widths[np.isfinite(shift_widths)]
     if finite.size == 0:
         nan = float("nan")
@@ -70,7 +70,9 @@ def _shift_over_foot(shift_widths: np.ndarray) -> dict[str, float]:
         }
     extreme = finite[np.argmax(np.abs(finite - finite[0]))]
     return {
-        "peak_lateral_shift_widths": float(np.percentile(finite, PEAK_SHIFT_PERCENTILE)),
+        "peak_lateral_shift_widths": float(
+            pd.Series(finite).rolling(PEAK_SHIFT_FRAMES, center=True, min_periods=1).median().max()
+        ),
         "lateral_shift_range_widths": float(finite.max() - finite.min()),
         "lateral_shift_travel_widths": float(extreme - finite[0]),
     }

@@ -233,7 +233,9 @@ def test_lateral_shift_and_trunk_lean_match_the_3d_reference(analysed, reference
     # He moves his pelvis away from the standing (left) leg and never over the left foot.
     left = analysis.summary["sides"]["left"]
     assert left["lateral_shift_travel_widths"] < -0.5
-    assert "away from the stance side; it never passes over" in analysis.shift_sentences["left"]
+    # (the 3D pelvis stays 0.1 widths inside the foot at most: closer than 2D can tell)
+    sentence = analysis.shift_sentences["left"]
+    assert "away from the stance side" in sentence and "it passes over" not in sentence
 
 
 def test_oblique_camera_shift_is_blank_or_right(analysed, reference) -> None:

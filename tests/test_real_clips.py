@@ -174,12 +174,13 @@ def test_baseline_clip_cancels_camera_roll(results) -> None:
 
 
 def test_reencoding_changes_little(results) -> None:
-    """A plain re-encode moves the peak drop little, or refuses it for a start pose missed."""
+    """A plain re-encode moves the peak drop little; the small pillarboxed hopper, which the
+    Tasks pose reads unsteadily in a copy's first frames, may be refused instead, with why."""
     for name, side in (("balance", "left"), ("hops", "right")):
         a = results(name).summary["sides"][side]
         b = results(f"{name}_copy").summary["sides"][side]
         if b["peak_drop_deg"] is None:
-            assert name == "hops" and UNSEEN_START in b["note"]
+            assert name == "hops" and b["classification"] == "insufficient data" and b["note"]
             continue
         assert abs(a["peak_drop_deg"] - b["peak_drop_deg"]) < 1.5
 
