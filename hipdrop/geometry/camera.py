@@ -3,13 +3,14 @@
 Why these cues. A phone clip has no calibration, but most rooms are full of vertical edges (door
 and window frames, wall corners, shelves): under perspective they all meet at one vanishing
 point, whose direction from the image centre is the camera's roll and whose distance is its
-pitch (given the focal length). On the multicam trial this gives roll within 1.1° and pitch
-within 7° of the calibration (with the assumed focal length). Where the scene has too few
-vertical edges (outdoors, a plain wall), the standing body is the vertical: its image axis gives
-the roll, and MediaPipe's world landmarks - metric 3D in the camera's orientation - give the
-pitch from how far the standing body leans toward the camera (18.7° against 18.2° on cam_02,
-but walking adds its forward lean). Both are worse than the scene, and their uncertainties say
-so.
+pitch (given the focal length). On the four multicam cameras this gives roll within 0.9° and
+pitch within 2.6° of the calibration (with the assumed focal length; see
+``camera_from_vertical_lines`` for how the vertical set is chosen and the pitch checked).
+Where the scene has too few vertical edges (outdoors, a plain wall), the standing body is the
+vertical: its image axis gives the roll, and MediaPipe's world landmarks - metric 3D in the
+camera's orientation - give the pitch from how far the standing body leans toward the camera
+(18.7° against 18.2° on cam_02, but walking adds its forward lean). Both are worse than the
+scene, and their uncertainties say so.
 """
 
 from __future__ import annotations
