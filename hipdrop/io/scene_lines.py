@@ -115,8 +115,8 @@ def pooled_scene(own: SceneLines | None, other: SceneLines | None) -> SceneLines
     the same place: a baseline clip and the clip it serves), so that both get one camera
     geometry: a baseline cancels the camera roll's error only if it was measured with the same
     roll (the balance clip and its static clip, rotated 5°, had read rolls 1.6° apart)."""
-    if own is None or other is None:
-        return own or other
+    if own is None or other is None:  # a pose file has no scene: it keeps its own camera
+        return own
     size = max(own.content_box_px[2] - own.content_box_px[0], 1.0)
     if not np.allclose(own.content_box_px, other.content_box_px, atol=SAME_PICTURE_SHARE * size):
         return own
