@@ -647,22 +647,6 @@ class VirtualView:
     obliquity_deg: np.ndarray
 
 
-def view_obliquity(
-    trial: MocapTrial,
-    markers: dict[str, str],
-    camera: str = "anterior",
-    yaw_deg: float = 0.0,
-    pitch_deg: float = 0.0,
-    roll_deg: float = 0.0,
-    jitter_px: float = 0.0,
-    seed: int = 0,
-) -> tuple[dict, LandmarkTracks]:
-    """Pelvic obliquity of one virtual camera's view of a read trial, against the reference:
-    ``virtual_view``'s statistics and event tracks."""
-    view = virtual_view(trial, markers, camera, yaw_deg, pitch_deg, roll_deg, jitter_px, seed)
-    return view.stats, view.event_tracks
-
-
 def virtual_view(
     trial: MocapTrial,
     markers: dict[str, str],

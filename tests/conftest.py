@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,18 @@ def shared_data_dir() -> Path:
     """``$HIPDROP_DATA_DIR`` if set, else ``../shared/data`` beside the repository."""
     configured = os.environ.get("HIPDROP_DATA_DIR")
     return Path(configured) if configured else REPO_ROOT.parent / "shared" / "data"
+
+
+def run_cli(*args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
+    """``python -m hipdrop.cli ARGS`` in a fresh process (as a user runs it), output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "hipdrop.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+        **kwargs,
+    )
 
 
 def require_data(relative: str) -> Path:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import run_cli
 from videotools import read_frames, write_video
 
 from hipdrop.errors import HipdropError
@@ -25,17 +26,6 @@ from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
 from hipdrop.thresholds import DEFAULT_THRESHOLDS_FILE, load_thresholds
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-
-
-def _cli(*args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "hipdrop.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-        **kwargs,
-    )
 
 
 def _tree(folder: Path) -> dict[str, str]:
@@ -73,7 +63,7 @@ def test_existing_output_is_kept_without_force(tmp_path: Path, synthetic) -> Non
     out = tmp_path / "out"
     out.mkdir()
     (out / "mine.txt").write_text("the user's own file")
-    result = _cli("analyse", str(tmp_path / "any.mp4"), "--out", str(out))
+    result = run_cli("analyse", str(tmp_path / "any.mp4"), "--out", str(out))
     assert result.returncode == 1 and "--force" in result.stderr
     assert _tree(out) == {"mine.txt": hashlib.sha256(b"the user's own file").hexdigest()}
     with pytest.raises(HipdropError, match="--force"):
@@ -119,7 +109,7 @@ def test_same_input_same_summary(tmp_path: Path, short_clip: Path) -> None:
     summaries, tables = [], []
     for run in ("a", "b"):
         out = tmp_path / run
-        result = _cli(
+        result = run_cli(
             "analyse", str(short_clip), "--out", str(out), "--no-mirror-pass",
             env={"HIPDROP_CACHE_DIR": str(tmp_path / f"cache-{run}")},
         )  # fmt: skip

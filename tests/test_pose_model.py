@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
-import os
 import shutil
-import subprocess
-import sys
 import zipfile
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import run_cli
 
 from hipdrop.argtypes import pose_settings
 from hipdrop.errors import HipdropError
@@ -28,16 +26,6 @@ from hipdrop.pose.model import (
     load_model_bytes,
     with_model,
 )
-
-
-def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "hipdrop.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def _damaged_copy(folder: Path) -> Path:
@@ -124,7 +112,7 @@ def test_a_file_that_is_not_a_blazepose_bundle_is_refused(tmp_path, kind: str) -
 
 def test_pose_model_option_fails_before_pose_without_a_traceback(tmp_path) -> None:
     missing = tmp_path / "heavy.task"
-    result = _cli("analyse", str(tmp_path / "clip.mp4"), "--pose-model", str(missing))
+    result = run_cli("analyse", str(tmp_path / "clip.mp4"), "--pose-model", str(missing))
     assert result.returncode == 1
     assert "not found" in result.stderr
     assert "Traceback" not in result.stderr
@@ -150,7 +138,7 @@ def test_two_analyses_of_the_balance_clip_give_the_same_frames(tmp_path, video) 
     tables, poses = [], []
     for run in ("a", "b"):
         out = tmp_path / run
-        result = _cli(
+        result = run_cli(
             "analyse", str(clip), "--out", str(out),
             env={"HIPDROP_CACHE_DIR": str(tmp_path / f"cache-{run}")},
         )  # fmt: skip

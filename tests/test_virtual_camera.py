@@ -25,7 +25,7 @@ from hipdrop.validation import (
     marker_map,
     place_camera,
     project_trial,
-    view_obliquity,
+    virtual_view,
 )
 
 FULLBODY = "mocap/walk_pig-fullbody_btkdata.c3d"
@@ -155,7 +155,7 @@ VERDICT_YAW_DEG = 30.0
 
 
 def _grid(name: str) -> list[dict]:
-    """``view_obliquity`` over the whole camera grid, the trial read once; prints a table."""
+    """``virtual_view`` over the whole camera grid, the trial read once; prints a table."""
     trial = read_c3d(require_data(name))
     markers = marker_map(trial)
     rows = []
@@ -163,7 +163,7 @@ def _grid(name: str) -> list[dict]:
         for yaw in YAWS_DEG:
             for pitch in PITCHES_DEG:
                 for roll in ROLLS_DEG:
-                    stats, _ = view_obliquity(trial, markers, camera, yaw, pitch, roll)
+                    stats = virtual_view(trial, markers, camera, yaw, pitch, roll).stats
                     rows.append({"camera": camera, **stats})
     print(f"\n{name}: camera yaw pitch roll | rmse (image angle) | est roll pitch | given")
     for row in rows:
