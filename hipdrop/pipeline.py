@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,15 @@ from hipdrop.events.single_leg import (
 )
 from hipdrop.geometry import CameraGeometry, FrontalGeometry, frontal_geometry
 from hipdrop.geometry.camera import level_xy
+from hipdrop.geometry.camera_motion import (
+    CameraMotion,
+    motion_summary,
+    motion_warnings,
+    moving,
+    segments_to_reference,
+    steadied,
+    with_camera_roll,
+)
 from hipdrop.geometry.frontal import EXACT_WORLD
 from hipdrop.geometry.frontal_plane import frontal_trunk_lean_deg, stance_shift_widths
 from hipdrop.geometry.upright import quarter_turns_to_upright, turn_scene, turn_tracks
@@ -30,6 +40,7 @@ from hipdrop.geometry.view_checks import (
     refuse_oblique_phases,
     side_uncertainty_deg,
 )
+from hipdrop.io.camera_motion import follow_camera
 from hipdrop.io.scene_lines import SceneLines, pooled_scene, scene_lines
 from hipdrop.io.video import probe_video
 from hipdrop.kinematics import (
@@ -50,7 +61,7 @@ from hipdrop.metrics import (
 )
 from hipdrop.peak_trust import phase_peak_uncertainty_deg, refuse_unseen_boundaries
 from hipdrop.pose import PoseSettings, estimate_pose
-from hipdrop.pose.cache import scene_lines_dir, sha256_memo_dir
+from hipdrop.pose.cache import camera_motion_dir, scene_lines_dir, sha256_memo_dir
 from hipdrop.pose.mirror_pass import mirror_averaged
 from hipdrop.pose.runner import estimate_pose_and_mirror, later_pass, pose_processes
 from hipdrop.pose.subject import check_person_hint
@@ -319,14 +330,16 @@ def _travel(tracks: LandmarkTracks, frame_use: FrameUsability) -> SubjectTravel:
     )
 
 
-def _scene_of(path: Path, tracks: LandmarkTracks) -> SceneLines:
-    """The clip's straight edges, kept in the pose cache's folder beside its landmarks."""
+def _scene_of(path: Path, tracks: LandmarkTracks, motion: CameraMotion | None) -> SceneLines:
+    """The clip's straight edges, kept in the pose cache's folder beside its landmarks; where
+    the camera moved, in the picture the landmarks are steadied to."""
     return scene_lines(
         path,
         tracks.xy_px,
         tracks.time_s,
         tracks.meta.get("video_sha256"),
         scene_lines_dir(),
+        partial(segments_to_reference, motion) if moving(motion) else None,
     )
 
 
@@ -340,13 +353,13 @@ def _input_tracks(
     cleaning: CleaningParams,
     in_process: bool,
     pose_file: dict,
-) -> tuple[LandmarkTracks, SceneLines | None, CameraGeometry | None]:
-    """Tracks of a video (pose, cached) with its scene's straight edges, or of a pose file
-    (``pose_file``: keywords of :func:`load_pose_file`) with the camera that saw it, where that
-    is known exactly (3D keypoints)."""
+) -> tuple[LandmarkTracks, SceneLines | None, CameraGeometry | None, CameraMotion | None]:
+    """Tracks of a video (pose, cached) with its scene's straight edges and the camera's
+    motion (cached), or of a pose file (``pose_file``: keywords of :func:`load_pose_file`)
+    with the camera that saw it, where that is known exactly (3D keypoints)."""
     if kind != "video":
         pose = load_pose_file(path, kind, **pose_file)
-        return pose.tracks, None, pose.camera
+        return pose.tracks, None, pose.camera, None
     tracks = _track_clip(
         path, settings, jobs, progress, mirror_pass, cleaning, in_process=in_process
     )
@@ -356,7 +369,8 @@ def _input_tracks(
         "keypoints": "MediaPipe BlazePose",
         "landmarks_used": int((tracks.visibility > 0).any(axis=0).sum()),
     }
-    return tracks, _scene_of(path, tracks), None
+    motion = follow_camera(path, tracks.xy_px, tracks.meta.get("video_sha256"), camera_motion_dir())
+    return tracks, _scene_of(path, tracks, motion), None, motion
 
 
 def _view_geometry(tracks: LandmarkTracks, camera: CameraGeometry) -> FrontalGeometry:
@@ -384,11 +398,11 @@ def _clip_baseline(
     A clip whose subject is too oblique to read still gives the camera's geometry: it returns
     no baseline and says why. ``pose_file``: ``fps`` and ``image_size_px`` for a pose file.
     """
-    tracks, own_scene, exact = _input_tracks(
+    tracks, own_scene, exact, motion = _input_tracks(
         path, input_format(path), settings, None, None, mirror_pass, cleaning, False, pose_file
     )
     _check_person(tracks, path.name)
-    tracks, scene = _upright(tracks, pooled_scene(own_scene, clip_scene))
+    tracks, scene = _upright(steadied(tracks, motion), pooled_scene(own_scene, clip_scene))
     cleaned = clean_tracks(tracks, cleaning).tracks
     labels, _ = detect_single_leg_stance(cleaned, stance)
     camera = exact or estimate_camera(cleaned, labels == "both", scene, None, focal_length_mm)
@@ -500,6 +514,7 @@ def analyse_tracks(
     focal_length_mm: float | None = None,
     camera: CameraGeometry | None = None,
     baseline_problem: str | None = None,
+    motion: CameraMotion | None = None,
 ) -> Analysis:
     """Everything after pose: cleaning, view, task, stance or steps, camera geometry, baseline,
     metrics, classification. ``task``: ``single-leg``, ``walk``, ``run``, ``stairs`` or
@@ -508,8 +523,10 @@ def analyse_tracks(
     the lens's 35-mm-equivalent focal length, if known. ``camera``: a geometry found
     elsewhere (a baseline clip from the same camera, the virtual camera of 3D keypoints), used
     where the clip's own scene gives none; ``baseline_problem``: why a baseline clip gave no
-    baseline, shown as a warning. Warnings the tracks carry (``meta["warnings"]``, from a pose
-    file's reader) are passed on.
+    baseline, shown as a warning. ``motion``: the camera's own motion through the clip (a
+    hand-held phone; io/camera_motion.py), by which every frame is steadied to one picture
+    (``scene`` must be in that picture too). Warnings the tracks carry (``meta["warnings"]``,
+    from a pose file's reader) are passed on.
 
     ``patient_name``, ``session_date`` (YYYY-MM-DD) and ``notes`` are carried into
     summary.json and the report as plain text.
@@ -519,7 +536,7 @@ def analyse_tracks(
     stance = stance or SingleLegParams()
     name = (source or {}).get("name", "tracks")
     _check_person(tracks, name)
-    tracks, scene = _upright(tracks, scene)
+    tracks, scene = _upright(steadied(tracks, motion), scene)
     frame_use = assess_frames(tracks, cleaning.min_visibility)
     cleaned = clean_tracks(blank_unusable(tracks, frame_use), cleaning)
     # Gap filling must not invent data where frames were excluded (a still, fake stretch).
@@ -531,7 +548,7 @@ def analyse_tracks(
         _check_usable(frame_use, name, facing_note)
     warnings = clip_warnings(tracks) + [w for w in [exclusion_warning(frame_use)] if w]
     warnings += [facing_note] if facing_note else []
-    warnings += tracks.meta.get("warnings", [])
+    warnings += tracks.meta.get("warnings", []) + motion_warnings(motion)
     camera, level, labels, phases, events = _camera_and_events(
         cleaned,
         stance,
@@ -572,7 +589,9 @@ def analyse_tracks(
             "a turn away from the camera is read as part of the tilt. Film straight in front or "
             "behind."
         )
-    frames = frame_table(cleaned.tracks, level, labels, camera, view_geometry)
+    frames = with_camera_roll(
+        frame_table(cleaned.tracks, level, labels, camera, view_geometry), motion, camera.roll_deg
+    )
     if gait and baseline is None:
         baseline = stride_reference(frames, events)
     if baseline is None:
@@ -651,7 +670,8 @@ def analyse_tracks(
         "view_reason": view.reason,
         "camera": camera_summary(
             camera, frames, view_geometry, tracks.meta.get("picture_quarter_turns_cw", 0)
-        ),
+        )
+        | {"motion": motion_summary(motion, camera.roll_deg)},
         "usable": usable,
         **(
             {}
@@ -709,6 +729,7 @@ def analyse_tracks(
         tracks=cleaned.tracks,
         raw_tracks=tracks,
         video_path=(source or {}).get("path"),
+        camera_motion=motion if moving(motion) else None,
     )
 
 
@@ -766,7 +787,7 @@ def analyse(
         raise HipdropError(f"--person picks among people in a video; {path.name} is a pose file")
     cleaning = cleaning or CleaningParams()
     pose_file = {"fps": fps, "image_size_px": image_size_px}
-    tracks, scene, exact = _input_tracks(
+    tracks, scene, exact, motion = _input_tracks(
         path, kind, settings, jobs, progress, mirror_pass, cleaning, pose_in_process, pose_file
     )
     reference, baseline_camera, baseline_problem = None, None, None
@@ -800,4 +821,5 @@ def analyse(
         focal_length_mm=focal_length_mm,
         camera=exact or baseline_camera,
         baseline_problem=baseline_problem,
+        motion=motion,
     )

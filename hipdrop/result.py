@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from hipdrop.geometry.camera_motion import CameraMotion
+
 
 def verdict_sentence(side: str, info: dict, threshold_deg: float) -> str:
     """One plain-language line per stance side, the way a clinician writes it."""
@@ -88,6 +90,9 @@ class Analysis:
     video_path: Path | None = None
     steps: pd.DataFrame = field(default_factory=pd.DataFrame)
     events: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: The camera's motion where it moved (tracks are steadied to its reference frame's
+    #: picture; frames are drawn steadied the same way), else None.
+    camera_motion: CameraMotion | None = None
 
     @property
     def verdicts(self) -> list[str]:
@@ -124,6 +129,7 @@ class Analysis:
 
     def plot_evidence(self, side: str) -> Figure | None:
         """The frame at this side's peak drop with the pelvis line; None without a peak."""
+        from hipdrop.io.camera_motion import steadied_picture
         from hipdrop.io.video import read_frame, turn_image
         from hipdrop.report.evidence import evidence_figure
 
@@ -135,7 +141,8 @@ class Analysis:
         if self.video_path is not None and Path(self.video_path).exists():
             time_s = float(self.tracks.time_s[frame])
             turns = self.tracks.meta.get("picture_quarter_turns_cw", 0)
-            image = turn_image(read_frame(self.video_path, frame, time_s), turns)[..., ::-1]
+            image = steadied_picture(read_frame(self.video_path, frame, time_s), self, frame)
+            image = turn_image(image, turns)[..., ::-1]
         baseline = self.summary.get("baseline")
         level_deg = baseline["obliquity_deg"] if baseline else None
         # The level as the camera sees it at this frame: the image angle less the reported

@@ -129,3 +129,49 @@ def set_frame_durations(path: Path, factors: list[float]) -> Path:
         data[offset : offset + 4] = struct.pack(">I", size + grow)
     path.write_bytes(bytes(data))
     return path
+
+
+#: The hand-held sway of issue 25: roll along a sine of this period, drift along sines of
+#: these periods (x, y) by this share of the frame.
+SWAY_PERIOD_S = 2.0
+DRIFT_PERIODS_S = (3.1, 2.3)
+DRIFT_SHARE = 0.02
+
+
+def hand_held_matrix(time_s: float, sway_deg: float, width: int, height: int) -> np.ndarray:
+    """The 2x3 warp of one frame of a hand-held copy: turned counter-clockwise about the centre
+    by ``sway_deg * sin(2π t / 2 s)`` (a camera roll of minus that in hipdrop's sign), shifted
+    by 2% of the frame along sines of 3.1 s and 2.3 s, and zoomed just enough that no border
+    shows (``cos D + (long / short) sin D``, times 1.05)."""
+    angle_deg = sway_deg * np.sin(2 * np.pi * time_s / SWAY_PERIOD_S)
+    sway = np.radians(abs(sway_deg))
+    zoom = 1.05 * (np.cos(sway) + max(width, height) / min(width, height) * np.sin(sway))
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle_deg, zoom)
+    matrix[0, 2] += DRIFT_SHARE * width * np.sin(2 * np.pi * time_s / DRIFT_PERIODS_S[0])
+    matrix[1, 2] += DRIFT_SHARE * height * np.sin(2 * np.pi * time_s / DRIFT_PERIODS_S[1])
+    return matrix
+
+
+def applied_camera_roll_deg(time_s: np.ndarray, sway_deg: float) -> np.ndarray:
+    """The camera roll a hand-held copy applies at each time (hipdrop's sign)."""
+    return -sway_deg * np.sin(2 * np.pi * np.asarray(time_s) / SWAY_PERIOD_S)
+
+
+def hand_held_copy(
+    source: Path, target: Path, sway_deg: float, max_frames: int | None = None
+) -> Path:
+    """Re-encode ``source`` (its first ``max_frames``) as if filmed by a swaying hand-held
+    phone (see :func:`hand_held_matrix`; frame ``i`` is at ``i / fps``)."""
+    frames, fps = read_frames(source)
+    frames = frames[:max_frames]
+    height, width = frames[0].shape[:2]
+    warped = [
+        cv2.warpAffine(
+            frame,
+            hand_held_matrix(i / fps, sway_deg, width, height),
+            (width, height),
+            flags=cv2.INTER_LINEAR,
+        )
+        for i, frame in enumerate(frames)
+    ]
+    return write_video(target, warped, fps)

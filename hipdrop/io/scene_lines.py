@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,11 +88,14 @@ def scene_lines(
     time_s: np.ndarray,
     video_sha256: str | None = None,
     cache: Path | None = None,
+    to_reference: Callable[[int, np.ndarray], np.ndarray] | None = None,
 ) -> SceneLines:
     """Line segments from a few frames of the clip, the subject's area left out.
 
     ``subject_xy_px``: the subject's (n_frames, 33, 2) landmarks, NaN where not found, at the
-    frame times ``time_s``. Decoding the frames costs up to a second, so with ``cache`` (a
+    frame times ``time_s``. ``to_reference(frame, segments)``: where the camera moved, maps a
+    frame's segments into the picture the landmarks are steadied to (see
+    ``geometry/camera_motion.py``). Decoding the frames costs up to a second, so with ``cache`` (a
     folder) and the clip's ``video_sha256`` each sampled frame's segments are kept there (see
     :func:`keep_frame_segments`); the subject is left out afterwards.
     """
@@ -105,6 +109,8 @@ def scene_lines(
     if not per_frame:
         return SceneLines(np.zeros((0, 4)), (0.0, 0.0, 1.0, 1.0))
     found = [_away_from_subject(per_frame[i][1], subject_xy_px[i]) for i in sorted(per_frame)]
+    if to_reference is not None:
+        found = [to_reference(i, seg) for i, seg in zip(sorted(per_frame), found, strict=True)]
     boxes = np.array([per_frame[i][0] for i in sorted(per_frame)])
     box = tuple(float(v) for v in np.median(boxes, axis=0))
     return SceneLines(np.concatenate(found), box)
