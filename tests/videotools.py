@@ -175,3 +175,13 @@ def hand_held_copy(
         for i, frame in enumerate(frames)
     ]
     return write_video(target, warped, fps)
+
+
+def roll_rmse_deg(time_s: np.ndarray, camera_roll_deg: np.ndarray, sway_deg: float) -> float:
+    """How far a clip's per-frame camera roll is from the sway a hand-held copy applied, each
+    less its median (the clip's own roll), over the frames with a roll."""
+    read = np.asarray(camera_roll_deg, dtype=float)
+    applied = applied_camera_roll_deg(np.asarray(time_s) - time_s[0], sway_deg)
+    ok = np.isfinite(read)
+    error = (read[ok] - np.median(read[ok])) - (applied[ok] - np.median(applied[ok]))
+    return float(np.sqrt(np.mean(error**2)))
