@@ -11,6 +11,9 @@ steady clip's, and how far ``frames.csv`` ``camera_roll_deg`` is from the applie
 each less its median). A copy passes when every leg keeps the steady clip's classification, the
 peak is within ``PEAK_TOLERANCE_DEG`` and the uncertainty within ``UNCERTAINTY_RATIO`` of the
 steady clip's, and the roll within ``ROLL_RMSE_DEG``. The exit code is 1 when any copy fails.
+``--controls`` adds, per copy, a still copy with the same zoom: a copy zoomed past a padded
+picture's edge is a longer lens with its picture's centre unseen, which moves the camera's
+assumed focal length and principal point whether or not the camera moves.
 Copies and pose results are kept in --workdir and reused.
 """
 
@@ -63,6 +66,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clips", nargs="*", default=CLIPS, help="clip names in video/")
     parser.add_argument("--sways", nargs="*", type=float, default=[4.0, 10.0])
+    parser.add_argument(
+        "--controls",
+        action="store_true",
+        help="also each copy's zoom alone, the camera still (what the zoom does by itself)",
+    )
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "hand-held")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -90,6 +98,12 @@ def main() -> int:
             row, passed = _row(name, f"±{sway:g}°", steady, copy, rmse)
             failed += not passed
             print(row, flush=True)
+            if args.controls:
+                still_path = args.workdir / f"{Path(name).stem}__zoom{sway:g}.mp4"
+                if not still_path.exists():
+                    hand_held_copy(source, still_path, sway, moving=False)
+                still = hipdrop.analyse(still_path)
+                print(_row(name, f"zoom of ±{sway:g}°, still", steady, still, None)[0])
     return 1 if failed else 0
 
 

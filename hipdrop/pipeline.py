@@ -340,6 +340,7 @@ def _scene_of(path: Path, tracks: LandmarkTracks, motion: CameraMotion | None) -
         tracks.meta.get("video_sha256"),
         scene_lines_dir(),
         partial(segments_to_reference, motion) if moving(motion) else None,
+        motion.reference_frame if motion is not None else 0,
     )
 
 

@@ -89,14 +89,17 @@ def scene_lines(
     video_sha256: str | None = None,
     cache: Path | None = None,
     to_reference: Callable[[int, np.ndarray], np.ndarray] | None = None,
+    reference_frame: int = 0,
 ) -> SceneLines:
     """Line segments from a few frames of the clip, the subject's area left out.
 
     ``subject_xy_px``: the subject's (n_frames, 33, 2) landmarks, NaN where not found, at the
     frame times ``time_s``. ``to_reference(frame, segments)``: where the camera moved, maps a
-    frame's segments into the picture the landmarks are steadied to (see
-    ``geometry/camera_motion.py``). Decoding the frames costs up to a second, so with ``cache`` (a
-    folder) and the clip's ``video_sha256`` each sampled frame's segments are kept there (see
+    frame's segments into the picture the landmarks are steadied to, that of
+    ``reference_frame`` (see ``geometry/camera_motion.py``); the picture's box (whose centre is
+    taken as the principal point) is then the sampled frame's nearest to it, mapped likewise.
+    Decoding the frames costs up to a second, so with ``cache`` (a folder) and the clip's
+    ``video_sha256`` each sampled frame's segments are kept there (see
     :func:`keep_frame_segments`); the subject is left out afterwards.
     """
     samples = sample_frames(time_s)
@@ -111,8 +114,12 @@ def scene_lines(
     found = [_away_from_subject(per_frame[i][1], subject_xy_px[i]) for i in sorted(per_frame)]
     if to_reference is not None:
         found = [to_reference(i, seg) for i, seg in zip(sorted(per_frame), found, strict=True)]
-    boxes = np.array([per_frame[i][0] for i in sorted(per_frame)])
+    boxes = np.array([per_frame[i][0] for i in sorted(per_frame)], dtype=float)
     box = tuple(float(v) for v in np.median(boxes, axis=0))
+    if to_reference is not None:  # the camera moved: the reference frame's own picture
+        nearest = min(per_frame, key=lambda i: abs(i - reference_frame))
+        corners = to_reference(nearest, np.array([per_frame[nearest][0]], dtype=float))[0]
+        box = tuple(float(v) for v in corners)
     return SceneLines(np.concatenate(found), box)
 
 
