@@ -256,8 +256,8 @@ def motion_sentence(motion: dict | None) -> str:
     text = (
         f"The camera moved during the clip (hand-held): its roll went from {fmt(low)}° to "
         f"{fmt(high)}° and its view drifted up to {100 * motion['drift_max_share']:.1f}% of "
-        f"the frame (zoom {fmt(100 * (zoom_high - zoom_low), 1)}%). Every frame was steadied "
-        f"to frame {motion['reference_frame']}'s picture, so all are measured against the "
+        f"the frame, its zoom changing by {fmt(100 * (zoom_high - zoom_low), 1)}%. Every frame was "
+        f"steadied to frame {motion['reference_frame']}'s picture, so all are measured against the "
         f"same horizontal (each frame's roll is in frames.csv, camera_roll_deg; the motion "
         f"estimate adds ± {fmt(motion['roll_sd_deg'], 2)}° per frame)."
     )
