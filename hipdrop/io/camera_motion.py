@@ -20,8 +20,6 @@ result is cached beside the pose, keyed by the clip's content, the subject's box
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +27,7 @@ import cv2
 import numpy as np
 
 from hipdrop.geometry.camera_motion import CameraMotion, held_matrices
+from hipdrop.io.npz_cache import keep_npz
 from hipdrop.io.video import iter_frames_threaded
 
 if TYPE_CHECKING:
@@ -322,20 +321,10 @@ def _load(file: Path) -> CameraMotion | None:
 
 
 def _keep(motion: CameraMotion, file: Path) -> None:
-    """Store ``motion`` atomically; a cache that cannot be written is simply not used."""
-    temporary = None
-    try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=file.parent, suffix=".npz.part")
-        with os.fdopen(handle, "wb") as out:
-            np.savez(
-                out,
-                matrix=motion.matrix,
-                roll_sd_deg=motion.roll_sd_deg,
-                reference_frame=motion.reference_frame,
-                image_size_px=np.asarray(motion.image_size_px, dtype=np.int64),
-            )
-        os.replace(temporary, file)
-    except OSError:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
+    keep_npz(
+        file,
+        matrix=motion.matrix,
+        roll_sd_deg=motion.roll_sd_deg,
+        reference_frame=np.int64(motion.reference_frame),
+        image_size_px=np.asarray(motion.image_size_px, dtype=np.int64),
+    )

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from hipdrop.io.npz_cache import keep_npz
 
 #: Frames sampled, spread over the clip's first ``SAMPLE_WINDOW_S`` (decoded in one pass: on a
 #: clip with few keyframes, seeking to each costs twice as long), and the working resolution
@@ -176,22 +176,13 @@ def _keep(per_frame: FrameSegments, file: Path) -> None:
     if not per_frame:
         return
     frames = sorted(per_frame)
-    temporary = None
-    try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=file.parent, suffix=".npz.part")
-        with os.fdopen(handle, "wb") as out:
-            np.savez(
-                out,
-                frames=np.array(frames, dtype=np.int64),
-                boxes=np.array([per_frame[f][0] for f in frames], dtype=np.int64),
-                counts=np.array([len(per_frame[f][1]) for f in frames], dtype=np.int64),
-                segments_px=np.concatenate([per_frame[f][1] for f in frames]).reshape(-1, 4),
-            )
-        os.replace(temporary, file)
-    except OSError:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
+    keep_npz(
+        file,
+        frames=np.array(frames, dtype=np.int64),
+        boxes=np.array([per_frame[f][0] for f in frames], dtype=np.int64),
+        counts=np.array([len(per_frame[f][1]) for f in frames], dtype=np.int64),
+        segments_px=np.concatenate([per_frame[f][1] for f in frames]).reshape(-1, 4),
+    )
 
 
 def _decoded_segments(path: Path, samples: np.ndarray) -> FrameSegments:
