@@ -1,7 +1,8 @@
 """Hand-held phones (issue 25): do clips filmed by a swaying phone read as the steady ones?
 
     python3.11 benchmarks/hand_held.py                  # the balance and hops clips, ±4° and ±10°
-    python3.11 benchmarks/hand_held.py --clips anterior_walk-toward-camera_vaila.mp4 --sways 6
+    python3.11 benchmarks/hand_held.py --controls --clips \\
+        multicam/posterior-rolled_single-leg-balance_cam04_pose2sim.mp4  # a clip, with controls
 
 Each clip in ../shared/data/video (or $HIPDROP_DATA_DIR/video) is analysed as it is and as
 hand-held copies (tests/videotools.py ``hand_held_copy``: the picture turned by ``D·sin(2π t /
@@ -64,7 +65,9 @@ def _row(clip: str, sway: str, steady: dict, copy: dict, rmse: float | None) -> 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--clips", nargs="*", default=CLIPS, help="clip names in video/")
+    parser.add_argument(
+        "--clips", nargs="*", default=CLIPS, help="clip names in video/, or paths in the data"
+    )
     parser.add_argument("--sways", nargs="*", type=float, default=[4.0, 10.0])
     parser.add_argument(
         "--controls",
@@ -81,7 +84,7 @@ def main() -> int:
     print("|---|---|---|---|---|")
     failed = 0
     for name in args.clips:
-        source = data_dir() / "video" / name
+        source = data_dir() / (name if "/" in name else f"video/{name}")
         steady = hipdrop.analyse(source)
         frames = steady.frames
         still = float(frames["camera_roll_deg"].max() - frames["camera_roll_deg"].min())

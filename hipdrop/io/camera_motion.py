@@ -132,7 +132,9 @@ class _Follower:
         self.last_followed = (image, found[0])
         return found
 
-    def _start(self, image, mask, from_reference) -> tuple[np.ndarray, float] | None:
+    def _start(
+        self, image: np.ndarray, mask: np.ndarray, from_reference: np.ndarray
+    ) -> tuple[np.ndarray, float] | None:
         """Make ``image`` a keyframe (the reference, if there is none yet)."""
         corners = _corners(image, mask)
         if len(corners) < MIN_INLIERS:
@@ -144,7 +146,8 @@ class _Follower:
         self.key_from_reference = from_reference
         return from_reference, MIN_ROLL_SD_DEG
 
-    def _track(self, image, mask) -> tuple[np.ndarray, float] | None:
+    def _track(self, image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, float] | None:
+        """Follow the corners from the previous frame; a new keyframe when few are left."""
         moved, ok = _lucas_kanade(self.previous, image, self.corners)
         ok &= ~_inside(moved, mask)
         fit = _fit(self.key_corners[ok], moved[ok])
@@ -159,7 +162,9 @@ class _Follower:
             self._start(image, mask, from_reference)
         return from_reference, roll_sd
 
-    def _against_reference(self, image, mask, chained: np.ndarray) -> np.ndarray:
+    def _against_reference(
+        self, image: np.ndarray, mask: np.ndarray, chained: np.ndarray
+    ) -> np.ndarray:
         """The transform measured straight against the reference frame, where it agrees with
         the chained one; otherwise the chained one."""
         reference, corners = self.reference
@@ -175,7 +180,7 @@ class _Follower:
         agree = turn < REFERENCE_AGREEMENT_DEG and shift < REFERENCE_AGREEMENT_PX
         return direct if agree else chained
 
-    def _relocate(self, image, mask) -> tuple[np.ndarray, float] | None:
+    def _relocate(self, image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, float] | None:
         """Find the frame again after a loss: ORB features matched to the last frame followed."""
         last, last_from_reference = self.last_followed
         orb = cv2.ORB_create(1000)
