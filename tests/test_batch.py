@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from videotools import mirror, transform_video
 
-from hipdrop.argtypes import analysis_options
 from hipdrop.batch import TABLE_NAME, analyse_folder, find_clips, plan_workers
 from hipdrop.cli import build_parser, main
+from hipdrop.cli.argtypes import analysis_options
 
 pytestmark = pytest.mark.realdata
 

@@ -19,11 +19,11 @@ import pytest
 from conftest import run_cli
 from videotools import read_frames, write_video
 
+from hipdrop.analysis.thresholds import DEFAULT_THRESHOLDS_FILE, load_thresholds
 from hipdrop.errors import HipdropError
 from hipdrop.io.landmarks import load_tracks
 from hipdrop.pipeline import analyse_tracks
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
-from hipdrop.thresholds import DEFAULT_THRESHOLDS_FILE, load_thresholds
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 

@@ -19,6 +19,8 @@ import numpy as np
 import pytest
 from conftest import require_data
 
+from hipdrop.analysis.metrics import phase_core
+from hipdrop.analysis.pose_input import load_pose_file
 from hipdrop.conventions import LANDMARK_INDEX, LANDMARK_NAMES
 from hipdrop.errors import HipdropError
 from hipdrop.io.keypoint_names import SKELETONS, landmark_of
@@ -30,9 +32,7 @@ from hipdrop.io.pose_files import (
     write_movement,
     write_trc,
 )
-from hipdrop.metrics import phase_core
 from hipdrop.pipeline import analyse
-from hipdrop.pose_input import load_pose_file
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
 from hipdrop.tracks import LandmarkTracks
 

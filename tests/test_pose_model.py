@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from conftest import run_cli
 
-from hipdrop.argtypes import pose_settings
+from hipdrop.cli.argtypes import pose_settings
 from hipdrop.errors import HipdropError
 from hipdrop.pose import cache
 from hipdrop.pose.backend import PoseSettings, create_backend

@@ -12,8 +12,8 @@ import pytest
 
 from hipdrop.errors import HipdropError
 from hipdrop.pipeline import analyse_tracks
-from hipdrop.plots import SIDE_COLOURS
 from hipdrop.report.pdf import write_pdf
+from hipdrop.report.plots import SIDE_COLOURS
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
 
 HOSTILE_NAME = "<script>alert(1)</script>"

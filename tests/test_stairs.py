@@ -11,11 +11,7 @@ import pandas as pd
 import pytest
 from conftest import require_data
 
-from hipdrop.conventions import N_LANDMARKS, landmark
-from hipdrop.events.gait import FOOT_OFF, FOOT_STRIKE
-from hipdrop.events.stairs import detect_stair_events
-from hipdrop.geometry.camera import CameraGeometry
-from hipdrop.stairs import (
+from hipdrop.analysis.stairs import (
     DOWN,
     LEVEL,
     UP,
@@ -24,7 +20,11 @@ from hipdrop.stairs import (
     step_directions,
     unpitched_xy,
 )
-from hipdrop.task import choose_task
+from hipdrop.analysis.task import choose_task
+from hipdrop.conventions import N_LANDMARKS, landmark
+from hipdrop.events.gait import FOOT_OFF, FOOT_STRIKE
+from hipdrop.events.stairs import detect_stair_events
+from hipdrop.geometry.camera import CameraGeometry
 from hipdrop.tracks import LandmarkTracks
 from hipdrop.validation import look_at
 
@@ -65,7 +65,7 @@ def test_level_landings_are_level_ground_and_few_cannot_tell() -> None:
 
 def test_no_landing_at_all_cannot_tell() -> None:
     """A clip where no foot comes to rest after a swing (standing still, or pose lost)."""
-    from hipdrop.stairs import landing_heights
+    from hipdrop.analysis.stairs import landing_heights
 
     events = pd.DataFrame({"side": [], "kind": [], "frame": [], "time_s": []})
     landings = landing_heights(events, {"left": np.zeros(5), "right": np.zeros(5)}, np.arange(5))
@@ -85,7 +85,7 @@ def test_step_to_names_the_leading_leg() -> None:
 def test_steps_get_a_direction_only_where_the_clip_shows_stairs() -> None:
     """Step-to going up: the joining steps take the direction of the step they join; where
     the landings as a whole say nothing, no step is called up or down."""
-    from hipdrop.stair_steps import with_stair_columns
+    from hipdrop.analysis.stair_steps import with_stair_columns
 
     landings = step_directions(_landings(["left", "right"] * 2, [0.0, 0.0, 0.4, 0.4]))
     landings.loc[0, "direction"] = None
@@ -258,7 +258,7 @@ def test_the_ascent_played_backward_goes_down(ascent) -> None:
     from hipdrop.io.marker_names import asis_obliquity_deg, marker_map
     from hipdrop.io.mocap import read_mocap
     from hipdrop.validation import virtual_view
-    from hipdrop.validation_steps import events_for_task, steps_vs_reference
+    from hipdrop.validation.steps import events_for_task, steps_vs_reference
 
     trial = read_mocap(ascent)
     backward = replace(trial, markers_m={k: v[::-1].copy() for k, v in trial.markers_m.items()})

@@ -12,14 +12,14 @@ import pandas as pd
 import pytest
 from test_gait_events import synthetic_trial
 
-from hipdrop.baseline import Baseline
+from hipdrop.analysis.baseline import Baseline
+from hipdrop.analysis.gait_cycle import cycle_curves, normal_band
+from hipdrop.analysis.thresholds import load_thresholds
 from hipdrop.cli import main
 from hipdrop.errors import HipdropError
-from hipdrop.gait_cycle import cycle_curves, normal_band
 from hipdrop.io.mocap import MocapTrial
 from hipdrop.pipeline import analyse_tracks
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
-from hipdrop.thresholds import load_thresholds
 from hipdrop.tracks import LandmarkTracks
 from hipdrop.validation import marker_map, place_camera, project_trial
 

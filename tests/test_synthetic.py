@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hipdrop.baseline import find_quiet_standing
+from hipdrop.analysis.baseline import find_quiet_standing
+from hipdrop.analysis.metrics import refuse_uncertain_sides
+from hipdrop.analysis.thresholds import load_thresholds
 from hipdrop.events.single_leg import detect_single_leg_stance
-from hipdrop.metrics import refuse_uncertain_sides
 from hipdrop.pipeline import analyse_tracks
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
-from hipdrop.thresholds import load_thresholds
 
 
 def _run(trial: SyntheticTrial):

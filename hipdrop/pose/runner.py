@@ -23,7 +23,6 @@ import numpy as np
 
 from hipdrop.conventions import N_LANDMARKS, pair
 from hipdrop.errors import HipdropError
-from hipdrop.identity import frames_nearer_another
 from hipdrop.io.scene_lines import (
     FrameSegments,
     frame_segments,
@@ -34,6 +33,7 @@ from hipdrop.io.shots import THUMBNAIL_VALUES, frame_thumbnail, other_scene_fram
 from hipdrop.io.video import VideoInfo, iter_frames_threaded, probe_video
 from hipdrop.pose import cache
 from hipdrop.pose.backend import PoseEstimate, PoseSettings, create_backend
+from hipdrop.pose.identity import frames_nearer_another
 from hipdrop.pose.seams import (
     END_OF_STREAM,
     HandoverWatch,
