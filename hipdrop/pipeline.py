@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hipdrop import __version__
 from hipdrop.analysis.baseline import Baseline, find_quiet_standing
 from hipdrop.analysis.clip_baseline import clip_baseline
 from hipdrop.analysis.clip_input import ProgressCallback, check_person, input_tracks, upright
@@ -89,6 +88,7 @@ from hipdrop.options import AnalysisOptions
 from hipdrop.result import Analysis
 from hipdrop.summary_schema import SUMMARY_SCHEMA_VERSION
 from hipdrop.tracks import LandmarkTracks
+from hipdrop.version import __version__
 
 
 @dataclass

@@ -25,8 +25,9 @@ from hipdrop.conventions import N_LANDMARKS, landmark
 from hipdrop.events.gait import FOOT_OFF, FOOT_STRIKE
 from hipdrop.events.stairs import detect_stair_events
 from hipdrop.geometry.camera import CameraGeometry
+from hipdrop.geometry.virtual_camera import look_at
+from hipdrop.options import AnalysisOptions
 from hipdrop.tracks import LandmarkTracks
-from hipdrop.validation import look_at
 
 ASCENT = "mocap/stair-ascent_addbiomechanics-nimble.trc"
 #: The first of heel or toe to come to rest on each step, from the markers (SOURCES.md).
@@ -198,7 +199,7 @@ def test_stair_ascent_contacts_and_step_drops_from_every_view(ascent, camera, pi
     """In front of and behind the stairs, level or 20° above or below, straight or turned 20°:
     at least 3 of the 4 step contacts within 2 frames of the markers', none spurious, and each
     trusted step's peak drop within 1.5° of the 3D ASIS line's over the same stance."""
-    from hipdrop.validation import validate_mocap
+    from hipdrop.validation.mocap import validate_mocap
 
     result = validate_mocap(
         ascent, camera=camera, pitch_deg=pitch_deg, yaw_deg=yaw_deg, task="stairs"
@@ -218,7 +219,7 @@ def test_stair_ascent_contacts_and_step_drops_from_every_view(ascent, camera, pi
 
 @pytest.mark.realdata
 def test_auto_reads_the_ascent_as_stairs_up_and_walking_as_level(ascent) -> None:
-    from hipdrop.validation import validate_mocap
+    from hipdrop.validation.mocap import validate_mocap
 
     stairs = validate_mocap(ascent, task="auto")
     assert stairs["task"] == "stairs" and "up" in stairs["task_reason"]
@@ -257,8 +258,8 @@ def test_the_ascent_played_backward_goes_down(ascent) -> None:
     ASIS line's."""
     from hipdrop.io.marker_names import asis_obliquity_deg, marker_map
     from hipdrop.io.mocap import read_mocap
-    from hipdrop.validation import virtual_view
     from hipdrop.validation.steps import events_for_task, steps_vs_reference
+    from hipdrop.validation.virtual_view import virtual_view
 
     trial = read_mocap(ascent)
     backward = replace(trial, markers_m={k: v[::-1].copy() for k, v in trial.markers_m.items()})
@@ -281,15 +282,15 @@ def test_the_ascent_played_backward_goes_down(ascent) -> None:
 
 @pytest.fixture(scope="module")
 def stair_analysis(ascent):
+    from hipdrop.geometry.virtual_camera import place_camera, project_trial
     from hipdrop.io.marker_names import marker_map
     from hipdrop.io.mocap import read_mocap
     from hipdrop.pipeline import analyse_tracks
-    from hipdrop.validation import place_camera, project_trial
 
     trial = read_mocap(ascent)
     markers = marker_map(trial)
     tracks = project_trial(trial, place_camera(trial, markers, "posterior"), markers)
-    return analyse_tracks(tracks, task="stairs"), tracks
+    return analyse_tracks(tracks, AnalysisOptions(task="stairs")), tracks
 
 
 @pytest.mark.realdata
@@ -321,7 +322,7 @@ def test_a_step_whose_contact_is_unseen_gets_no_number(stair_analysis) -> None:
     world = tracks.world_m.copy()
     xy[150:185], visibility[150:185], world[150:185] = np.nan, 0.0, np.nan
     blanked = LandmarkTracks(tracks.time_s, xy, visibility, tracks.image_size_px, world_m=world)
-    analysis = analyse_tracks(blanked, task="stairs")
+    analysis = analyse_tracks(blanked, AnalysisOptions(task="stairs"))
     steps = analysis.steps
     trusted = steps[steps["included"]]
     assert not ((trusted["foot_strike_frame"] >= 140) & (trusted["foot_strike_frame"] < 240)).any()

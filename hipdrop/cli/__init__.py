@@ -8,7 +8,6 @@ import traceback
 from dataclasses import replace
 from pathlib import Path
 
-from hipdrop import __version__
 from hipdrop.cli.argtypes import (
     add_analysis_options,
     analysis_options,
@@ -18,6 +17,7 @@ from hipdrop.cli.argtypes import (
     positive_int,
 )
 from hipdrop.errors import HipdropError
+from hipdrop.version import __version__
 
 
 class _Progress:

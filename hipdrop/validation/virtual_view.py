@@ -10,9 +10,15 @@ import numpy as np
 from hipdrop.analysis.kinematics import pelvic_obliquity_deg
 from hipdrop.analysis.signal import CleaningParams, clean_tracks
 from hipdrop.errors import HipdropError
-from hipdrop.geometry.camera import camera_from_body, camera_from_vertical_lines, level_xy
+from hipdrop.geometry.camera import (
+    CameraGeometry,
+    camera_from_body,
+    camera_from_vertical_lines,
+    level_xy,
+)
 from hipdrop.geometry.frontal import EXACT_WORLD, frontal_geometry
 from hipdrop.geometry.virtual_camera import (
+    VirtualCamera,
     place_camera,
     project_trial,
     subject_distance_m,
@@ -63,6 +69,39 @@ class VirtualView:
     obliquity_deg: np.ndarray
 
 
+def _estimated_camera(
+    trial: MocapTrial,
+    markers: dict[str, str],
+    cam: VirtualCamera,
+    tracks: LandmarkTracks,
+    seed: int,
+) -> CameraGeometry:
+    """The camera geometry the video path would find: from a virtual room's vertical edges,
+    else (the room outside the picture) from the body's own vertical in ``tracks``."""
+    width, height = tracks.image_size_px
+    vertical = np.eye(3)[trial.vertical_axis]
+    feet = [trial.markers_m[markers[k]] for k in markers if k.endswith(("heel", "foot_index"))]
+    floor_m = float(np.nanmin(np.stack(feet)[..., trial.vertical_axis])) if feet else 0.0
+    geometry = camera_from_vertical_lines(
+        virtual_room_edges(
+            cam, vertical, floor_m, subject_distance_m(trial, markers, cam), seed=seed
+        ),
+        (0.0, 0.0, width - 1.0, height - 1.0),
+        cam.focal_px,
+        focal_assumed=False,
+    )
+    if geometry is None:  # the room fell outside the picture: the body's own vertical
+        geometry = camera_from_body(
+            tracks.xy_px,
+            tracks.world_m,
+            np.ones(trial.n_frames, bool),
+            tracks.image_size_px,
+            focal_px=cam.focal_px,
+            focal_assumed=False,
+        )
+    return geometry
+
+
 def virtual_view(
     trial: MocapTrial,
     markers: dict[str, str],
@@ -93,27 +132,7 @@ def virtual_view(
     tracks = project_trial(trial, cam, markers, jitter_px, seed)
     cleaned = clean_tracks(tracks, CleaningParams())
     image_angle = pelvic_obliquity_deg(cleaned.tracks)
-    width, height = tracks.image_size_px
-    vertical = np.eye(3)[trial.vertical_axis]
-    feet = [trial.markers_m[markers[k]] for k in markers if k.endswith(("heel", "foot_index"))]
-    floor_m = float(np.nanmin(np.stack(feet)[..., trial.vertical_axis])) if feet else 0.0
-    geometry = camera_from_vertical_lines(
-        virtual_room_edges(
-            cam, vertical, floor_m, subject_distance_m(trial, markers, cam), seed=seed
-        ),
-        (0.0, 0.0, width - 1.0, height - 1.0),
-        cam.focal_px,
-        focal_assumed=False,
-    )
-    if geometry is None:  # the room fell outside the picture: the body's own vertical
-        geometry = camera_from_body(
-            cleaned.tracks.xy_px,
-            cleaned.tracks.world_m,
-            np.ones(trial.n_frames, bool),
-            tracks.image_size_px,
-            focal_px=cam.focal_px,
-            focal_assumed=False,
-        )
+    geometry = _estimated_camera(trial, markers, cam, cleaned.tracks, seed)
     # Marker-based world positions are exact: the hip line alone is the pelvis's own turn.
     frontal = frontal_geometry(
         cleaned.tracks.xy_px,
