@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from conftest import require_data
 
+from hipdrop.analysis.thresholds import load_thresholds
 from hipdrop.pipeline import analyse
-from hipdrop.thresholds import load_thresholds
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
