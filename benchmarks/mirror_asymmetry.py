@@ -54,6 +54,7 @@ def _peaks(analysis, swapped: bool) -> list[float | None]:
 def measure(clip: Path, work: Path) -> None:
     from videotools import identity, mirror, transform_video
 
+    from hipdrop.options import AnalysisOptions, PoseOptions
     from hipdrop.pipeline import analyse
 
     copies = {
@@ -62,11 +63,12 @@ def measure(clip: Path, work: Path) -> None:
     }
     for mirror_pass in (False, True):
         mode = "default, two passes" if mirror_pass else "one pass (--no-mirror-pass)"
-        original = analyse(clip, mirror_pass=mirror_pass)
+        options = AnalysisOptions(pose=PoseOptions(mirror_pass=mirror_pass))
+        original = analyse(clip, options)
         print(f"{clip.name}, {mode}:")
         print(f"  original peak drop L/R: {_fmt(_peaks(original, False))}")
         for name, path in copies.items():
-            copy = analyse(path, mirror_pass=mirror_pass)
+            copy = analyse(path, options)
             flipped = name == "mirrored"
             sd, worst, n = _angle_gap(original, copy, -1.0 if flipped else 1.0)
             print(

@@ -79,7 +79,9 @@ def score_view(camera: str, with_baseline: bool) -> dict:
     reference_drop = reference_hike = None
     if phases:
         rows = np.concatenate([np.arange(p["start_frame"], p["end_frame"]) for p in phases])
-        tilt = reference["obliquity_3d_deg"].reindex(rows).dropna()
+        read = frames["frontal_obliquity_deg"].reindex(rows).notna().to_numpy()
+        # Over the phase's frames that were read: a blank frame cannot hold the peak.
+        tilt = reference["obliquity_3d_deg"].reindex(rows[read]).dropna()
         reference_drop, reference_hike = float(tilt.max()), float(-tilt.min())
     frontal = mine["frontal_obliquity_deg"].to_numpy(float)
     return {

@@ -90,10 +90,12 @@ def library_call(clip: Path, mirror_pass: bool) -> None:
     """Print the seconds of a second ``hipdrop.analyse(clip)`` in this interpreter (the first
     imports everything and fills any cache)."""
     import hipdrop
+    from hipdrop.options import AnalysisOptions, PoseOptions
 
-    hipdrop.analyse(clip, mirror_pass=mirror_pass)
+    options = AnalysisOptions(pose=PoseOptions(mirror_pass=mirror_pass))
+    hipdrop.analyse(clip, options)
     start = time.perf_counter()
-    hipdrop.analyse(clip, mirror_pass=mirror_pass)
+    hipdrop.analyse(clip, options)
     print(f"{time.perf_counter() - start:.4f}")
 
 

@@ -2,13 +2,13 @@
 
 import os as _os
 
+from hipdrop.version import __version__
+
 # Keep native libraries quiet: a user error is one line on stderr, not decoder chatter.
 _os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 _os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 _os.environ.setdefault("GLOG_minloglevel", "2")
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-__version__ = "0.1.0"
 
 
 def analyse(*args, **kwargs):

@@ -16,19 +16,17 @@ start.
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hipdrop.argtypes import add_analysis_options, analysis_options, positive_int
-
 if TYPE_CHECKING:
     import pandas as pd
+
+    from hipdrop.options import AnalysisOptions
 
 #: File name endings treated as video clips when a folder is scanned.
 VIDEO_SUFFIXES = frozenset(
@@ -108,13 +106,11 @@ def clip_rows(
 
 @dataclass(frozen=True)
 class ClipJob:
-    """One clip's work: where its folder goes, ``analyse`` options, how pose runs."""
+    """One clip's work: where its folder goes, ``analyse`` options (how pose runs included)."""
 
     clip: Path
     out_dir: Path
-    options: dict = field(default_factory=dict)
-    pose_jobs: int = 1
-    pose_in_process: bool = False
+    options: AnalysisOptions
     force: bool = False
 
 
@@ -127,9 +123,7 @@ def analyse_clip(job: ClipJob) -> list[dict]:
     try:
         if job.out_dir.exists() and not job.force:
             raise HipdropError(f"{job.out_dir} already exists; use --force to replace it")
-        analysis = analyse(
-            job.clip, jobs=job.pose_jobs, pose_in_process=job.pose_in_process, **job.options
-        )
+        analysis = analyse(job.clip, job.options)
         analysis.save(job.out_dir, force=job.force)
     except Exception as exc:  # one broken clip must not stop the batch
         message = str(exc) if isinstance(exc, HipdropError) else f"{type(exc).__name__}: {exc}"
@@ -204,18 +198,20 @@ def analyse_folder(
     workers: int | None = None,
     force: bool = False,
     progress: ClipProgress | None = None,
-    **options,
+    options: AnalysisOptions | None = None,
 ) -> pd.DataFrame:
     """Analyse every clip in ``folder``; one output folder per clip in ``out_dir``.
 
     Returns the tidy table (one row per clip and stance side; ``error`` set for clips that
     failed), also written to ``out_dir/batch_summary.csv`` and ``.json``. ``scheduler``: a Dask
     scheduler address or ``distributed.Client``; otherwise a local pool of ``workers``
-    processes (default: the number of cores). ``options`` go to :func:`hipdrop.analyse`.
+    processes (default: the number of cores). ``options`` go to :func:`hipdrop.analyse` for every
+    clip, with how pose runs set here.
     """
     import pandas as pd
 
     from hipdrop.errors import HipdropError
+    from hipdrop.options import AnalysisOptions
 
     folder, out_dir = Path(folder), Path(out_dir)
     if not folder.is_dir():
@@ -232,10 +228,11 @@ def analyse_folder(
     # Pool and cluster workers run a single pose job inside themselves (MediaPipe loaded once
     # per worker); the serial path keeps pose in worker processes, off the terminal.
     in_worker = scheduler is not None or n_workers > 1
+    options = options or AnalysisOptions()
+    pose = replace(options.pose, jobs=pose_jobs, in_process=in_worker and pose_jobs == 1)
+    clip_options = replace(options, pose=pose)
     jobs = [
-        ClipJob(
-            clip, out_dir / names[clip], options, pose_jobs, in_worker and pose_jobs == 1, force
-        )
+        ClipJob(clip, out_dir / names[clip], clip_options, force)
         # Biggest files first: the long clips do not end up alone at the end of the run.
         for clip in sorted(clips, key=lambda c: c.stat().st_size, reverse=True)
     ]
@@ -258,60 +255,3 @@ def analyse_folder(
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     _write_table(table, out_dir)
     return table
-
-
-def _print_progress(done: int, total: int, row: dict) -> None:
-    if row["error"]:
-        outcome = f"FAILED: {row['error']}"
-    elif not row["usable"]:
-        outcome = f"refused: {row['reason']}"
-    else:
-        outcome = f"{row['view']} view"
-    print(f"[{done}/{total}] {row['clip']} ({row['seconds']:.1f} s): {outcome}", flush=True)
-
-
-def _run_batch(args: argparse.Namespace) -> int:
-    table = analyse_folder(
-        args.folder,
-        args.out,
-        scheduler=args.scheduler,
-        workers=args.workers,
-        force=args.force,
-        progress=_print_progress,
-        **analysis_options(args),
-    )
-    failed = table.loc[table["error"].notna()].drop_duplicates("clip")
-    n_clips = table["clip"].nunique()
-    print(f"Table: {Path(args.out) / (TABLE_NAME + '.csv')} ({n_clips} clips)")
-    if failed.empty:
-        return 0
-    print(f"{len(failed)} of {n_clips} clips failed:", file=sys.stderr)
-    for row in failed.itertuples():
-        print(f"  {row.clip}: {row.error}", file=sys.stderr)
-    return 1
-
-
-def add_parser(subparsers) -> argparse.ArgumentParser:
-    """Register ``batch`` on the CLI's subcommands."""
-    parser = subparsers.add_parser(
-        "batch",
-        help="analyse every clip in a folder into one table",
-        description="Analyse every video in a folder: one output folder per clip and one "
-        f"table across clips ({TABLE_NAME}.csv). A clip that fails is listed; the rest carry "
-        "on. Exit code 1 when any clip failed.",
-    )
-    parser.add_argument("folder", type=Path, help="folder of video files")
-    parser.add_argument("--out", type=Path, required=True, help="output folder")
-    parser.add_argument(
-        "--workers", type=positive_int, metavar="N", help="clips at once (default: cores)"
-    )
-    parser.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="run on a Dask distributed cluster (e.g. tcp://host:8786) instead of locally",
-    )
-    add_analysis_options(parser, per_clip=" (the same for every clip)")
-    parser.add_argument("--force", action="store_true", help="replace existing clip folders")
-    parser.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)
-    parser.set_defaults(func=_run_batch)
-    return parser

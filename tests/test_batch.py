@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from videotools import mirror, transform_video
 
-from hipdrop.argtypes import analysis_options
 from hipdrop.batch import TABLE_NAME, analyse_folder, find_clips, plan_workers
 from hipdrop.cli import build_parser, main
+from hipdrop.cli.argtypes import analysis_options
+from hipdrop.options import AnalysisOptions, PoseOptions
 
 pytestmark = pytest.mark.realdata
 
@@ -111,8 +112,8 @@ def test_pose_model_reaches_analyse_and_batch_alike(tmp_path) -> None:
     parser = build_parser()
     one = parser.parse_args(["analyse", "clip.mp4", "--pose-model", str(model)])
     many = parser.parse_args(["batch", "clips", "--out", "results", "--pose-model", str(model)])
-    pose = analysis_options(one)["pose"]
-    assert pose == analysis_options(many)["pose"]
+    pose = analysis_options(one).pose.settings
+    assert pose == analysis_options(many).pose.settings
     assert (pose.model, pose.model_sha256) == ("my_model", SHIPPED_MODEL_SHA256)
     assert pose.model_path == str(model.resolve())
 
@@ -135,13 +136,10 @@ def test_batch_takes_the_same_analysis_options_as_analyse() -> None:
     parser = build_parser()
     one = parser.parse_args(["analyse", "clip.mp4", *flags])
     many = parser.parse_args(["batch", "clips", "--out", "results", *flags])
-    expected = {
-        "task": "walk",
-        "thresholds": None,
-        "height_cm": 180.0,
-        "focal_length_mm": 26.0,
-        "person": "left",
-        "mirror_pass": False,
-        "pose": None,  # the shipped model
-    }
+    expected = AnalysisOptions(
+        task="walk",
+        height_cm=180.0,
+        focal_length_mm=26.0,
+        pose=PoseOptions(person="left", mirror_pass=False),  # the shipped model
+    )
     assert analysis_options(one) == analysis_options(many) == expected

@@ -13,16 +13,16 @@ import pandas as pd
 import pytest
 from videotools import applied_camera_roll_deg, hand_held_matrix, write_video
 
+from hipdrop.analysis.kinematics import pelvic_obliquity_deg
 from hipdrop.conventions import N_LANDMARKS, landmark
 from hipdrop.geometry.camera_motion import (
-    CameraMotion,
     motion_summary,
+    moving,
     steadied,
     to_reference,
     with_camera_roll,
 )
-from hipdrop.io.camera_motion import follow_camera
-from hipdrop.kinematics import pelvic_obliquity_deg
+from hipdrop.io.camera_motion import CameraMotion, follow_camera
 from hipdrop.pipeline import analyse_tracks
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
 from hipdrop.tracks import LandmarkTracks
@@ -78,7 +78,7 @@ def test_the_roll_is_followed_frame_by_frame_with_the_subject_masked(tmp_path: P
     assert motion.reference_frame == 0
     # Frame 0 has no sway, so the roll against it is the applied roll itself.
     np.testing.assert_allclose(motion.roll_deg, applied, atol=0.25)
-    assert motion.moved()
+    assert moving(motion)
     assert motion.zoom == pytest.approx(1.0, abs=0.01)
 
 
@@ -136,7 +136,7 @@ def test_a_still_camera_leaves_the_landmarks_as_they_are() -> None:
     motion = _rolled(np.full(5, 0.01), (200.0, 150.0))
     xy = np.random.default_rng(0).uniform(0, 300, (5, N_LANDMARKS, 2))
     tracks = LandmarkTracks(np.arange(5) / 30, xy, np.ones((5, N_LANDMARKS)), (400, 300))
-    assert not motion.moved()
+    assert not moving(motion)
     assert steadied(tracks, motion) is tracks
     assert motion_summary(motion, 2.0)["roll_range_deg"] == [2.0, 2.0]
     # The mapping itself still undoes what it is given.
@@ -162,7 +162,7 @@ def test_a_swaying_camera_reads_as_a_still_one_and_lost_frames_are_left_out() ->
     motion.matrix[lost] = np.nan
     expected = analyse_tracks(still).summary["sides"]
     ignored = analyse_tracks(swayed).summary["sides"]
-    held = analyse_tracks(swayed, motion=motion)
+    held = analyse_tracks(swayed, camera_motion=motion)
     for side in ("left", "right"):
         assert held.summary["sides"][side]["classification"] == expected[side]["classification"]
         assert held.summary["sides"][side]["peak_drop_deg"] == pytest.approx(

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from hipdrop.analysis.session import SessionDetails
 from hipdrop.cli import main
 from hipdrop.compare import compare
 from hipdrop.pipeline import analyse_tracks
@@ -14,7 +15,9 @@ from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
 
 def _session(left: float, right: float, date: str | None = None, mirrored: bool = False):
     tracks = synthetic_single_leg(SyntheticTrial(left_drop_deg=left, right_drop_deg=right))
-    return analyse_tracks(tracks.mirrored() if mirrored else tracks, session_date=date)
+    return analyse_tracks(
+        tracks.mirrored() if mirrored else tracks, session=SessionDetails(session_date=date)
+    )
 
 
 def test_change_beyond_sdd_is_real_and_below_is_not() -> None:

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from hipdrop.io.force_plates import ForcePlate, PlateContact, contact_intervals, plate_contacts
+from hipdrop.io.marker_names import marker_map
 from hipdrop.io.mocap import FOOT_OFF, FOOT_STRIKE, MocapEvent, MocapTrial, read_c3d
-from hipdrop.validation import PLATE_MARGIN_M, marker_map, plate_events
+from hipdrop.validation.event_audit import PLATE_MARGIN_M, plate_events
 
 #: A 0.5 m x 0.4 m plate at the lab origin, corners in mm as C3D CORNERS (axis, corner, plate).
 CORNERS_MM = np.array([[[500], [0], [0], [500]], [[400], [400], [0], [0]], [[0], [0], [0], [0]]])

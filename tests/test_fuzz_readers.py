@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from videotools import write_video
 
+from hipdrop.analysis.thresholds import DEFAULT_THRESHOLDS_FILE, load_thresholds
 from hipdrop.cli import main
 from hipdrop.errors import HipdropError
 from hipdrop.io.c3d_contents import read_c3d_contents
@@ -26,7 +27,6 @@ from hipdrop.io.landmarks import load_tracks, save_tracks
 from hipdrop.io.mocap import read_c3d, read_mot, read_trc
 from hipdrop.io.video import iter_frames, probe_video
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
-from hipdrop.thresholds import DEFAULT_THRESHOLDS_FILE, load_thresholds
 
 FUZZ = settings(
     max_examples=40,

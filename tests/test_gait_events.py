@@ -17,9 +17,10 @@ from hipdrop.events.gait import (
     stance_phases,
 )
 from hipdrop.events.phases import PHASE_COLUMNS
+from hipdrop.geometry.virtual_camera import place_camera, project_trial
+from hipdrop.io.marker_names import marker_map
 from hipdrop.io.mocap import MocapTrial
 from hipdrop.tracks import LandmarkTracks
-from hipdrop.validation import marker_map, place_camera, project_trial
 
 HEEL_LIFT_M = {"walk": 0.25, "run": 0.40}
 FOOT_LENGTH_M = 0.2

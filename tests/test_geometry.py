@@ -101,10 +101,12 @@ def test_swapped_world_landmarks_do_not_flip_the_turn():
 
 
 def test_side_views_are_left_blank_not_guessed():
-    xy, world, time_s = _pelvis_scene(7.0, 60.0, 0.0, 20.0, back=False)
+    """A turn past the limit on pose's estimate (60°) is blank even where the geometry's own
+    uncertainty gate is switched off."""
+    xy, world, time_s = _pelvis_scene(7.0, 70.0, 0.0, 20.0, back=False)
     view = frontal_geometry(xy, world, time_s, _true_camera(0.0, 20.0), max_geometry_sd_deg=90)
     assert np.isnan(view.frontal_obliquity_deg).all()
-    assert view.off_axis_deg == pytest.approx(60.0, abs=0.5)
+    assert view.off_axis_deg == pytest.approx(70.0, abs=0.5)
 
 
 def _vertical_edges(roll_deg: float, pitch_deg: float, rng: np.random.Generator) -> np.ndarray:
@@ -224,8 +226,8 @@ def _turning_round(trial, turn_s: tuple[float, float]):
 def test_a_subject_who_turns_round_keeps_both_sides_right():
     """Facing the camera for left stance, turned away for right stance: the view is decided
     per stretch between turns, so neither half has its sides exchanged."""
+    from hipdrop.analysis.signal import clean_tracks
     from hipdrop.pipeline import analyse_tracks
-    from hipdrop.signal import clean_tracks
     from hipdrop.synthetic import SyntheticTrial
 
     trial = SyntheticTrial(roll_deg=0.0, resting_obliquity_deg=0.0)

@@ -13,7 +13,7 @@ from hipdrop.cli import main
 from hipdrop.errors import HipdropError
 from hipdrop.io.marker_names import marker_map, read_marker_names
 from hipdrop.io.mocap import read_c3d, read_mot
-from hipdrop.validation import validate_mocap
+from hipdrop.validation.mocap import validate_mocap
 
 pytestmark = pytest.mark.realdata
 

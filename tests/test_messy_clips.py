@@ -22,6 +22,7 @@ from videotools import (
 )
 
 from hipdrop.conventions import landmark
+from hipdrop.options import AnalysisOptions, PoseOptions
 from hipdrop.pipeline import analyse
 
 BALANCE = "anterior_single-leg-balance_pose2sim.mp4"
@@ -111,7 +112,7 @@ def single_pass(clips):
 
     def get(name: str):
         if name not in done:
-            done[name] = analyse(clips[name], mirror_pass=False)
+            done[name] = analyse(clips[name], AnalysisOptions(pose=PoseOptions(mirror_pass=False)))
         return done[name]
 
     return get

@@ -9,7 +9,9 @@ import pytest
 from conftest import require_data
 
 from hipdrop.cli import main
+from hipdrop.cli.validate_mocap import _summary
 from hipdrop.errors import HipdropError
+from hipdrop.io.marker_names import marker_map
 from hipdrop.io.mocap import (
     FOOT_OFF,
     FOOT_STRIKE,
@@ -18,15 +20,13 @@ from hipdrop.io.mocap import (
     read_mocap,
     read_mot,
 )
-from hipdrop.validation import (
+from hipdrop.validation.event_audit import (
     _spurious,
-    _summary,
     marker_contact_frames,
-    marker_map,
     plate_events,
     toe_rise_mm,
-    validate_mocap,
 )
+from hipdrop.validation.mocap import validate_mocap
 
 FULLBODY = "mocap/walk_pig-fullbody_btkdata.c3d"
 CGM24 = "mocap/walk_pig-cgm24_c3dorg.c3d"

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from conftest import require_data
 
+from hipdrop.analysis.thresholds import load_thresholds
 from hipdrop.pipeline import analyse
-from hipdrop.thresholds import load_thresholds
 
 pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
@@ -80,14 +80,18 @@ def analysed():
     return get
 
 
-def _reference_peaks(reference: pd.DataFrame, summary: dict) -> tuple[float, float]:
-    """The 3D reference's peak drop and hike over the frames of the detected left phases."""
+def _reference_peaks(reference: pd.DataFrame, analysis) -> tuple[float, float]:
+    """The 3D reference's peak drop and hike over the frames of the detected left phases that
+    hipdrop read (a frame left blank, with its reason, cannot hold the peak; a phase whose
+    unread stretches could hide its start or end is refused by ``peak_trust``)."""
+    read = analysis.frames.set_index("frame")["frontal_obliquity_deg"].notna()
     frames = [
         np.arange(p["start_frame"], p["end_frame"])
-        for p in summary["phases"]
+        for p in analysis.summary["phases"]
         if p["stance_leg"] == "left"
     ]
-    tilt = reference["obliquity_3d_deg"].reindex(np.concatenate(frames)).dropna()
+    rows = [f for f in np.concatenate(frames) if read.get(f, False)]
+    tilt = reference["obliquity_3d_deg"].reindex(rows).dropna()
     return float(tilt.max()), float(-tilt.min())  # left stance: + left higher = right drops
 
 
@@ -102,7 +106,7 @@ def test_front_camera_matches_the_3d_pelvis(analysed, reference, with_baseline) 
     assert not np.allclose(image, frontal, atol=1.0)  # the geometry did something
 
     left = analysis.summary["sides"]["left"]
-    drop, hike = _reference_peaks(reference, analysis.summary)
+    drop, hike = _reference_peaks(reference, analysis)
     # Measured: drop 0.9° (alone) and 0.0° (with the baseline) from the 3D peak, hike 0.3° and
     # 1.2°. The phase's first frames set the 3D peak drop; MediaPipe's hip line trails the 3D
     # one there by a few frames while the pelvis rises.
@@ -129,11 +133,12 @@ def test_oblique_rear_camera_is_right_or_refused(analysed, reference, with_basel
         assert "film from straight in front or behind" in left["note"]
         assert any("Insufficient data for left stance" in w for w in analysis.summary["warnings"])
     else:
-        drop, _ = _reference_peaks(reference, analysis.summary)
+        drop, _ = _reference_peaks(reference, analysis)
         assert left["classification"] == load_thresholds("single-leg").classify(drop)
     assert analysis.summary["sides"]["right"]["classification"] in ("insufficient data", "normal")
     if with_baseline and analysis.summary["baseline"] is None:  # he faced cam_03 obliquely
-        assert any("too oblique to measure" in w for w in analysis.summary["warnings"])
+        refusal = [w for w in analysis.summary["warnings"] if w.startswith("The baseline clip")]
+        assert refusal and "turn" in refusal[0]
 
 
 def test_static_baseline_is_level_whichever_way_he_faced(analysed) -> None:
@@ -175,16 +180,16 @@ def test_no_view_names_the_wrong_leg(analysed, references, camera) -> None:
 
 def test_the_rolled_rear_phone_is_right_or_refused(analysed, references) -> None:
     """cam_04, a phone propped high behind him and rolled 26° (how clinics film): had read a
-    sign-flipped tilt (55.8° RMSE) and found no stance. Now every frame it reads is within 4°
-    of the 3D; pose's 3D reads his turn as 50-78° in the first 44 frames of his stance (the 3D:
-    13-35°), so those are blank, and with more than half the stance unread the verdict is
-    refused rather than read from its end."""
+    sign-flipped tilt (55.8° RMSE) and found no stance. Now the frames it reads are within 4°
+    of the 3D, though pose's 3D reads his turn as 40-60° in the first 40 frames of his stance
+    (the 3D: 13-35°): the tilt is not very sensitive to the turn from this camera, and the
+    frames where it is (his first 9) are left blank by the geometry's uncertainty."""
     analysis = analysed("cam_04", False)
     truth = references["cam_04"].loc[FRAMES]
     frames = analysis.frames.set_index("frame").loc[FRAMES]
     frontal = frames["frontal_obliquity_deg"].to_numpy()
     given = np.isfinite(frontal)
-    assert given.sum() >= 25
+    assert given.sum() >= 45  # frames 20-70: all but the turn's worst are read
     error = frontal[given] - truth["obliquity_3d_deg"].to_numpy()[given]
     assert np.sqrt(np.mean(error**2)) <= 4.0
     shift = (
@@ -198,7 +203,7 @@ def test_the_rolled_rear_phone_is_right_or_refused(analysed, references) -> None
     if left["peak_drop_deg"] is None:
         assert left["classification"] == "insufficient data" and left["note"]
     else:
-        drop, hike = _reference_peaks(references["cam_04"], analysis.summary)
+        drop, hike = _reference_peaks(references["cam_04"], analysis)
         assert left["peak_hike_deg"] == pytest.approx(hike, abs=3.0)
         assert left["peak_drop_deg"] == pytest.approx(drop, abs=3.0)
         assert left["classification"] == load_thresholds("single-leg").classify(drop)
@@ -210,7 +215,7 @@ def test_the_front_left_oblique_view_is_right_or_refused(analysed, references) -
     for with_baseline in (False, True):
         left = analysed("cam_01", with_baseline).summary["sides"]["left"]
         if left["peak_drop_deg"] is not None:
-            drop, _ = _reference_peaks(references["cam_01"], analysed("cam_01", False).summary)
+            drop, _ = _reference_peaks(references["cam_01"], analysed("cam_01", False))
             assert left["classification"] == load_thresholds("single-leg").classify(drop)
         else:
             assert left["classification"] == "insufficient data" and left["note"]

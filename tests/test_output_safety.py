@@ -19,11 +19,12 @@ import pytest
 from conftest import run_cli
 from videotools import read_frames, write_video
 
+from hipdrop.analysis.session import SessionDetails
+from hipdrop.analysis.thresholds import DEFAULT_THRESHOLDS_FILE, load_thresholds
 from hipdrop.errors import HipdropError
 from hipdrop.io.landmarks import load_tracks
 from hipdrop.pipeline import analyse_tracks
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
-from hipdrop.thresholds import DEFAULT_THRESHOLDS_FILE, load_thresholds
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -44,7 +45,9 @@ def synthetic():
 def test_outputs_stay_inside_out_and_texts_are_escaped(tmp_path: Path, synthetic) -> None:
     tracks = replace(synthetic, meta={**synthetic.meta, "video_name": HOSTILE})
     analysis = analyse_tracks(
-        tracks, source={"name": f"../../{HOSTILE}.mp4"}, notes=HOSTILE, patient_name=HOSTILE
+        tracks,
+        source={"name": f"../../{HOSTILE}.mp4"},
+        session=SessionDetails(notes=HOSTILE, patient_name=HOSTILE),
     )
     analysis.summary["warnings"].append(HOSTILE)
     before = set(tmp_path.parent.iterdir())

@@ -10,21 +10,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hipdrop.conventions import landmark
-from hipdrop.events.gait import FOOT_STRIKE
-from hipdrop.io.shots import THUMBNAIL_VALUES, other_scene_frames
-from hipdrop.kinematics import SubjectTravel
-from hipdrop.metrics import PHASE_EDGE_S, phase_core, stance_sign
-from hipdrop.peak_trust import (
+from hipdrop.analysis.kinematics import SubjectTravel
+from hipdrop.analysis.metrics import PHASE_EDGE_S, phase_core, stance_sign
+from hipdrop.analysis.peak_trust import (
     BOUNDARY_SHIFT_S,
     EDGE_WARMUP_S,
     phase_peak_uncertainty_deg,
     unseen_boundaries,
 )
+from hipdrop.analysis.quality import hip_jitter_px, residual_share
+from hipdrop.analysis.signal import CleaningParams, lowpass
+from hipdrop.analysis.task import choose_task
+from hipdrop.conventions import landmark
+from hipdrop.events.gait import FOOT_STRIKE
+from hipdrop.io.shots import THUMBNAIL_VALUES, other_scene_frames
 from hipdrop.pose.mirror_pass import MAX_PASS_DISAGREEMENT_TORSOS, passes_disagree
-from hipdrop.quality import hip_jitter_px, residual_share
-from hipdrop.signal import CleaningParams, lowpass
-from hipdrop.task import choose_task
 from hipdrop.tracks import LandmarkTracks
 
 RATE_HZ = 60.0

@@ -19,6 +19,8 @@ import numpy as np
 import pytest
 from conftest import require_data
 
+from hipdrop.analysis.metrics import phase_core
+from hipdrop.analysis.pose_input import PoseFileHints, load_pose_file
 from hipdrop.conventions import LANDMARK_INDEX, LANDMARK_NAMES
 from hipdrop.errors import HipdropError
 from hipdrop.io.keypoint_names import SKELETONS, landmark_of
@@ -30,9 +32,8 @@ from hipdrop.io.pose_files import (
     write_movement,
     write_trc,
 )
-from hipdrop.metrics import phase_core
+from hipdrop.options import AnalysisOptions
 from hipdrop.pipeline import analyse
-from hipdrop.pose_input import load_pose_file
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
 from hipdrop.tracks import LandmarkTracks
 
@@ -224,7 +225,9 @@ def test_keypoints_projected_into_the_front_camera_give_its_image_angle(
                 keypoints[:, k] = np.c_[xy[:, table.names.index(name)], np.full(len(xy), 0.9)]
         path = _write_openpose(tmp_path / "cam02_json", [[frame] for frame in keypoints])
     size = tuple(int(v) for v in cam["size"])
-    analysis = analyse(path, image_size_px=size, fps=table.rate_hz)
+    analysis = analyse(
+        path, AnalysisOptions(pose_file=PoseFileHints(fps=table.rate_hz, image_size_px=size))
+    )
     assert analysis.summary["provenance"]["pose_source"]["kind"] == kind
     assert any("No 3D landmarks" in w for w in analysis.summary["warnings"])
     angle = analysis.frames["pelvic_obliquity_deg"].to_numpy()

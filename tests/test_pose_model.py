@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 from conftest import run_cli
 
-from hipdrop.argtypes import pose_settings
+from hipdrop.cli.argtypes import pose_settings
 from hipdrop.errors import HipdropError
 from hipdrop.pose import cache
-from hipdrop.pose.backend import PoseSettings, create_backend
+from hipdrop.pose.backend import PoseSettings
 from hipdrop.pose.model import (
     BLAZEPOSE_MEMBERS,
     SHIPPED_MODEL_PATH,
@@ -26,6 +26,7 @@ from hipdrop.pose.model import (
     load_model_bytes,
     with_model,
 )
+from hipdrop.pose.runner import create_backend
 
 
 def _damaged_copy(folder: Path) -> Path:

@@ -8,9 +8,9 @@ import pytest
 from conftest import require_data
 from videotools import identity, mirror, rotate_ccw, transform_video
 
+from hipdrop.analysis.findings import SHIFT_RESOLUTION_WIDTHS
 from hipdrop.pipeline import analyse
 from hipdrop.pose import runner
-from hipdrop.result import SHIFT_RESOLUTION_WIDTHS
 
 BALANCE = "anterior_single-leg-balance_pose2sim.mp4"
 HOPS = "anterior_single-leg-hops_vaila.mp4"

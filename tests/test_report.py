@@ -10,10 +10,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from hipdrop.analysis.session import SessionDetails
 from hipdrop.errors import HipdropError
 from hipdrop.pipeline import analyse_tracks
-from hipdrop.plots import SIDE_COLOURS
 from hipdrop.report.pdf import write_pdf
+from hipdrop.report.plots import SIDE_COLOURS
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
 
 HOSTILE_NAME = "<script>alert(1)</script>"
@@ -24,9 +25,11 @@ def analysis():
     return analyse_tracks(
         synthetic_single_leg(SyntheticTrial(left_drop_deg=7.0, right_drop_deg=1.0, noise_px=0.4)),
         source={"name": "synthetic"},
-        patient_name=HOSTILE_NAME,
-        session_date="2026-11-24",
-        notes="Week 6 after surgery.\nPain 2/10 & improving <b>",
+        session=SessionDetails(
+            patient_name=HOSTILE_NAME,
+            session_date="2026-11-24",
+            notes="Week 6 after surgery.\nPain 2/10 & improving <b>",
+        ),
     )
 
 
@@ -54,7 +57,7 @@ def test_session_fields_in_summary_json(saved) -> None:
 @pytest.mark.parametrize("bad_date", ["24/11/2026", "2026-13-01", "yesterday"])
 def test_session_date_must_be_iso(bad_date: str) -> None:
     with pytest.raises(HipdropError, match="YYYY-MM-DD"):
-        analyse_tracks(synthetic_single_leg(), session_date=bad_date)
+        analyse_tracks(synthetic_single_leg(), session=SessionDetails(session_date=bad_date))
 
 
 def test_html_is_self_contained_with_every_figure(saved) -> None:
@@ -93,7 +96,7 @@ def test_pdf_quality_warnings_on_page_one(analysis, saved, tmp_path) -> None:
 
 def test_pdf_long_notes_still_fit_page_one(tmp_path) -> None:
     long_notes = "Gait retraining; hip abductor strengthening. " * 60
-    result = analyse_tracks(synthetic_single_leg(), notes=long_notes)
+    result = analyse_tracks(synthetic_single_leg(), session=SessionDetails(notes=long_notes))
     (tmp_path / "figs").mkdir()
     from hipdrop.report.figures import write_figures
 

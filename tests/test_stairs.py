@@ -11,11 +11,7 @@ import pandas as pd
 import pytest
 from conftest import require_data
 
-from hipdrop.conventions import N_LANDMARKS, landmark
-from hipdrop.events.gait import FOOT_OFF, FOOT_STRIKE
-from hipdrop.events.stairs import detect_stair_events
-from hipdrop.geometry.camera import CameraGeometry
-from hipdrop.stairs import (
+from hipdrop.analysis.stairs import (
     DOWN,
     LEVEL,
     UP,
@@ -24,9 +20,14 @@ from hipdrop.stairs import (
     step_directions,
     unpitched_xy,
 )
-from hipdrop.task import choose_task
+from hipdrop.analysis.task import choose_task
+from hipdrop.conventions import N_LANDMARKS, landmark
+from hipdrop.events.gait import FOOT_OFF, FOOT_STRIKE
+from hipdrop.events.stairs import detect_stair_events
+from hipdrop.geometry.camera import CameraGeometry
+from hipdrop.geometry.virtual_camera import look_at
+from hipdrop.options import AnalysisOptions
 from hipdrop.tracks import LandmarkTracks
-from hipdrop.validation import look_at
 
 ASCENT = "mocap/stair-ascent_addbiomechanics-nimble.trc"
 #: The first of heel or toe to come to rest on each step, from the markers (SOURCES.md).
@@ -65,7 +66,7 @@ def test_level_landings_are_level_ground_and_few_cannot_tell() -> None:
 
 def test_no_landing_at_all_cannot_tell() -> None:
     """A clip where no foot comes to rest after a swing (standing still, or pose lost)."""
-    from hipdrop.stairs import landing_heights
+    from hipdrop.analysis.stairs import landing_heights
 
     events = pd.DataFrame({"side": [], "kind": [], "frame": [], "time_s": []})
     landings = landing_heights(events, {"left": np.zeros(5), "right": np.zeros(5)}, np.arange(5))
@@ -85,7 +86,7 @@ def test_step_to_names_the_leading_leg() -> None:
 def test_steps_get_a_direction_only_where_the_clip_shows_stairs() -> None:
     """Step-to going up: the joining steps take the direction of the step they join; where
     the landings as a whole say nothing, no step is called up or down."""
-    from hipdrop.stair_steps import with_stair_columns
+    from hipdrop.analysis.stair_steps import with_stair_columns
 
     landings = step_directions(_landings(["left", "right"] * 2, [0.0, 0.0, 0.4, 0.4]))
     landings.loc[0, "direction"] = None
@@ -198,7 +199,7 @@ def test_stair_ascent_contacts_and_step_drops_from_every_view(ascent, camera, pi
     """In front of and behind the stairs, level or 20° above or below, straight or turned 20°:
     at least 3 of the 4 step contacts within 2 frames of the markers', none spurious, and each
     trusted step's peak drop within 1.5° of the 3D ASIS line's over the same stance."""
-    from hipdrop.validation import validate_mocap
+    from hipdrop.validation.mocap import validate_mocap
 
     result = validate_mocap(
         ascent, camera=camera, pitch_deg=pitch_deg, yaw_deg=yaw_deg, task="stairs"
@@ -218,7 +219,7 @@ def test_stair_ascent_contacts_and_step_drops_from_every_view(ascent, camera, pi
 
 @pytest.mark.realdata
 def test_auto_reads_the_ascent_as_stairs_up_and_walking_as_level(ascent) -> None:
-    from hipdrop.validation import validate_mocap
+    from hipdrop.validation.mocap import validate_mocap
 
     stairs = validate_mocap(ascent, task="auto")
     assert stairs["task"] == "stairs" and "up" in stairs["task_reason"]
@@ -257,8 +258,8 @@ def test_the_ascent_played_backward_goes_down(ascent) -> None:
     ASIS line's."""
     from hipdrop.io.marker_names import asis_obliquity_deg, marker_map
     from hipdrop.io.mocap import read_mocap
-    from hipdrop.validation import virtual_view
-    from hipdrop.validation_steps import events_for_task, steps_vs_reference
+    from hipdrop.validation.steps import events_for_task, steps_vs_reference
+    from hipdrop.validation.virtual_view import virtual_view
 
     trial = read_mocap(ascent)
     backward = replace(trial, markers_m={k: v[::-1].copy() for k, v in trial.markers_m.items()})
@@ -281,15 +282,15 @@ def test_the_ascent_played_backward_goes_down(ascent) -> None:
 
 @pytest.fixture(scope="module")
 def stair_analysis(ascent):
+    from hipdrop.geometry.virtual_camera import place_camera, project_trial
     from hipdrop.io.marker_names import marker_map
     from hipdrop.io.mocap import read_mocap
     from hipdrop.pipeline import analyse_tracks
-    from hipdrop.validation import place_camera, project_trial
 
     trial = read_mocap(ascent)
     markers = marker_map(trial)
     tracks = project_trial(trial, place_camera(trial, markers, "posterior"), markers)
-    return analyse_tracks(tracks, task="stairs"), tracks
+    return analyse_tracks(tracks, AnalysisOptions(task="stairs")), tracks
 
 
 @pytest.mark.realdata
@@ -321,7 +322,7 @@ def test_a_step_whose_contact_is_unseen_gets_no_number(stair_analysis) -> None:
     world = tracks.world_m.copy()
     xy[150:185], visibility[150:185], world[150:185] = np.nan, 0.0, np.nan
     blanked = LandmarkTracks(tracks.time_s, xy, visibility, tracks.image_size_px, world_m=world)
-    analysis = analyse_tracks(blanked, task="stairs")
+    analysis = analyse_tracks(blanked, AnalysisOptions(task="stairs"))
     steps = analysis.steps
     trusted = steps[steps["included"]]
     assert not ((trusted["foot_strike_frame"] >= 140) & (trusted["foot_strike_frame"] < 240)).any()

@@ -12,16 +12,18 @@ import pandas as pd
 import pytest
 from test_gait_events import synthetic_trial
 
-from hipdrop.baseline import Baseline
+from hipdrop.analysis.baseline import Baseline
+from hipdrop.analysis.gait_cycle import cycle_curves, normal_band
+from hipdrop.analysis.thresholds import load_thresholds
 from hipdrop.cli import main
 from hipdrop.errors import HipdropError
-from hipdrop.gait_cycle import cycle_curves, normal_band
+from hipdrop.geometry.virtual_camera import place_camera, project_trial
+from hipdrop.io.marker_names import marker_map
 from hipdrop.io.mocap import MocapTrial
+from hipdrop.options import AnalysisOptions
 from hipdrop.pipeline import analyse_tracks
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
-from hipdrop.thresholds import load_thresholds
 from hipdrop.tracks import LandmarkTracks
-from hipdrop.validation import marker_map, place_camera, project_trial
 
 STRIDE_S = 1.1  # synthetic walking: left strike at phase 0, right at 0.5, foot off at 0.6
 LEVEL = Baseline(0.0, 0.0, None, "level (test)", 1)
@@ -79,7 +81,9 @@ def test_auto_picks_walk_and_says_why(walk) -> None:
 
 @pytest.mark.parametrize("camera", ["anterior", "posterior"])
 def test_drop_at_midstance_is_recovered_per_stance_leg(camera: str) -> None:
-    analysis = analyse_tracks(walking_tracks(6.0, 2.0, camera), baseline=LEVEL, task="walk")
+    analysis = analyse_tracks(
+        walking_tracks(6.0, 2.0, camera), AnalysisOptions(task="walk"), baseline=LEVEL
+    )
     for side, truth in (("left", 6.0), ("right", 2.0)):
         mine = _included(analysis, side)
         assert len(mine) >= 5
@@ -163,7 +167,7 @@ def test_steps_leaving_the_frame_are_excluded_and_counted() -> None:
     xy = tracks.xy_px.copy()
     late = tracks.time_s > 5.5
     xy[late, :, 0] += 2000.0  # the subject walks out of the image
-    analysis = analyse_tracks(tracks.with_xy(xy), baseline=LEVEL, task="walk")
+    analysis = analyse_tracks(tracks.with_xy(xy), AnalysisOptions(task="walk"), baseline=LEVEL)
     steps = analysis.steps
     assert not steps.loc[steps["foot_off_s"] > 5.5, "included"].any()
     excluded = steps[~steps["included"]]
@@ -224,7 +228,7 @@ def test_single_leg_stance_stays_single_leg_with_auto() -> None:
 
 def test_unknown_task_is_a_user_error(capsys) -> None:
     with pytest.raises(HipdropError, match="unknown task"):
-        analyse_tracks(walking_tracks(0.0, 0.0), task="dance")
+        analyse_tracks(walking_tracks(0.0, 0.0), AnalysisOptions(task="dance"))
     with pytest.raises(SystemExit) as exit_info:
         main(["analyse", "clip.mp4", "--task", "dance"])
     assert exit_info.value.code == 2

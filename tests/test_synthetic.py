@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hipdrop.baseline import find_quiet_standing
+from hipdrop.analysis.baseline import find_quiet_standing
+from hipdrop.analysis.metrics import refuse_uncertain_sides
+from hipdrop.analysis.thresholds import load_thresholds
 from hipdrop.events.single_leg import detect_single_leg_stance
-from hipdrop.metrics import refuse_uncertain_sides
+from hipdrop.options import AnalysisOptions
 from hipdrop.pipeline import analyse_tracks
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
-from hipdrop.thresholds import load_thresholds
 
 
 def _run(trial: SyntheticTrial):
@@ -273,8 +274,8 @@ def test_centimetres_only_where_the_body_height_gives_a_plausible_pelvis() -> No
     """Scaled by a 190 cm body height the synthetic pelvis is a plausible width; by 60 cm it
     would be about 3.2 times narrower, under 10 cm: no centimetres then, and a warning."""
     tracks = synthetic_single_leg(SyntheticTrial(shift_widths=0.3))
-    plausible = analyse_tracks(tracks, height_cm=190.0).summary
-    implausible = analyse_tracks(tracks, height_cm=60.0).summary
+    plausible = analyse_tracks(tracks, AnalysisOptions(height_cm=190.0)).summary
+    implausible = analyse_tracks(tracks, AnalysisOptions(height_cm=60.0)).summary
     for side in ("left", "right"):
         travel_cm = plausible["sides"][side]["lateral_shift_travel_cm"]
         width_cm = travel_cm / plausible["sides"][side]["lateral_shift_travel_widths"]

@@ -8,6 +8,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from hipdrop.analysis.quality import Z_95
+from hipdrop.analysis.usability import assess_frames
 from hipdrop.conventions import N_LANDMARKS, landmark
 from hipdrop.pipeline import analyse_tracks
 from hipdrop.pose.backend import PoseEstimate
@@ -18,10 +20,8 @@ from hipdrop.pose.subject import (
     people_in_frame,
     plan_subject,
 )
-from hipdrop.quality import Z_95
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
 from hipdrop.tracks import LandmarkTracks
-from hipdrop.usability import assess_frames
 
 TRIAL = SyntheticTrial(noise_px=0.4)
 HIPS = [landmark("left", "hip"), landmark("right", "hip")]

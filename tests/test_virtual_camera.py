@@ -18,15 +18,12 @@ from hipdrop.conventions import N_LANDMARKS, landmark
 from hipdrop.errors import HipdropError
 from hipdrop.geometry.camera import CameraGeometry
 from hipdrop.geometry.frontal import frontal_geometry
+from hipdrop.geometry.virtual_camera import look_at, place_camera, project_trial
+from hipdrop.io.marker_names import marker_map
 from hipdrop.io.mocap import read_c3d
+from hipdrop.options import AnalysisOptions
 from hipdrop.tracks import LandmarkTracks
-from hipdrop.validation import (
-    look_at,
-    marker_map,
-    place_camera,
-    project_trial,
-    virtual_view,
-)
+from hipdrop.validation.virtual_view import virtual_view
 
 FULLBODY = "mocap/walk_pig-fullbody_btkdata.c3d"
 CGM24 = "mocap/walk_pig-cgm24_c3dorg.c3d"
@@ -287,8 +284,8 @@ def test_walking_toward_then_away_keeps_sides_and_drops_in_both_halves(name, tur
     from hipdrop.pipeline import analyse_tracks
 
     clip, walks, lab_deg, second = _toward_then_away(name, turn)
-    whole = analyse_tracks(clip, task="walk")
-    alone = [analyse_tracks(walk, task="walk") for walk in walks]
+    whole = analyse_tracks(clip, AnalysisOptions(task="walk"))
+    alone = [analyse_tracks(walk, AnalysisOptions(task="walk")) for walk in walks]
 
     def legs(steps, offset: int = 0) -> dict[int, str]:
         used = steps[steps["included"]]

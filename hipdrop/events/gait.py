@@ -42,10 +42,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hipdrop.analysis.kinematics import clip_left_sign
+from hipdrop.analysis.signal import fill_gaps, lowpass
 from hipdrop.conventions import SIDES, Side, landmark, other_side
 from hipdrop.events.phases import PHASE_COLUMNS, end_time_s
-from hipdrop.kinematics import clip_left_sign
-from hipdrop.signal import fill_gaps, lowpass
 from hipdrop.tracks import LandmarkTracks
 
 FOOT_STRIKE = "foot_strike"

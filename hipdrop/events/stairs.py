@@ -18,7 +18,7 @@ does hold, up or down, is that a foot on a step stands still, and a swinging foo
    early stance does not). On the shared stair ascent this finds the markers' contacts (the
    first of heel or toe slower than about 8 cm/s for 0.1 s) within 2 frames from every
    virtual camera tried (README, stairs).
-   Going down (``contact_rest="first_part"``, chosen by ``hipdrop.stairs.stair_analysis``
+   Going down (``contact_rest="first_part"``, chosen by ``hipdrop.analysis.stairs.stair_analysis``
    once the landings are seen to go down) the contact is instead the first part to rest: the
    forefoot lands and is loaded at once, and the heel is lowered under control afterwards.
    Seen from in front or behind, the forefoot's forward slide is lost, so this reads early
@@ -32,7 +32,7 @@ percentile), so pose jitter is not taken for motion.
 
 A foot that is at rest when the clip starts has no contact; a swing still going when it ends
 has none either, nor a rest found across frames where the foot was not seen. Heights are not
-used here: which way the stairs go is ``hipdrop.stairs``' business.
+used here: which way the stairs go is ``hipdrop.analysis.stairs``' business.
 """
 
 from __future__ import annotations
@@ -42,9 +42,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hipdrop.analysis.signal import fill_gaps, lowpass
 from hipdrop.conventions import SIDES, Side, landmark
 from hipdrop.events.gait import EVENT_COLUMNS, FOOT_OFF, FOOT_STRIKE
-from hipdrop.signal import fill_gaps, lowpass
 from hipdrop.tracks import LandmarkTracks
 
 #: Foot parts whose coming to rest marks a contact (heel or toe, whichever lands first).

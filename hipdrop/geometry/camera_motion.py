@@ -5,19 +5,21 @@ Why this way. The camera's roll and pitch are found once per clip (geometry/came
 held in the hand rolls by a few degrees and drifts while it films, and every degree of roll
 goes straight into the hip line's angle. The scene behind the subject shows that motion: per
 frame, a similarity transform (turn, zoom, shift) takes the reference frame's pixels to that
-frame's (io/camera_motion.py finds it). Mapping each frame's landmarks back through it puts
-every frame in the reference frame's picture, so the one camera geometry holds for all of them
-and nothing after this step needs to know the camera moved. A pan that follows a walker is a
-shift of the picture and is undone the same way.
+frame's (io/camera_motion.py finds it, a :class:`~hipdrop.io.camera_motion.CameraMotion`).
+Mapping each frame's landmarks back through it puts every frame in the reference frame's
+picture, so the one camera geometry holds for all of them and nothing after this step needs to
+know the camera moved. A pan that follows a walker is a shift of the picture and is undone the
+same way.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
+from hipdrop.io.camera_motion import CameraMotion, held_matrices, roll_of
 from hipdrop.tracks import LandmarkTracks
 
 #: Below these the camera "did not move": a tripod clip's estimate wanders by a few hundredths
@@ -27,63 +29,6 @@ from hipdrop.tracks import LandmarkTracks
 STILL_ROLL_DEG = 0.3
 STILL_DRIFT_SHARE = 0.003
 STILL_ZOOM_RATIO = 0.003
-
-
-@dataclass(frozen=True)
-class CameraMotion:
-    """Per frame, the similarity taking the reference frame's pixels to that frame's
-    (``matrix[i] @ [x, y, 1]``), NaN where the motion could not be followed; ``roll_sd_deg``
-    is the 1-SD error of each frame's turn against the reference (from the scene points'
-    residuals)."""
-
-    matrix: np.ndarray  # (n, 2, 3)
-    roll_sd_deg: np.ndarray  # (n,)
-    reference_frame: int
-    image_size_px: tuple[int, int]  # (width, height)
-
-    @property
-    def followed(self) -> np.ndarray:
-        return np.isfinite(self.matrix).all(axis=(1, 2))
-
-    @property
-    def roll_deg(self) -> np.ndarray:
-        """The camera's roll against the reference frame's (hipdrop's sign: + when the world's
-        up leans to image right). The picture turning counter-clockwise is a negative roll."""
-        return _roll_deg(self.matrix)
-
-    @property
-    def zoom(self) -> np.ndarray:
-        return np.hypot(self.matrix[:, 0, 0], self.matrix[:, 0, 1])
-
-    @property
-    def drift_px(self) -> np.ndarray:
-        """How far the view's centre is from the reference's, in reference pixels."""
-        centre = 0.5 * np.asarray(self.image_size_px, dtype=float)
-        seen = to_reference(self, np.broadcast_to(centre, (len(self.matrix), 1, 2)))[:, 0]
-        return np.where(self.followed, np.linalg.norm(seen - centre, axis=1), np.nan)
-
-    def moved(self) -> bool:
-        """Whether the camera moved beyond what a tripod clip's estimate shows."""
-        if not self.followed.any():
-            return False
-        ok = self.followed
-        roll = np.percentile(self.roll_deg[ok], [5, 95])
-        zoom = self.zoom[ok]
-        return bool(
-            roll[1] - roll[0] > STILL_ROLL_DEG
-            or self.drift_px[ok].max() > STILL_DRIFT_SHARE * max(self.image_size_px)
-            or zoom.max() / zoom.min() - 1 > STILL_ZOOM_RATIO
-        )
-
-
-def held_matrices(motion: CameraMotion) -> np.ndarray:
-    """The transforms with each frame not followed given its nearest followed frame's."""
-    followed = np.flatnonzero(motion.followed)
-    if not followed.size:
-        return np.broadcast_to(np.eye(2, 3), motion.matrix.shape).copy()
-    frames = np.arange(len(motion.matrix))
-    nearest = followed[np.abs(frames[:, None] - followed[None, :]).argmin(axis=1)]
-    return motion.matrix[nearest]
 
 
 def to_reference(motion: CameraMotion, xy_px: np.ndarray) -> np.ndarray:
@@ -101,9 +46,27 @@ def segments_to_reference(motion: CameraMotion, frame: int, segments_px: np.ndar
     return to_reference(one, ends).reshape(-1, 4)
 
 
+def drift_px(motion: CameraMotion) -> np.ndarray:
+    """How far each frame's view centre is from the reference's, in reference pixels (NaN
+    where not followed)."""
+    centre = 0.5 * np.asarray(motion.image_size_px, dtype=float)
+    seen = to_reference(motion, np.broadcast_to(centre, (len(motion.matrix), 1, 2)))[:, 0]
+    return np.where(motion.followed, np.linalg.norm(seen - centre, axis=1), np.nan)
+
+
 def moving(motion: CameraMotion | None) -> bool:
-    """Whether there is a camera motion to undo."""
-    return motion is not None and motion.moved()
+    """Whether there is a camera motion to undo: the camera rolled, drifted or zoomed beyond
+    what a tripod clip's estimate shows."""
+    if motion is None or not motion.followed.any():
+        return False
+    ok = motion.followed
+    roll = np.percentile(motion.roll_deg[ok], [5, 95])
+    zoom = motion.zoom[ok]
+    return bool(
+        roll[1] - roll[0] > STILL_ROLL_DEG
+        or drift_px(motion)[ok].max() > STILL_DRIFT_SHARE * max(motion.image_size_px)
+        or zoom.max() / zoom.min() - 1 > STILL_ZOOM_RATIO
+    )
 
 
 def steadied(tracks: LandmarkTracks, motion: CameraMotion | None) -> LandmarkTracks:
@@ -128,11 +91,7 @@ def steadied(tracks: LandmarkTracks, motion: CameraMotion | None) -> LandmarkTra
 
 def held_roll_deg(motion: CameraMotion) -> np.ndarray:
     """Each frame's roll against the reference, frames not followed given their nearest's."""
-    return _roll_deg(held_matrices(motion))
-
-
-def _roll_deg(matrices: np.ndarray) -> np.ndarray:
-    return -np.degrees(np.arctan2(matrices[:, 0, 1], matrices[:, 0, 0]))
+    return roll_of(held_matrices(motion))
 
 
 def motion_warnings(motion: CameraMotion | None) -> list[str]:
@@ -175,7 +134,7 @@ def motion_summary(motion: CameraMotion | None, roll_deg: float) -> dict | None:
     def span(values: np.ndarray) -> list[float | None]:
         return [float(values.min()), float(values.max())] if values.size else [None, None]
 
-    drift = motion.drift_px[ok]
+    drift = drift_px(motion)[ok]
     return {
         "moved": moved,
         "frames_followed": int(ok.sum()),

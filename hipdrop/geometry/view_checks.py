@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from hipdrop.analysis.quality import Z_95
 from hipdrop.conventions import SIDES
 from hipdrop.geometry.camera import (
     CameraGeometry,
@@ -16,7 +17,6 @@ from hipdrop.geometry.camera import (
     default_focal_px,
 )
 from hipdrop.geometry.frontal import MAX_OFF_AXIS_DEG
-from hipdrop.quality import Z_95
 from hipdrop.tracks import LandmarkTracks
 
 if TYPE_CHECKING:

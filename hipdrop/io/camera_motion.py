@@ -20,18 +20,14 @@ result is cached beside the pose, keyed by the clip's content, the subject's box
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-from hipdrop.geometry.camera_motion import CameraMotion, held_matrices
 from hipdrop.io.npz_cache import keep_npz
 from hipdrop.io.video import iter_frames_threaded
-
-if TYPE_CHECKING:
-    from hipdrop.result import Analysis
 
 #: Bump when the transforms found change meaning, so that cached ones are not reused.
 CAMERA_MOTION_VERSION = 1
@@ -66,6 +62,52 @@ _LK = {
 }
 
 
+@dataclass(frozen=True)
+class CameraMotion:
+    """Per frame, the similarity taking the reference frame's pixels to that frame's
+    (``matrix[i] @ [x, y, 1]``), NaN where the motion could not be followed; ``roll_sd_deg``
+    is the 1-SD error of each frame's turn against the reference (from the scene points'
+    residuals)."""
+
+    matrix: np.ndarray  # (n, 2, 3)
+    roll_sd_deg: np.ndarray  # (n,)
+    reference_frame: int
+    image_size_px: tuple[int, int]  # (width, height)
+
+    @property
+    def followed(self) -> np.ndarray:
+        return np.isfinite(self.matrix).all(axis=(1, 2))
+
+    @property
+    def roll_deg(self) -> np.ndarray:
+        """The camera's roll against the reference frame's (hipdrop's sign: + when the world's
+        up leans to image right). The picture turning counter-clockwise is a negative roll."""
+        return roll_of(self.matrix)
+
+    @property
+    def zoom(self) -> np.ndarray:
+        return np.hypot(self.matrix[:, 0, 0], self.matrix[:, 0, 1])
+
+
+def held_matrices(motion: CameraMotion) -> np.ndarray:
+    """The transforms with each frame not followed given its nearest followed frame's."""
+    followed = np.flatnonzero(motion.followed)
+    if not followed.size:
+        return np.broadcast_to(np.eye(2, 3), motion.matrix.shape).copy()
+    return motion.matrix[_nearest(followed, len(motion.matrix))]
+
+
+def _nearest(found: np.ndarray, n: int) -> np.ndarray:
+    """For each of ``n`` frames, the nearest of the frames ``found`` (not empty)."""
+    return found[np.abs(np.arange(n)[:, None] - found[None, :]).argmin(axis=1)]
+
+
+def roll_of(matrices: np.ndarray) -> np.ndarray:
+    """The camera roll (hipdrop's sign) of similarity transforms ``(n, 2, 3)`` taking the
+    reference frame's pixels to each frame's."""
+    return -np.degrees(np.arctan2(matrices[:, 0, 1], matrices[:, 0, 0]))
+
+
 def subject_boxes_px(subject_xy_px: np.ndarray) -> np.ndarray:
     """Per frame, the subject's landmark box (x0, y0, x1, y1) grown by ``SUBJECT_MARGIN``;
     frames without landmarks take the nearest frame's box; NaN when never seen."""
@@ -78,10 +120,7 @@ def subject_boxes_px(subject_xy_px: np.ndarray) -> np.ndarray:
         grow = SUBJECT_MARGIN * max(y1 - y0, x1 - x0)
         boxes[i] = (x0 - grow, y0 - grow, x1 + grow, y1 + grow)
     found = np.flatnonzero(seen)
-    if found.size:
-        nearest = found[np.abs(np.arange(n)[:, None] - found[None, :]).argmin(axis=1)]
-        boxes = boxes[nearest]
-    return boxes
+    return boxes[_nearest(found, n)] if found.size else boxes
 
 
 def follow_camera(
@@ -175,7 +214,7 @@ class _Follower:
         if fit is None:
             return chained
         direct = fit[0]
-        turn = abs(_roll_deg(direct) - _roll_deg(chained))
+        turn = abs(roll_of(direct[None, :2])[0] - roll_of(chained[None, :2])[0])
         shift = np.abs(_apply(direct, corners) - _apply(chained, corners)).max()
         agree = turn < REFERENCE_AGREEMENT_DEG and shift < REFERENCE_AGREEMENT_PX
         return direct if agree else chained
@@ -198,18 +237,6 @@ class _Follower:
             return None
         found = self._start(image, mask, fit[0] @ last_from_reference)
         return None if found is None else (found[0], fit[2])
-
-
-def steadied_picture(image_bgr: np.ndarray, analysis: Analysis, frame: int) -> np.ndarray:
-    """A decoded frame turned into the picture its analysis's landmarks are steadied to (the
-    frame itself where the camera did not move), so that what is drawn on it lands where it
-    was seen."""
-    motion = analysis.camera_motion
-    if motion is None or not 0 <= frame < len(motion.matrix):
-        return image_bgr
-    height, width = image_bgr.shape[:2]
-    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-    return cv2.warpAffine(image_bgr, held_matrices(motion)[frame], (width, height), flags=flags)
 
 
 def _follow(path: Path, boxes: np.ndarray, n_frames: int) -> CameraMotion | None:
@@ -298,10 +325,6 @@ def _fit(
 
 def _apply(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
     return points @ matrix[:2, :2].T + matrix[:2, 2]
-
-
-def _roll_deg(matrix: np.ndarray) -> float:
-    return float(np.degrees(np.arctan2(matrix[0, 1], matrix[0, 0])))
 
 
 def _cache_file(cache: Path | None, video_sha256: str | None, boxes: np.ndarray) -> Path | None:

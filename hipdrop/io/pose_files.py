@@ -3,7 +3,7 @@ landmarks for OpenSim (``.trc``) and ``movement`` (its netCDF poses dataset).
 
 Read: OpenPose / Pose2Sim JSON folders (one file per frame), planar TRC files (Sports2D's
 ``_px`` files: Z is 0) and ``movement`` poses datasets. 3D TRC files are motion capture in all
-but name: :mod:`hipdrop.pose_input` sees them through a virtual camera. Keypoint confidence is
+but name: ``analysis.pose_input`` sees them through a virtual camera. Keypoint confidence is
 the landmarks' visibility (0 where a keypoint is missing); keypoints hipdrop does not read are
 ignored (:mod:`hipdrop.io.keypoint_names`). What a file does not say - its frame rate, its
 image size - is taken from the caller, else assumed with a warning in ``meta["warnings"]``.

@@ -8,7 +8,11 @@ from typing import Protocol
 import numpy as np
 
 from hipdrop.conventions import mirrored_index
-from hipdrop.pose.model import SHIPPED_MODEL_NAME, SHIPPED_MODEL_SHA256
+
+#: The BlazePose model bundle hipdrop ships (pose/models/) and its sha256 (models/README.md
+#: gives where it came from).
+SHIPPED_MODEL_NAME = "pose_landmarker_full"
+SHIPPED_MODEL_SHA256 = "4eaa5eb7a98365221087693fcc286334cf0858e2eb6e15b506aa4a7ecdcec4ad"
 
 
 @dataclass(frozen=True)
@@ -65,12 +69,3 @@ class PoseBackend(Protocol):
 
     def close(self) -> None:
         """Release the model."""
-
-
-def create_backend(settings: PoseSettings) -> PoseBackend:
-    """Instantiate the backend named in ``settings`` (imports its library only now)."""
-    if settings.backend == "mediapipe-tasks":
-        from hipdrop.pose.mediapipe_backend import MediaPipePose
-
-        return MediaPipePose(settings)
-    raise ValueError(f"unknown pose backend {settings.backend!r}")

@@ -16,8 +16,8 @@ from dataclasses import replace
 
 import numpy as np
 
+from hipdrop.analysis.kinematics import torso_length_px
 from hipdrop.conventions import LEG_SEGMENT, landmark
-from hipdrop.kinematics import torso_length_px
 from hipdrop.tracks import LandmarkTracks
 
 

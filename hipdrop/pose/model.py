@@ -16,18 +16,12 @@ import io
 import zipfile
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from hipdrop.errors import HipdropError
-
-if TYPE_CHECKING:
-    from hipdrop.pose.backend import PoseSettings
+from hipdrop.pose.backend import SHIPPED_MODEL_NAME, SHIPPED_MODEL_SHA256, PoseSettings
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-SHIPPED_MODEL_NAME = "pose_landmarker_full"
 SHIPPED_MODEL_PATH = MODELS_DIR / f"{SHIPPED_MODEL_NAME}.task"
-#: sha256 of the shipped bundle (models/README.md gives where it came from).
-SHIPPED_MODEL_SHA256 = "4eaa5eb7a98365221087693fcc286334cf0858e2eb6e15b506aa4a7ecdcec4ad"
 #: What makes a ``.task`` bundle a BlazePose one: the person detector and the landmark network.
 BLAZEPOSE_MEMBERS = frozenset({"pose_detector.tflite", "pose_landmarks_detector.tflite"})
 

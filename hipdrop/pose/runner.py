@@ -23,7 +23,6 @@ import numpy as np
 
 from hipdrop.conventions import N_LANDMARKS, pair
 from hipdrop.errors import HipdropError
-from hipdrop.identity import frames_nearer_another
 from hipdrop.io.scene_lines import (
     FrameSegments,
     frame_segments,
@@ -33,7 +32,8 @@ from hipdrop.io.scene_lines import (
 from hipdrop.io.shots import THUMBNAIL_VALUES, frame_thumbnail, other_scene_frames
 from hipdrop.io.video import VideoInfo, iter_frames_threaded, probe_video
 from hipdrop.pose import cache
-from hipdrop.pose.backend import PoseEstimate, PoseSettings, create_backend
+from hipdrop.pose.backend import PoseBackend, PoseEstimate, PoseSettings
+from hipdrop.pose.identity import frames_nearer_another
 from hipdrop.pose.seams import (
     END_OF_STREAM,
     HandoverWatch,
@@ -130,6 +130,15 @@ class _SegmentResult:
 
 #: Seam points are sent to the previous segment's process in chunks of this many frames.
 _CHUNK_FRAMES = 10
+
+
+def create_backend(settings: PoseSettings) -> PoseBackend:
+    """Instantiate the backend named in ``settings`` (imports its library only now)."""
+    if settings.backend == "mediapipe-tasks":
+        from hipdrop.pose.mediapipe_backend import MediaPipePose
+
+        return MediaPipePose(settings)
+    raise ValueError(f"unknown pose backend {settings.backend!r}")
 
 
 def _run_segment(

@@ -338,7 +338,7 @@ class SubjectView:
 
     ``subject_meta`` is :meth:`SubjectPlan.describe`'s dict: plain data, sent to worker
     processes as it is. Whether a frame's pose is really the subject is judged later, from the
-    tracks and the plan's candidate paths (:mod:`hipdrop.identity`), so that it can be reported.
+    tracks and the plan's candidate paths (:mod:`.identity`), so that it can be reported.
     """
 
     def __init__(self, subject_meta: dict) -> None:

@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING
 import matplotlib.pyplot as plt
 
 from hipdrop.io.outputs import atomic_output_dir, write_json
-from hipdrop.plots import CLASS_COLOURS, SIDE_COLOURS
 from hipdrop.report.content import fmt
 from hipdrop.report.html import environment
+from hipdrop.report.plots import CLASS_COLOURS, SIDE_COLOURS
 
 if TYPE_CHECKING:
-    from hipdrop.compare import Comparison
+    from hipdrop.analysis.session_change import SessionComparison
 
 
-def comparison_html(comparison: Comparison, progress_png: Path | None) -> str:
+def comparison_html(comparison: SessionComparison, progress_png: Path | None) -> str:
     """The comparison page; the progress plot is embedded when its PNG is given."""
     image = None
     if progress_png is not None:
@@ -49,7 +49,7 @@ def comparison_html(comparison: Comparison, progress_png: Path | None) -> str:
     )
 
 
-def write_comparison(comparison: Comparison, out_dir: Path, force: bool = False) -> Path:
+def write_comparison(comparison: SessionComparison, out_dir: Path, force: bool = False) -> Path:
     """comparison.json, progress.png, comparison.html - all or nothing."""
     with atomic_output_dir(out_dir, force=force) as staging:
         write_json(comparison.as_dict(), staging / "comparison.json")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from hipdrop.result import Analysis
+    from hipdrop.analysis.findings import Findings
 
 #: Column, heading, decimals (None: text) of the per-phase table.
 PHASE_REPORT_COLUMNS = [
@@ -122,7 +122,7 @@ def stair_sections(summary: dict) -> list[dict]:
     return sections
 
 
-def steps_of(analysis: Analysis) -> pd.DataFrame | None:
+def steps_of(analysis: Findings) -> pd.DataFrame | None:
     """The per-step table of a gait task, None for tasks without steps."""
     steps = getattr(analysis, "steps", None)
     return steps if isinstance(steps, pd.DataFrame) and not steps.empty else None

@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 
+from hipdrop.report.evidence import peak_evidence_figure
+from hipdrop.report.plots import plot_gait_cycle, plot_obliquity, plot_sides
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from hipdrop.result import Analysis
+    from hipdrop.analysis.findings import Findings
 
 #: Every figure a report may embed, in reading order (file name without ``.png``).
 FIGURE_NAMES = ("evidence_left", "evidence_right", "obliquity", "sides", "gait_cycle")
@@ -36,21 +39,19 @@ def _save(fig: Figure | None, path: Path, time_axes: bool = False) -> Path | Non
     return path
 
 
-def write_figures(analysis: Analysis, folder: Path) -> dict[str, Path]:
+def write_figures(analysis: Findings, folder: Path) -> dict[str, Path]:
     """Draw the figures this analysis has into ``folder``; returns name -> PNG path."""
     if not analysis.summary["usable"]:
         return {}
     drawn = {
-        "obliquity": _save(analysis.plot_obliquity(), folder / "obliquity.png", time_axes=True),
-        "sides": _save(analysis.plot_sides(), folder / "sides.png"),
+        "obliquity": _save(plot_obliquity(analysis), folder / "obliquity.png", time_axes=True),
+        "sides": _save(plot_sides(analysis), folder / "sides.png"),
     }
     for side in ("left", "right"):
         drawn[f"evidence_{side}"] = _save(
-            analysis.plot_evidence(side), folder / f"evidence_{side}.png"
+            peak_evidence_figure(analysis, side), folder / f"evidence_{side}.png"
         )
-    gait_cycle = getattr(analysis, "plot_gait_cycle", None)
-    if gait_cycle is not None:
-        drawn["gait_cycle"] = _save(gait_cycle(), folder / "gait_cycle.png")
+    drawn["gait_cycle"] = _save(plot_gait_cycle(analysis), folder / "gait_cycle.png")
     return {name: path for name, path in drawn.items() if path is not None}
 
 

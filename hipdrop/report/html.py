@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from hipdrop.plots import CLASS_COLOURS, SIDE_COLOURS
 from hipdrop.report.content import (
     DISCLAIMER,
     PHASE_REPORT_COLUMNS,
@@ -25,9 +24,10 @@ from hipdrop.report.content import (
     task_title,
 )
 from hipdrop.report.figures import FIGURE_NAMES, time_axes
+from hipdrop.report.plots import CLASS_COLOURS, SIDE_COLOURS
 
 if TYPE_CHECKING:
-    from hipdrop.result import Analysis
+    from hipdrop.analysis.findings import Findings
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("hipdrop.report", "templates"),
@@ -50,7 +50,7 @@ def _data_uri(path: Path) -> str | None:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def _context(analysis: Analysis, figures_dir: Path | None, video: str | None = None) -> dict:
+def _context(analysis: Findings, figures_dir: Path | None, video: str | None = None) -> dict:
     summary = analysis.summary
     figures, chart_axes = {}, None
     if figures_dir is not None:
@@ -89,7 +89,7 @@ def _context(analysis: Analysis, figures_dir: Path | None, video: str | None = N
     }
 
 
-def render_report(analysis: Analysis, figures_dir: Path | None, video: str | None = None) -> str:
+def render_report(analysis: Findings, figures_dir: Path | None, video: str | None = None) -> str:
     """The full report with figures (PNG files in ``figures_dir``) embedded as data URIs.
 
     ``video``: the annotated clip's file name beside the report; the report then plays it,
@@ -99,6 +99,6 @@ def render_report(analysis: Analysis, figures_dir: Path | None, video: str | Non
     return _ENV.get_template("report.html").render(**context)
 
 
-def summary_card_html(analysis: Analysis) -> str:
+def summary_card_html(analysis: Findings) -> str:
     """A compact verdict card for Jupyter's rich display."""
     return _ENV.get_template("card.html").render(**_context(analysis, None))

@@ -33,7 +33,6 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from hipdrop.plots import CLASS_COLOURS, SIDE_COLOURS
 from hipdrop.report.content import (
     DISCLAIMER,
     PHASE_REPORT_COLUMNS,
@@ -49,9 +48,10 @@ from hipdrop.report.content import (
     task_title,
 )
 from hipdrop.report.figures import FIGURE_NAMES, write_figures
+from hipdrop.report.plots import CLASS_COLOURS, SIDE_COLOURS
 
 if TYPE_CHECKING:
-    from hipdrop.result import Analysis
+    from hipdrop.analysis.findings import Findings
 
 MARGIN = 14 * mm
 CONTENT_WIDTH = A4[0] - 2 * MARGIN
@@ -119,7 +119,7 @@ def _grid(rows: list[list], widths: list[float] | None, style: list, header_rows
     return grid
 
 
-def _header(analysis: Analysis) -> list[Flowable]:
+def _header(analysis: Findings) -> list[Flowable]:
     summary = analysis.summary
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     left = [
@@ -167,7 +167,7 @@ def _header(analysis: Analysis) -> list[Flowable]:
     return flow
 
 
-def _side_card(analysis: Analysis, side: str, verdict: str, width: float) -> list[Flowable]:
+def _side_card(analysis: Findings, side: str, verdict: str, width: float) -> list[Flowable]:
     summary = analysis.summary
     info = summary["sides"][side]
     badge_colour = colors.HexColor(CLASS_COLOURS.get(info["classification"], "#868e96"))
@@ -216,7 +216,7 @@ def _side_card(analysis: Analysis, side: str, verdict: str, width: float) -> lis
     ]
 
 
-def _verdict_cards(analysis: Analysis) -> Table:
+def _verdict_cards(analysis: Findings) -> Table:
     col = (CONTENT_WIDTH - 4 * mm) / 2
     inner = col - 8 * mm
     verdicts = dict(zip(("left", "right"), analysis.verdicts, strict=True))
@@ -277,7 +277,7 @@ def _warnings(summary: dict) -> Table:
     )
 
 
-def _first_page(analysis: Analysis, figures: dict[str, Path]) -> list[Flowable]:
+def _first_page(analysis: Findings, figures: dict[str, Path]) -> list[Flowable]:
     summary = analysis.summary
     flow = _header(analysis)
     if not summary["usable"]:
@@ -361,7 +361,7 @@ def _figure(
     return KeepTogether([heading, _image(path, max_width, max_height)])
 
 
-def _detail(analysis: Analysis, figures: dict[str, Path]) -> list[Flowable]:
+def _detail(analysis: Findings, figures: dict[str, Path]) -> list[Flowable]:
     summary = analysis.summary
     flow: list[Flowable] = []
     if "obliquity" in figures:
@@ -423,7 +423,7 @@ class _TrackingDoc(SimpleDocTemplate):
             self.layout.sections.setdefault(section, self.page)
 
 
-def write_pdf(analysis: Analysis, path: Path, figures_dir: Path) -> PdfLayout:
+def write_pdf(analysis: Findings, path: Path, figures_dir: Path) -> PdfLayout:
     """Render the report to ``path`` using the PNG figures already drawn in ``figures_dir``."""
     figures = {
         name: figures_dir / f"{name}.png"
@@ -491,7 +491,7 @@ def _plain_text(flowable: Flowable) -> str:
     return flowable if isinstance(flowable, str) else ""
 
 
-def save_pdf(analysis: Analysis, path: Path) -> Path:
+def save_pdf(analysis: Findings, path: Path) -> Path:
     """The PDF report alone at ``path``: figures drawn in a scratch folder, file replaced whole."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

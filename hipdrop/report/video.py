@@ -17,14 +17,13 @@ import pandas as pd
 
 from hipdrop.conventions import LANDMARK_INDEX, landmark
 from hipdrop.errors import HipdropError
-from hipdrop.io.camera_motion import steadied_picture
 from hipdrop.io.video import iter_frames_threaded, turn_image
 from hipdrop.io.video_writer import H264Writer
-from hipdrop.plots import SIDE_COLOURS
-from hipdrop.report.evidence import level_direction
+from hipdrop.report.evidence import level_direction, steadied_picture
+from hipdrop.report.plots import SIDE_COLOURS
 
 if TYPE_CHECKING:
-    from hipdrop.result import Analysis
+    from hipdrop.analysis.findings import Findings
 
 #: Seconds either side of a peak-drop frame during which the peak is flagged on screen.
 PEAK_FLAG_S = 0.25
@@ -51,7 +50,7 @@ def _face_indices() -> list[int]:
     return [LANDMARK_INDEX[n] for n in names]
 
 
-def face_boxes(analysis: Analysis) -> np.ndarray:
+def face_boxes(analysis: Findings) -> np.ndarray:
     """Per frame (x0, y0, x1, y1) around the face, from the face landmarks, held across gaps.
 
     Generous on purpose: half a shoulder width at least, so a face is covered even when its
@@ -119,7 +118,7 @@ def _text(image, text: str, origin: tuple[int, int], scale: float, colour, bold:
 class _Painter:
     """Draws one analysis onto its frames; everything per clip is computed once here."""
 
-    def __init__(self, analysis: Analysis, width: int, height: int) -> None:
+    def __init__(self, analysis: Findings, width: int, height: int) -> None:
         self.xy = analysis.tracks.xy_px
         frames = analysis.frames
         self.labels = frames["stance_leg"].to_numpy()
@@ -134,7 +133,7 @@ class _Painter:
         self.peaks = self._peak_frames(analysis)
         self.timeline = self._timeline()
 
-    def _peak_frames(self, analysis: Analysis) -> list[tuple[int, str, float]]:
+    def _peak_frames(self, analysis: Findings) -> list[tuple[int, str, float]]:
         peaks = []
         for side, info in analysis.summary["sides"].items():
             if info.get("peak_drop_frame") is not None and info.get("peak_drop_deg") is not None:
@@ -252,7 +251,7 @@ class _Painter:
             return
 
 
-def write_annotated_video(analysis: Analysis, path: Path, blur_faces: bool = False) -> Path:
+def write_annotated_video(analysis: Findings, path: Path, blur_faces: bool = False) -> Path:
     """Stream the clip through the painter into ``path`` (H.264 MP4, which browsers play),
     replacing it when complete."""
     source = analysis.video_path
@@ -289,7 +288,7 @@ def write_annotated_video(analysis: Analysis, path: Path, blur_faces: bool = Fal
     return path
 
 
-def save_annotated_video(analysis: Analysis, path: Path, blur_faces: bool = False) -> Path:
+def save_annotated_video(analysis: Findings, path: Path, blur_faces: bool = False) -> Path:
     """Library entry: the annotated clip at ``path`` (its folder is created)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     return write_annotated_video(analysis, path, blur_faces=blur_faces)

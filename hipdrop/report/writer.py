@@ -11,7 +11,7 @@ from hipdrop.report.figures import write_figures
 from hipdrop.report.html import render_report
 
 if TYPE_CHECKING:
-    from hipdrop.result import Analysis
+    from hipdrop.analysis.findings import Findings
 
 #: ``--export-pose`` kinds and their writers.
 POSE_WRITERS = {"trc": write_trc, "movement": write_movement}
@@ -37,7 +37,7 @@ FRAME_COLUMNS = [
 
 
 def write_outputs(
-    analysis: Analysis,
+    analysis: Findings,
     out_dir: Path,
     force: bool = False,
     pdf: bool = False,

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hipdrop.analysis.signal import lowpass
 from hipdrop.conventions import landmark
 from hipdrop.events.gait import FOOT_OFF, FOOT_STRIKE
 from hipdrop.events.stairs import (
@@ -36,7 +37,6 @@ from hipdrop.events.stairs import (
     scale_px,
 )
 from hipdrop.geometry.camera import CameraGeometry
-from hipdrop.signal import lowpass
 from hipdrop.tracks import LandmarkTracks
 
 UP, DOWN, LEVEL = "up", "down", "level"

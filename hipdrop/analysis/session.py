@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from hipdrop.errors import HipdropError
 
@@ -42,3 +43,17 @@ def _text(value: str | None) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+@dataclass(frozen=True)
+class SessionDetails:
+    """Patient name, session date (YYYY-MM-DD) and notes: plain text in summary.json and the
+    report."""
+
+    patient_name: str | None = None
+    session_date: str | dt.date | None = None
+    notes: str | None = None
+
+    def as_dict(self) -> dict:
+        """The checked ``session`` block of summary.json (see :func:`session_fields`)."""
+        return session_fields(self.patient_name, self.session_date, self.notes)

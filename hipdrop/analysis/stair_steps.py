@@ -1,7 +1,7 @@
 """Stair steps going up and going down: per step its direction, and per direction and side the
 summary a clinician reads (which leg leads, which side drops while each leg stands).
 
-The step table is the gait one (``hipdrop.steps.step_table``) on the stair events; this adds,
+The step table is the gait one (``analysis.steps.step_table``) on the stair events; this adds,
 per step, ``stair_direction`` (``up``/``down``, None where not seen), ``leads`` (the foot went
 to a new step rather than joining the other on its step) and ``rise_torsos`` (its landing's
 height over the previous landing's, torso lengths). A step whose own rise is too small to say
@@ -15,10 +15,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from hipdrop.analysis.stairs import DIRECTIONS, StairsEvidence, lead_pattern
+from hipdrop.analysis.steps import gait_side_summary
+from hipdrop.analysis.thresholds import TaskThresholds
 from hipdrop.conventions import SIDES, other_side
-from hipdrop.stairs import DIRECTIONS, StairsEvidence, lead_pattern
-from hipdrop.steps import gait_side_summary
-from hipdrop.thresholds import TaskThresholds
 
 STAIR_COLUMNS = ["stair_direction", "leads", "rise_torsos"]
 #: The per-side numbers each direction's summary keeps from ``gait_side_summary``.

@@ -15,7 +15,7 @@
 - otherwise ``single-leg``, the task with no step structure.
 
 - stairs: the feet come to rest one step higher (or lower) landing after landing, against
-  the body's size (``hipdrop.stairs.stairs_evidence``); where the view cannot show that (too
+  the body's size (``analysis.stairs.stairs_evidence``); where the view cannot show that (too
   few landings seen, landings that rise and fall without a pattern), the walking reason says
   so, and ``--task stairs`` asks for stairs.
 """
@@ -29,13 +29,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from hipdrop.analysis.kinematics import SubjectTravel
 from hipdrop.conventions import SIDES, TASK_CHOICES
 from hipdrop.errors import HipdropError
 from hipdrop.events.gait import FOOT_OFF, FOOT_STRIKE
-from hipdrop.kinematics import SubjectTravel
 
 if TYPE_CHECKING:
-    from hipdrop.stairs import StairsEvidence
+    from hipdrop.analysis.stairs import StairsEvidence
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hipdrop.analysis.runs import true_runs
+from hipdrop.analysis.sides import enforce_lateral_order, facing_by_stretch
 from hipdrop.conventions import landmark
-from hipdrop.runs import true_runs
-from hipdrop.sides import enforce_lateral_order, facing_by_stretch
 from hipdrop.tracks import LandmarkTracks
 
 

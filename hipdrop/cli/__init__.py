@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
+from dataclasses import replace
 from pathlib import Path
 
-from hipdrop import __version__
-from hipdrop.argtypes import (
+from hipdrop.cli.argtypes import (
     add_analysis_options,
     analysis_options,
     image_size,
@@ -17,6 +17,7 @@ from hipdrop.argtypes import (
     positive_int,
 )
 from hipdrop.errors import HipdropError
+from hipdrop.version import __version__
 
 
 class _Progress:
@@ -59,8 +60,9 @@ def _report_done(analysis, out_dir: Path) -> None:
 
 
 def cmd_analyse(args: argparse.Namespace) -> int:
+    from hipdrop.analysis.pose_input import PoseFileHints, input_format
+    from hipdrop.analysis.session import SessionDetails
     from hipdrop.pipeline import analyse
-    from hipdrop.pose_input import input_format
 
     out_dir = args.out or Path(f"{args.clip.stem}_hipdrop")
     if out_dir.exists() and not args.force:
@@ -69,20 +71,17 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         raise HipdropError(
             f"--video and --blur-faces draw on the clip's frames; {args.clip.name} is a pose file"
         )
+    options = analysis_options(args)
+    options = replace(
+        options,
+        pose=replace(options.pose, jobs=args.jobs),
+        pose_file=PoseFileHints(args.pose_format, args.fps, args.image_size),
+    )
+    session = SessionDetails(args.patient_name, args.session_date, args.notes)
     progress = _Progress(f"pose {args.clip.name}")
     try:
         analysis = analyse(
-            args.clip,
-            baseline=args.baseline,
-            jobs=args.jobs,
-            progress=progress,
-            patient_name=args.patient_name,
-            session_date=args.session_date,
-            notes=args.notes,
-            pose_format=args.pose_format,
-            fps=args.fps,
-            image_size_px=args.image_size,
-            **analysis_options(args),
+            args.clip, options, baseline=args.baseline, session=session, progress=progress
         )
     finally:
         progress.close()
@@ -218,13 +217,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)
     demo.set_defaults(func=cmd_demo)
 
-    from hipdrop.batch import add_parser as add_batch
-    from hipdrop.compare import add_parser as add_compare
+    from hipdrop.cli.batch import add_parser as add_batch
+    from hipdrop.cli.compare import add_parser as add_compare
 
     add_batch(commands)
     add_compare(commands)
     try:
-        from hipdrop.validation import add_parser as add_validate_mocap
+        from hipdrop.cli.validate_mocap import add_parser as add_validate_mocap
     except ImportError:
         pass
     else:
@@ -253,7 +252,3 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

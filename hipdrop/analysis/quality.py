@@ -6,10 +6,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from hipdrop.analysis.signal import CleanedTracks, CleaningParams
+from hipdrop.analysis.usability import FrameUsability
 from hipdrop.conventions import landmark
-from hipdrop.signal import CleanedTracks, CleaningParams
 from hipdrop.tracks import LandmarkTracks
-from hipdrop.usability import FrameUsability
 
 #: Below this hip-to-hip distance the angle noise rivals the detectable difference (CLINICAL.md).
 MIN_HIP_WIDTH_PX = 40.0
@@ -23,7 +23,7 @@ MIN_VERDICT_HIP_WIDTH_PX = 20.0
 class ClipQuality:
     frame_rate_hz: float
     n_frames: int
-    usable_fraction: float  # frames not excluded (see hipdrop.usability)
+    usable_fraction: float  # frames not excluded (see hipdrop.analysis.usability)
     excluded_frames: dict[str, int]  # per exclusion reason
     hip_width_px: float
     subject_height_px: float

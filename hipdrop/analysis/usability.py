@@ -6,7 +6,7 @@ and the mirrored pose pass put the hips far apart (``pose_passes_disagree``), th
 jumped to another place or size from one frame to the next (a ``scene_cut``, or a
 ``close_up`` when it got much larger), both feet are out of sight (``feet_not_visible``), or
 cleaning could not tell whether the subject faces the camera or turns their back to it
-(``facing_unknown``, from :mod:`hipdrop.sides`: read the wrong way round, its left and right
+(``facing_unknown``, from :mod:`.sides`: read the wrong way round, its left and right
 would be exchanged), or the camera moved in a way that could not be followed from the scene
 behind the subject (``camera_moving``, ``meta["camera_moving_frames"]`` from
 :mod:`hipdrop.geometry.camera_motion`: measured as if still, the camera's roll would be read as
@@ -29,7 +29,7 @@ from itertools import pairwise
 import numpy as np
 
 from hipdrop.conventions import landmark, pair
-from hipdrop.identity import frames_nearer_another
+from hipdrop.pose.identity import frames_nearer_another
 from hipdrop.tracks import LandmarkTracks
 
 EXCLUSION_REASONS = (

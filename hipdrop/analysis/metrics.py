@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hipdrop.baseline import Baseline
+from hipdrop.analysis.baseline import Baseline
+from hipdrop.analysis.quality import MIN_VERDICT_HIP_WIDTH_PX
+from hipdrop.analysis.thresholds import TaskThresholds
 from hipdrop.conventions import SIDES
 from hipdrop.events.phases import end_time_s
-from hipdrop.quality import MIN_VERDICT_HIP_WIDTH_PX
-from hipdrop.thresholds import TaskThresholds
 
 
 def stance_sign(stance_leg: str) -> float:

@@ -14,7 +14,7 @@ Classification = Literal["normal", "borderline", "excessive", "insufficient data
 
 #: ``hipdrop/data`` links to the repository's top-level ``data/`` folder, so the profile ships
 #: inside wheels as package data and an editable install reads the repository's own copy.
-DEFAULT_THRESHOLDS_FILE = Path(__file__).parent / "data" / "thresholds_default.toml"
+DEFAULT_THRESHOLDS_FILE = Path(__file__).parent.parent / "data" / "thresholds_default.toml"
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 if TYPE_CHECKING:
-    from hipdrop.compare import Comparison
-    from hipdrop.result import Analysis
+    from hipdrop.analysis.findings import Findings
+    from hipdrop.analysis.session_change import SessionComparison
 
 #: Stance-leg colours used in every figure and the report.
 SIDE_COLOURS = {"left": "#1f6fb4", "right": "#d9542b"}
@@ -46,7 +46,7 @@ def _axes(ax: Axes | None, size_in: tuple[float, float]) -> tuple[Figure, Axes]:
     return fig, ax
 
 
-def plot_obliquity(analysis: Analysis, ax: Axes | None = None) -> Figure:
+def plot_obliquity(analysis: Findings, ax: Axes | None = None) -> Figure:
     """Baseline-corrected frontal obliquity over time beside the raw image angle, stance phases
     shaded, threshold lines."""
     with plt.rc_context(STYLE):
@@ -105,7 +105,7 @@ def plot_obliquity(analysis: Analysis, ax: Axes | None = None) -> Figure:
     return fig
 
 
-def plot_sides(analysis: Analysis, ax: Axes | None = None) -> Figure:
+def plot_sides(analysis: Findings, ax: Axes | None = None) -> Figure:
     """Peak drop per stance leg with its uncertainty, against the threshold and its band."""
     with plt.rc_context(STYLE):
         fig, ax = _axes(ax, (4.6, 3.4))
@@ -156,7 +156,7 @@ def plot_sides(analysis: Analysis, ax: Axes | None = None) -> Figure:
     return fig
 
 
-def plot_progress(comparison: Comparison, ax: Axes | None = None) -> Figure:
+def plot_progress(comparison: SessionComparison, ax: Axes | None = None) -> Figure:
     """Peak drop per stance leg across sessions (by date when all have one), with threshold."""
     with plt.rc_context(STYLE):
         fig, ax = _axes(ax, (6.4, 3.4))
@@ -197,12 +197,12 @@ def plot_progress(comparison: Comparison, ax: Axes | None = None) -> Figure:
     return fig
 
 
-def plot_gait_cycle(analysis: Analysis, ax: Axes | None = None) -> Figure | None:
+def plot_gait_cycle(analysis: Findings, ax: Axes | None = None) -> Figure | None:
     """Obliquity over 0-100% of the gait cycle: mean ± SD per side over the normal band.
 
     None when the clip has no complete stride (single-leg tasks, short clips).
     """
-    from hipdrop.gait_cycle import cycle_curves, foot_off_percent, normal_band
+    from hipdrop.analysis.gait_cycle import cycle_curves, foot_off_percent, normal_band
 
     if analysis.steps.empty or not analysis.summary["usable"]:
         return None

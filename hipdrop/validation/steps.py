@@ -12,14 +12,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from hipdrop.analysis.kinematics import hip_width_px
+from hipdrop.analysis.metrics import stance_sign
+from hipdrop.analysis.stairs import StairsEvidence, stair_analysis
+from hipdrop.analysis.steps import step_table, stride_reference, stride_span
+from hipdrop.analysis.task import TaskChoice, choose_task
 from hipdrop.events.gait import detect_gait_events
 from hipdrop.events.single_leg import detect_single_leg_stance
 from hipdrop.geometry.camera import CameraGeometry
-from hipdrop.kinematics import hip_width_px
-from hipdrop.metrics import stance_sign
-from hipdrop.stairs import StairsEvidence, stair_analysis
-from hipdrop.steps import step_table, stride_reference, stride_span
-from hipdrop.task import TaskChoice, choose_task
 from hipdrop.tracks import LandmarkTracks
 
 

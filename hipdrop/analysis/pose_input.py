@@ -16,6 +16,7 @@ from pathlib import Path
 
 from hipdrop.errors import HipdropError
 from hipdrop.geometry.camera import CameraGeometry
+from hipdrop.geometry.virtual_camera import place_camera, project_trial
 from hipdrop.io.content_hash import file_sha256
 from hipdrop.io.keypoint_names import landmark_columns
 from hipdrop.io.mocap import TrcTable, read_trc_table, trc_trial
@@ -38,6 +39,16 @@ class PoseFile:
     camera: CameraGeometry | None = None
 
 
+@dataclass(frozen=True)
+class PoseFileHints:
+    """What a pose file (instead of a video) is and what it may not say: its format (``auto``
+    tells it by content), its frame rate and the image size in pixels (width, height)."""
+
+    pose_format: str = "auto"
+    fps: float | None = None
+    image_size_px: tuple[int, int] | None = None
+
+
 def input_format(path: Path, pose_format: str = "auto") -> str:
     """``video``, ``openpose-json``, ``trc`` or ``movement``: as asked, or told by content."""
     if pose_format not in POSE_FORMATS:
@@ -57,8 +68,6 @@ def _sha256(path: Path) -> str:
 
 def _virtual_view(table: TrcTable) -> tuple[LandmarkTracks, CameraGeometry]:
     """3D keypoints seen by a level virtual camera straight in front of the subject."""
-    from hipdrop.validation import place_camera, project_trial
-
     trial = trc_trial(table)
     names = list(trial.markers_m)
     markers = {landmark: names[i] for landmark, i in landmark_columns(names).items()}

@@ -4,6 +4,7 @@ code 2)."""
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,7 @@ from hipdrop.conventions import PERSON_HINTS, TASK_CHOICES
 from hipdrop.io.pose_files import POSE_EXPORTS
 
 if TYPE_CHECKING:
+    from hipdrop.options import AnalysisOptions
     from hipdrop.pose.backend import PoseSettings
 
 
@@ -106,17 +108,21 @@ def add_analysis_options(parser: argparse.ArgumentParser, *, per_clip: str = "")
     )
 
 
-def analysis_options(args: argparse.Namespace) -> dict:
-    """The keyword arguments of :func:`hipdrop.analyse` that :func:`add_analysis_options` set."""
-    return {
-        "task": args.task,
-        "thresholds": args.thresholds,
-        "height_cm": args.height_cm,
-        "focal_length_mm": args.focal_length_mm,
-        "person": args.person,
-        "mirror_pass": not args.no_mirror_pass,
-        "pose": pose_settings(args.pose_model),
-    }
+def analysis_options(args: argparse.Namespace) -> AnalysisOptions:
+    """The analysis options :func:`add_analysis_options` set, as one object."""
+    from hipdrop.options import AnalysisOptions, PoseOptions
+
+    pose = PoseOptions(person=args.person, mirror_pass=not args.no_mirror_pass)
+    settings = pose_settings(args.pose_model)
+    if settings is not None:
+        pose = replace(pose, settings=settings)
+    return AnalysisOptions(
+        task=args.task,
+        thresholds_path=args.thresholds,
+        height_cm=args.height_cm,
+        focal_length_mm=args.focal_length_mm,
+        pose=pose,
+    )
 
 
 def pose_settings(model: Path | None) -> PoseSettings | None:

@@ -28,10 +28,10 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-from hipdrop.metrics import PHASE_EDGE_S, phase_core, stance_sign
-from hipdrop.quality import Z_95
-from hipdrop.runs import true_runs
-from hipdrop.signal import CleaningParams, lowpass
+from hipdrop.analysis.metrics import PHASE_EDGE_S, phase_core, stance_sign
+from hipdrop.analysis.quality import Z_95
+from hipdrop.analysis.runs import true_runs
+from hipdrop.analysis.signal import CleaningParams, lowpass
 
 #: How far a stance boundary found from video may be off: twice the 90th-percentile timing
 #: error of the gait events against lab labels (50-54 ms, ``validate-mocap``). A 250 kbit/s

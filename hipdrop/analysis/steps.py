@@ -22,12 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hipdrop.baseline import Baseline
+from hipdrop.analysis.baseline import Baseline
+from hipdrop.analysis.metrics import stance_sign
+from hipdrop.analysis.quality import Z_95
+from hipdrop.analysis.thresholds import TaskThresholds
 from hipdrop.conventions import SIDES, landmark, other_side
 from hipdrop.events.gait import FOOT_OFF, FOOT_STRIKE
-from hipdrop.metrics import stance_sign
-from hipdrop.quality import Z_95
-from hipdrop.thresholds import TaskThresholds
 from hipdrop.tracks import LandmarkTracks
 
 #: Clinicians average drop over at least this many steps per side (Dingenen et al. 2018).

@@ -1,0 +1,5 @@
+"""The analysis stages after pose: a clip's input tracks, cleaning, usable frames, view and
+sides, kinematics, task, steps and stairs, baseline, metrics, uncertainty and thresholds,
+the frame table, warnings, and what a clip's analysis found (findings) and how sessions
+compare. Each stage is a plain function that can be called on its own;
+:mod:`hipdrop.pipeline` strings them together."""
