@@ -11,12 +11,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hipdrop.analysis.pose_input import PoseFileHints
-from hipdrop.analysis.signal import CleaningParams
 from hipdrop.analysis.task import check_task
 from hipdrop.errors import HipdropError
 from hipdrop.events.single_leg import SingleLegParams
 from hipdrop.pose.backend import PoseSettings
 from hipdrop.pose.subject import check_person_hint
+from hipdrop.tracks.signal import CleaningParams
 
 #: Plausible body heights (cm) and 35-mm-equivalent focal lengths (mm): outside them the
 #: number is a typing error, refused before pose runs.

@@ -29,13 +29,6 @@ from hipdrop.analysis.frame_table import (
     subject_height_px,
     view_geometry,
 )
-from hipdrop.analysis.kinematics import (
-    SubjectTravel,
-    ViewEstimate,
-    detect_view,
-    stature_px,
-    subject_travel,
-)
 from hipdrop.analysis.metrics import (
     add_drop_columns,
     asymmetry_deg,
@@ -47,7 +40,6 @@ from hipdrop.analysis.peak_trust import phase_peak_uncertainty_deg, refuse_unsee
 from hipdrop.analysis.pose_input import input_format
 from hipdrop.analysis.quality import MIN_HIP_WIDTH_PX, Z_95, ClipQuality, assess_quality
 from hipdrop.analysis.session import SessionDetails
-from hipdrop.analysis.signal import CleanedTracks, CleaningParams, clean_tracks
 from hipdrop.analysis.stair_steps import stair_warnings, stairs_summary, with_stair_columns
 from hipdrop.analysis.stairs import StairsEvidence, stair_analysis
 from hipdrop.analysis.steps import (
@@ -71,6 +63,12 @@ from hipdrop.analysis.usability import (
     enough_usable,
     exclusion_warning,
 )
+from hipdrop.analysis.view_checks import (
+    camera_summary,
+    estimate_camera,
+    refuse_oblique_phases,
+    side_uncertainty_deg,
+)
 from hipdrop.conventions import GAIT_TASKS
 from hipdrop.errors import HipdropError, NoUsableFramesError
 from hipdrop.events.gait import detect_gait_events
@@ -84,18 +82,20 @@ from hipdrop.geometry.camera_motion import (
     steadied,
     with_camera_roll,
 )
-from hipdrop.geometry.view_checks import (
-    camera_summary,
-    estimate_camera,
-    refuse_oblique_phases,
-    side_uncertainty_deg,
-)
 from hipdrop.io.camera_motion import CameraMotion
 from hipdrop.io.scene_lines import SceneLines, pooled_scene
 from hipdrop.options import AnalysisOptions
 from hipdrop.result import Analysis
 from hipdrop.summary_schema import SUMMARY_SCHEMA_VERSION
 from hipdrop.tracks import LandmarkTracks
+from hipdrop.tracks.kinematics import (
+    SubjectTravel,
+    ViewEstimate,
+    detect_view,
+    stature_px,
+    subject_travel,
+)
+from hipdrop.tracks.signal import CleanedTracks, CleaningParams, clean_tracks
 from hipdrop.version import __version__
 
 

@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 from videotools import applied_camera_roll_deg, hand_held_matrix, write_video
 
-from hipdrop.analysis.kinematics import pelvic_obliquity_deg
 from hipdrop.conventions import N_LANDMARKS, landmark
 from hipdrop.geometry.camera_motion import (
     motion_summary,
@@ -26,6 +25,7 @@ from hipdrop.io.camera_motion import CameraMotion, follow_camera
 from hipdrop.pipeline import analyse_tracks
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
 from hipdrop.tracks import LandmarkTracks
+from hipdrop.tracks.kinematics import pelvic_obliquity_deg
 
 FPS = 20.0
 SIZE = (320, 240)  # width, height

@@ -226,9 +226,9 @@ def _turning_round(trial, turn_s: tuple[float, float]):
 def test_a_subject_who_turns_round_keeps_both_sides_right():
     """Facing the camera for left stance, turned away for right stance: the view is decided
     per stretch between turns, so neither half has its sides exchanged."""
-    from hipdrop.analysis.signal import clean_tracks
     from hipdrop.pipeline import analyse_tracks
     from hipdrop.synthetic import SyntheticTrial
+    from hipdrop.tracks.signal import clean_tracks
 
     trial = SyntheticTrial(roll_deg=0.0, resting_obliquity_deg=0.0)
     tracks = _turning_round(trial, (4.4, 4.9))

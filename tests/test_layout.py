@@ -93,3 +93,35 @@ def test_no_function_over_80_lines() -> None:
         and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
     ]
     assert not long, long
+
+
+#: The data flow's layers, lowest first (ARCHITECTURE.md). A module may import from its own
+#: layer or those below it, never from one above: pose never reaches into analysis, nor
+#: geometry into the report.
+LAYERS = [
+    {"conventions", "errors", "version"},
+    {"tracks"},
+    {"io"},
+    {"pose", "geometry"},
+    {"events"},
+    {"analysis", "validation"},
+    {"report", "options", "summary_schema", "synthetic"},
+    {"result", "compare", "pipeline", "batch"},
+    {"cli", ""},
+]
+
+
+def _layer(module: str) -> int:
+    """The layer of ``hipdrop.x.y`` (its first part below ``hipdrop``; '' for the package)."""
+    part = module.split(".")[1] if "." in module else ""
+    return next(i for i, layer in enumerate(LAYERS) if part in layer)
+
+
+def test_every_import_points_down_the_data_flow() -> None:
+    upward = [
+        f"{source} -> {target}"
+        for source, targets in import_graph().items()
+        for target in targets
+        if _layer(target) > _layer(source)
+    ]
+    assert not upward, upward

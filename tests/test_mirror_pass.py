@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hipdrop.analysis.kinematics import pelvic_obliquity_deg
 from hipdrop.conventions import landmark
 from hipdrop.pose.backend import PoseEstimate
 from hipdrop.pose.mirror_pass import mirror_averaged
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
 from hipdrop.tracks import LandmarkTracks
+from hipdrop.tracks.kinematics import pelvic_obliquity_deg
 
 LEFT_HIP = landmark("left", "hip")
 

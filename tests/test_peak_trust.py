@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hipdrop.analysis.kinematics import SubjectTravel
 from hipdrop.analysis.metrics import PHASE_EDGE_S, phase_core, stance_sign
 from hipdrop.analysis.peak_trust import (
     BOUNDARY_SHIFT_S,
@@ -19,13 +18,14 @@ from hipdrop.analysis.peak_trust import (
     unseen_boundaries,
 )
 from hipdrop.analysis.quality import hip_jitter_px, residual_share
-from hipdrop.analysis.signal import CleaningParams, lowpass
 from hipdrop.analysis.task import choose_task
 from hipdrop.conventions import landmark
 from hipdrop.events.gait import FOOT_STRIKE
 from hipdrop.io.shots import THUMBNAIL_VALUES, other_scene_frames
 from hipdrop.pose.mirror_pass import MAX_PASS_DISAGREEMENT_TORSOS, passes_disagree
 from hipdrop.tracks import LandmarkTracks
+from hipdrop.tracks.kinematics import SubjectTravel
+from hipdrop.tracks.signal import CleaningParams, lowpass
 
 RATE_HZ = 60.0
 FILTER = CleaningParams()  # 6 Hz, order 2: the tracks' low-pass

@@ -11,12 +11,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from hipdrop.analysis.sides import facing_by_stretch, foot_votes
 from hipdrop.conventions import landmark, mirrored_index
 from hipdrop.errors import NoUsableFramesError
 from hipdrop.io.pose_files import write_movement
 from hipdrop.pipeline import analyse_tracks
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
+from hipdrop.tracks.sides import facing_by_stretch, foot_votes
 
 TRIAL = SyntheticTrial(roll_deg=0.0, resting_obliquity_deg=0.0)
 

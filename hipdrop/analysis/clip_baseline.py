@@ -12,14 +12,14 @@ from hipdrop.analysis.clip_input import check_person, input_tracks, upright
 from hipdrop.analysis.frame_table import view_geometry
 from hipdrop.analysis.pose_input import PoseFileHints, input_format
 from hipdrop.analysis.quality import Z_95
-from hipdrop.analysis.signal import CleaningParams, clean_tracks
+from hipdrop.analysis.view_checks import estimate_camera
 from hipdrop.events.single_leg import SingleLegParams, detect_single_leg_stance
 from hipdrop.geometry import CameraGeometry, FrontalGeometry
 from hipdrop.geometry.camera_motion import steadied
 from hipdrop.geometry.frontal_plane import frontal_trunk_lean_deg
-from hipdrop.geometry.view_checks import estimate_camera
 from hipdrop.io.scene_lines import SceneLines, pooled_scene
 from hipdrop.pose import PoseSettings
+from hipdrop.tracks.signal import CleaningParams, clean_tracks
 
 #: A baseline clip whose resting tilt is uncertain by more than this (1 SD, from its view's
 #: geometry) is not subtracted: at 95% (±6°) it is wider than a resting pelvis's usual

@@ -11,9 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hipdrop.analysis.kinematics import detect_view
 from hipdrop.analysis.pose_input import PoseFileHints, load_pose_file
-from hipdrop.analysis.signal import CleaningParams, clean_tracks
 from hipdrop.conventions import pair
 from hipdrop.errors import NoPersonError
 from hipdrop.geometry import CameraGeometry
@@ -27,6 +25,8 @@ from hipdrop.pose.cache import camera_motion_dir, scene_lines_dir, sha256_memo_d
 from hipdrop.pose.mirror_pass import mirror_averaged
 from hipdrop.pose.runner import estimate_pose_and_mirror, later_pass, pose_processes
 from hipdrop.tracks import LandmarkTracks
+from hipdrop.tracks.kinematics import detect_view
+from hipdrop.tracks.signal import CleaningParams, clean_tracks
 
 #: A clip where pose finds the hips in fewer frames than this is "no person".
 MIN_POSE_FRACTION = 0.3

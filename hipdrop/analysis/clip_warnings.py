@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from hipdrop.analysis.signal import CleanedTracks
 from hipdrop.geometry import FrontalGeometry
+from hipdrop.tracks.signal import CleanedTracks
 
 #: Heuristic bound on a real pelvis's frontal tilt, measured once the camera's view is undone:
 #: a deliberate hip hike on one leg reaches 35° (the multicam balance trial's 3D reference),

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hipdrop.analysis.kinematics import hip_width_px, pelvic_obliquity_deg, subject_left_sign
-from hipdrop.analysis.signal import rolling_outliers
 from hipdrop.geometry import CameraGeometry, FrontalGeometry, frontal_geometry
 from hipdrop.geometry.frontal import EXACT_WORLD
 from hipdrop.geometry.frontal_plane import frontal_trunk_lean_deg, stance_shift_widths
 from hipdrop.tracks import LandmarkTracks
+from hipdrop.tracks.kinematics import hip_width_px, pelvic_obliquity_deg, subject_left_sign
+from hipdrop.tracks.signal import rolling_outliers
 
 #: Obliquity samples this far from the median of a window this long are discarded.
 OUTLIER_WINDOW_S = 0.5

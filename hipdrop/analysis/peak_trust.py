@@ -30,8 +30,8 @@ import pandas as pd
 
 from hipdrop.analysis.metrics import PHASE_EDGE_S, phase_core, stance_sign
 from hipdrop.analysis.quality import Z_95
-from hipdrop.analysis.runs import true_runs
-from hipdrop.analysis.signal import CleaningParams, lowpass
+from hipdrop.tracks.runs import true_runs
+from hipdrop.tracks.signal import CleaningParams, lowpass
 
 #: How far a stance boundary found from video may be off: twice the 90th-percentile timing
 #: error of the gait events against lab labels (50-54 ms, ``validate-mocap``). A 250 kbit/s

@@ -6,10 +6,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from hipdrop.analysis.signal import CleanedTracks, CleaningParams
 from hipdrop.analysis.usability import FrameUsability
 from hipdrop.conventions import landmark
 from hipdrop.tracks import LandmarkTracks
+from hipdrop.tracks.signal import CleanedTracks, CleaningParams
 
 #: Below this hip-to-hip distance the angle noise rivals the detectable difference (CLINICAL.md).
 MIN_HIP_WIDTH_PX = 40.0

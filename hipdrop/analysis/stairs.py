@@ -27,7 +27,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hipdrop.analysis.signal import lowpass
 from hipdrop.conventions import landmark
 from hipdrop.events.gait import FOOT_OFF, FOOT_STRIKE
 from hipdrop.events.stairs import (
@@ -38,6 +37,7 @@ from hipdrop.events.stairs import (
 )
 from hipdrop.geometry.camera import CameraGeometry
 from hipdrop.tracks import LandmarkTracks
+from hipdrop.tracks.signal import lowpass
 
 UP, DOWN, LEVEL = "up", "down", "level"
 #: Going down, a contact found as the first part at rest moves at most this far from the

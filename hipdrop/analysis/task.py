@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from hipdrop.analysis.kinematics import SubjectTravel
 from hipdrop.conventions import SIDES, TASK_CHOICES
 from hipdrop.errors import HipdropError
 from hipdrop.events.gait import FOOT_OFF, FOOT_STRIKE
+from hipdrop.tracks.kinematics import SubjectTravel
 
 if TYPE_CHECKING:
     from hipdrop.analysis.stairs import StairsEvidence

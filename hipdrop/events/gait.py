@@ -42,11 +42,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hipdrop.analysis.kinematics import clip_left_sign
-from hipdrop.analysis.signal import fill_gaps, lowpass
 from hipdrop.conventions import SIDES, Side, landmark, other_side
 from hipdrop.events.phases import PHASE_COLUMNS, end_time_s
 from hipdrop.tracks import LandmarkTracks
+from hipdrop.tracks.kinematics import clip_left_sign
+from hipdrop.tracks.signal import fill_gaps, lowpass
 
 FOOT_STRIKE = "foot_strike"
 FOOT_OFF = "foot_off"

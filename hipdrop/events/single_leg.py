@@ -24,10 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hipdrop.analysis.runs import true_runs
 from hipdrop.conventions import landmark
 from hipdrop.events.phases import phases_from_labels
 from hipdrop.tracks import LandmarkTracks
+from hipdrop.tracks.runs import true_runs
 
 
 @dataclass(frozen=True)

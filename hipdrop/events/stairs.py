@@ -42,10 +42,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hipdrop.analysis.signal import fill_gaps, lowpass
 from hipdrop.conventions import SIDES, Side, landmark
 from hipdrop.events.gait import EVENT_COLUMNS, FOOT_OFF, FOOT_STRIKE
 from hipdrop.tracks import LandmarkTracks
+from hipdrop.tracks.signal import fill_gaps, lowpass
 
 #: Foot parts whose coming to rest marks a contact (heel or toe, whichever lands first).
 FOOT_PARTS = ("heel", "foot_index")

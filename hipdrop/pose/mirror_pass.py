@@ -16,9 +16,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from hipdrop.analysis.kinematics import torso_length_px
 from hipdrop.conventions import LEG_SEGMENT, landmark
 from hipdrop.tracks import LandmarkTracks
+from hipdrop.tracks.kinematics import torso_length_px
 
 
 def mirror_averaged(normal: LandmarkTracks, flipped: LandmarkTracks) -> LandmarkTracks:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hipdrop.analysis.kinematics import hip_width_px
 from hipdrop.analysis.metrics import stance_sign
 from hipdrop.analysis.stairs import StairsEvidence, stair_analysis
 from hipdrop.analysis.steps import step_table, stride_reference, stride_span
@@ -21,6 +20,7 @@ from hipdrop.events.gait import detect_gait_events
 from hipdrop.events.single_leg import detect_single_leg_stance
 from hipdrop.geometry.camera import CameraGeometry
 from hipdrop.tracks import LandmarkTracks
+from hipdrop.tracks.kinematics import hip_width_px
 
 
 def events_for_task(

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hipdrop.analysis.kinematics import pelvic_obliquity_deg
-from hipdrop.analysis.signal import CleaningParams, clean_tracks
 from hipdrop.errors import HipdropError
 from hipdrop.geometry.camera import (
     CameraGeometry,
@@ -27,6 +25,8 @@ from hipdrop.geometry.virtual_camera import (
 from hipdrop.io.marker_names import markers_found
 from hipdrop.io.mocap import MocapTrial
 from hipdrop.tracks import LandmarkTracks
+from hipdrop.tracks.kinematics import pelvic_obliquity_deg
+from hipdrop.tracks.signal import CleaningParams, clean_tracks
 
 #: The obliquity verdict needs the geometry step to give at least this share of the frames.
 MIN_GIVEN_FRACTION = 0.5

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hipdrop.analysis.runs import true_runs
-from hipdrop.analysis.sides import enforce_lateral_order, facing_by_stretch
 from hipdrop.conventions import landmark
 from hipdrop.tracks import LandmarkTracks
+from hipdrop.tracks.runs import true_runs
+from hipdrop.tracks.sides import enforce_lateral_order, facing_by_stretch
 
 
 @dataclass(frozen=True)

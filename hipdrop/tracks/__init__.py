@@ -1,4 +1,9 @@
-"""``LandmarkTracks``: pose landmarks over time, the hand-off between pose and analysis."""
+"""``LandmarkTracks``: pose landmarks over time, the hand-off between pose and analysis.
+
+The package also holds what works on tracks alone, below geometry, events and analysis, which
+all use it: cleaning (``signal``), body measures such as torso length or which way the subject
+faces (``kinematics``), left and right kept apart by their place in the image (``sides``), and
+runs of flagged frames (``runs``)."""
 
 from __future__ import annotations
 

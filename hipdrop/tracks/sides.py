@@ -23,8 +23,8 @@ import warnings
 
 import numpy as np
 
-from hipdrop.analysis.runs import true_runs
 from hipdrop.conventions import LEG_SEGMENT, landmark
+from hipdrop.tracks.runs import true_runs
 
 _LEFT_LEG = [landmark("left", part) for part in LEG_SEGMENT]
 _RIGHT_LEG = [landmark("right", part) for part in LEG_SEGMENT]
