@@ -219,8 +219,10 @@ def camera_items(summary: dict) -> list[tuple[str, str]]:
     if not camera:
         return []
     low, high = camera.get("subject_yaw_range_deg") or (None, None)
+    motion = camera.get("motion") or {}
+    when = f" in frame {motion['reference_frame']}" if motion.get("moved") else ""
     text = (
-        f"Camera rolled {fmt(camera['roll_deg'])}° (± {fmt(camera['roll_sd_deg'])}°) and "
+        f"Camera rolled {fmt(camera['roll_deg'])}° (± {fmt(camera['roll_sd_deg'])}°){when} and "
         f"looking down {fmt(camera['pitch_deg'])}° (± {fmt(camera['pitch_sd_deg'])}°), from "
         f"{camera['method']}; subject turned {fmt(camera.get('subject_yaw_deg'), 0)}° "
         f"(± {fmt(camera.get('subject_yaw_sd_deg'), 0)}°) from straight on (range "
@@ -236,8 +238,8 @@ def camera_items(summary: dict) -> list[tuple[str, str]]:
     checks = camera.get("checks") or []
     if checks:
         text += " Checks: " + "; ".join(checks) + "."
-    motion = motion_sentence(camera.get("motion"))
-    return [("Camera and view", text)] + ([("Camera motion", motion)] if motion else [])
+    words = motion_sentence(motion)
+    return [("Camera and view", text)] + ([("Camera motion", words)] if words else [])
 
 
 def motion_sentence(motion: dict | None) -> str:
