@@ -75,6 +75,14 @@ from hipdrop.events.gait import detect_gait_events
 from hipdrop.events.single_leg import SingleLegParams, detect_single_leg_stance, gravity_lift_legs
 from hipdrop.geometry import CameraGeometry, FrontalGeometry
 from hipdrop.geometry.camera import level_xy
+from hipdrop.geometry.camera_motion import (
+    motion_summary,
+    motion_warnings,
+    moving,
+    steadied,
+    with_camera_roll,
+)
+from hipdrop.io.camera_motion import CameraMotion
 from hipdrop.io.scene_lines import SceneLines, pooled_scene
 from hipdrop.options import AnalysisOptions
 from hipdrop.result import Analysis
@@ -93,8 +101,9 @@ from hipdrop.version import __version__
 
 @dataclass
 class PreparedClip:
-    """Stage 1: the tracks turned upright with their scene, which frames can be used, the
-    cleaned tracks, the camera view, and the warnings so far (later stages add to them)."""
+    """Stage 1: the tracks steadied against the camera's own motion and turned upright with
+    their scene, which frames can be used, the cleaned tracks, the camera view, and the
+    warnings so far (later stages add to them)."""
 
     tracks: LandmarkTracks
     scene: SceneLines | None
@@ -102,6 +111,7 @@ class PreparedClip:
     cleaned: CleanedTracks
     view: ViewEstimate
     warnings: list[str]
+    camera_motion: CameraMotion | None = None
 
 
 @dataclass
@@ -235,12 +245,18 @@ def _facing_unknown_left_out(
 
 
 def prepare_clip(
-    tracks: LandmarkTracks, scene: SceneLines | None, cleaning: CleaningParams, name: str
+    tracks: LandmarkTracks,
+    scene: SceneLines | None,
+    cleaning: CleaningParams,
+    name: str,
+    camera_motion: CameraMotion | None = None,
 ) -> PreparedClip:
-    """Stage 1: refuse a clip without a person, turn it upright, leave out the frames that
-    cannot be used (facing unknown too, outside a side view), clean the rest, read the view."""
+    """Stage 1: refuse a clip without a person, steady it against the camera's own motion
+    (``scene`` is already in the steadied picture), turn it upright, leave out the frames that
+    cannot be used (facing unknown too, outside a side view; the camera's motion not followed),
+    clean the rest, read the view."""
     check_person(tracks, name)
-    tracks, scene = upright(tracks, scene)
+    tracks, scene = upright(steadied(tracks, camera_motion), scene)
     frame_use = assess_frames(tracks, cleaning.min_visibility)
     cleaned = clean_tracks(blank_unusable(tracks, frame_use), cleaning)
     # Gap filling must not invent data where frames were excluded (a still, fake stretch).
@@ -252,8 +268,8 @@ def prepare_clip(
         _check_usable(frame_use, name, facing_note)
     warnings = clip_warnings(tracks) + [w for w in [exclusion_warning(frame_use)] if w]
     warnings += [facing_note] if facing_note else []
-    warnings += tracks.meta.get("warnings", [])
-    return PreparedClip(tracks, scene, frame_use, cleaned, view, warnings)
+    warnings += tracks.meta.get("warnings", []) + motion_warnings(camera_motion)
+    return PreparedClip(tracks, scene, frame_use, cleaned, view, warnings, camera_motion)
 
 
 def find_motion(
@@ -304,6 +320,7 @@ def frames_and_baseline(
     if tracks.world_m is None or not np.isfinite(tracks.world_m).any():
         warnings.append(no_3d_warning(geometry.yaw_sd_deg))
     frames = frame_table(clip.cleaned.tracks, motion.level, motion.labels, motion.camera, geometry)
+    frames = with_camera_roll(frames, clip.camera_motion, motion.camera.roll_deg)
     if motion.gait and baseline is None:
         baseline = stride_reference(frames, motion.events)
     if baseline is None:
@@ -418,7 +435,8 @@ def clip_summary(
             measured.frames,
             geometry,
             tracks.meta.get("picture_quarter_turns_cw", 0),
-        ),
+        )
+        | {"motion": motion_summary(clip.camera_motion, motion.camera.roll_deg)},
         "usable": usable,
         **(
             {}
@@ -488,6 +506,7 @@ def analyse_tracks(
     scene: SceneLines | None = None,
     camera: CameraGeometry | None = None,
     baseline_problem: str | None = None,
+    camera_motion: CameraMotion | None = None,
 ) -> Analysis:
     """Everything after pose, stage by stage (see the module's docstring).
 
@@ -497,12 +516,14 @@ def analyse_tracks(
     where the clip's own scene gives none; ``baseline_problem``: why a baseline clip gave no
     baseline, shown as a warning. Warnings the tracks carry (``meta["warnings"]``, from a pose
     file's reader) are passed on. ``session``: patient and session fields, carried into
-    summary.json and the report as plain text.
+    summary.json and the report as plain text. ``camera_motion``: the camera's own motion
+    through a video (a hand-held phone; io/camera_motion.py), by which every frame is steadied
+    to one picture (``scene`` must be in that picture already).
     """
     options = options or AnalysisOptions()
     session_block = (session or SessionDetails()).as_dict()
     name = (source or {}).get("name", "tracks")
-    clip = prepare_clip(tracks, scene, options.cleaning, name)
+    clip = prepare_clip(tracks, scene, options.cleaning, name, camera_motion)
     camera_hint = baseline.camera if baseline is not None and baseline.camera else camera
     motion = find_motion(clip, options, camera_hint)
     thresholds = load_thresholds(motion.choice.task, options.thresholds_path)
@@ -524,6 +545,7 @@ def analyse_tracks(
         tracks=clip.cleaned.tracks,
         raw_tracks=clip.tracks,
         video_path=(source or {}).get("path"),
+        camera_motion=camera_motion if moving(camera_motion) else None,
     )
 
 
@@ -557,7 +579,7 @@ def analyse(
     if kind != "video" and settings.person != "auto":
         raise HipdropError(f"--person picks among people in a video; {path.name} is a pose file")
     pose = options.pose
-    tracks, scene, exact = input_tracks(
+    tracks, scene, exact, camera_motion = input_tracks(
         path,
         kind,
         settings,
@@ -592,4 +614,5 @@ def analyse(
         scene=scene,
         camera=exact or baseline_camera,
         baseline_problem=baseline_problem,
+        camera_motion=camera_motion,
     )

@@ -11,7 +11,8 @@ from importlib import resources
 #: over the stance foot. 2.1: a side's and a step's ``uncertainty_deg`` is a 95% half-width
 #: (it was one frame's noise, 1 SD, which ``quality.uncertainty_deg`` still is). 2.2: ``stairs``
 #: (task stairs: up and down said apart, which leg leads); stair steps carry their direction.
-SUMMARY_SCHEMA_VERSION = "2.2"
+#: 2.3: ``camera.motion`` (a hand-held camera's roll, drift and zoom through the clip).
+SUMMARY_SCHEMA_VERSION = "2.3"
 
 
 @functools.cache

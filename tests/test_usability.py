@@ -97,6 +97,7 @@ def test_each_damage_is_excluded_and_counted(clean) -> None:
         "close_up": 12,
         "feet_not_visible": 8,
         "facing_unknown": 0,  # told from the cleaned tracks, in the pipeline
+        "camera_moving": 0,  # from the picture behind the subject, in the pipeline
     }
 
 

@@ -129,3 +129,82 @@ def set_frame_durations(path: Path, factors: list[float]) -> Path:
         data[offset : offset + 4] = struct.pack(">I", size + grow)
     path.write_bytes(bytes(data))
     return path
+
+
+#: The hand-held sway of issue 25: roll along a sine of this period, drift along sines of
+#: these periods (x, y) by this share of the frame.
+SWAY_PERIOD_S = 2.0
+DRIFT_PERIODS_S = (3.1, 2.3)
+DRIFT_SHARE = 0.02
+
+
+def hand_held_matrix(
+    time_s: float, sway_deg: float, width: int, height: int, moving: bool = True
+) -> np.ndarray:
+    """The 2x3 warp of one frame of a hand-held copy: turned counter-clockwise about the centre
+    by ``sway_deg * sin(2π t / 2 s)`` (a camera roll of minus that in hipdrop's sign), shifted
+    by 2% of the frame along sines of 3.1 s and 2.3 s, and zoomed just enough that no border
+    shows (``cos D + (long / short) sin D``, times 1.05). ``moving=False``: the zoom alone (a
+    still camera with the copy's longer lens, the control that tells the motion's effect from
+    the zoom's)."""
+    phase = 2 * np.pi * time_s * moving
+    angle_deg = sway_deg * np.sin(phase / SWAY_PERIOD_S)
+    sway = np.radians(abs(sway_deg))
+    zoom = 1.05 * (np.cos(sway) + max(width, height) / min(width, height) * np.sin(sway))
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle_deg, zoom)
+    matrix[0, 2] += DRIFT_SHARE * width * np.sin(phase / DRIFT_PERIODS_S[0])
+    matrix[1, 2] += DRIFT_SHARE * height * np.sin(phase / DRIFT_PERIODS_S[1])
+    return matrix
+
+
+def applied_camera_roll_deg(time_s: np.ndarray, sway_deg: float) -> np.ndarray:
+    """The camera roll a hand-held copy applies at each time (hipdrop's sign)."""
+    return -sway_deg * np.sin(2 * np.pi * np.asarray(time_s) / SWAY_PERIOD_S)
+
+
+def hand_held_copy(
+    source: Path,
+    target: Path,
+    sway_deg: float,
+    max_frames: int | None = None,
+    moving: bool = True,
+) -> Path:
+    """Re-encode ``source`` (its first ``max_frames``) as if filmed by a swaying hand-held
+    phone (see :func:`hand_held_matrix`; frame ``i`` is at ``i / fps``)."""
+    frames, fps = read_frames(source)
+    frames = frames[:max_frames]
+    height, width = frames[0].shape[:2]
+    warped = [
+        cv2.warpAffine(
+            frame,
+            hand_held_matrix(i / fps, sway_deg, width, height, moving),
+            (width, height),
+            flags=cv2.INTER_LINEAR,
+        )
+        for i, frame in enumerate(frames)
+    ]
+    return write_video(target, warped, fps)
+
+
+def roll_rmse_deg(time_s: np.ndarray, camera_roll_deg: np.ndarray, sway_deg: float) -> float:
+    """How far a clip's per-frame camera roll is from the sway a hand-held copy applied, each
+    less its median (the clip's own roll), over the frames with a roll."""
+    read = np.asarray(camera_roll_deg, dtype=float)
+    applied = applied_camera_roll_deg(np.asarray(time_s) - time_s[0], sway_deg)
+    ok = np.isfinite(read)
+    error = (read[ok] - np.median(read[ok])) - (applied[ok] - np.median(applied[ok]))
+    return float(np.sqrt(np.mean(error**2)))
+
+
+def panned_copy(source: Path, target: Path, pan_share: float, period_s: float = 4.0) -> Path:
+    """Re-encode ``source`` as if the phone panned sideways and back: the picture shifted by
+    ``pan_share`` of the frame's width along a sine of ``period_s`` (black where it leaves the
+    frame: use a clip with padding around its picture, or a small share)."""
+    frames, fps = read_frames(source)
+    height, width = frames[0].shape[:2]
+    panned = []
+    for i, frame in enumerate(frames):
+        shift = pan_share * width * np.sin(2 * np.pi * i / fps / period_s)
+        matrix = np.float32([[1, 0, shift], [0, 1, 0]])
+        panned.append(cv2.warpAffine(frame, matrix, (width, height), flags=cv2.INTER_LINEAR))
+    return write_video(target, panned, fps)

@@ -15,6 +15,7 @@ from hipdrop.analysis.quality import Z_95
 from hipdrop.analysis.view_checks import estimate_camera
 from hipdrop.events.single_leg import SingleLegParams, detect_single_leg_stance
 from hipdrop.geometry import CameraGeometry, FrontalGeometry
+from hipdrop.geometry.camera_motion import steadied
 from hipdrop.geometry.frontal_plane import frontal_trunk_lean_deg
 from hipdrop.io.scene_lines import SceneLines, pooled_scene
 from hipdrop.pose import PoseSettings
@@ -46,11 +47,11 @@ def clip_baseline(
     A clip whose subject is too oblique to read still gives the camera's geometry: it returns
     no baseline and says why. ``pose_file``: what a pose file may not say.
     """
-    tracks, own_scene, exact = input_tracks(
+    tracks, own_scene, exact, motion = input_tracks(
         path, input_format(path), settings, None, None, mirror_pass, cleaning, False, pose_file
     )
     check_person(tracks, path.name)
-    tracks, scene = upright(tracks, pooled_scene(own_scene, clip_scene))
+    tracks, scene = upright(steadied(tracks, motion), pooled_scene(own_scene, clip_scene))
     cleaned = clean_tracks(tracks, cleaning).tracks
     labels, _ = detect_single_leg_stance(cleaned, stance)
     camera = exact or estimate_camera(cleaned, labels == "both", scene, None, focal_length_mm)

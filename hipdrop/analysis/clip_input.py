@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -14,11 +15,13 @@ from hipdrop.analysis.pose_input import PoseFileHints, load_pose_file
 from hipdrop.conventions import pair
 from hipdrop.errors import NoPersonError
 from hipdrop.geometry import CameraGeometry
+from hipdrop.geometry.camera_motion import moving, segments_to_reference
 from hipdrop.geometry.upright import quarter_turns_to_upright, turn_scene, turn_tracks
+from hipdrop.io.camera_motion import CameraMotion, follow_camera
 from hipdrop.io.scene_lines import SceneLines, scene_lines
 from hipdrop.io.video import probe_video
 from hipdrop.pose import PoseSettings, estimate_pose
-from hipdrop.pose.cache import scene_lines_dir, sha256_memo_dir
+from hipdrop.pose.cache import camera_motion_dir, scene_lines_dir, sha256_memo_dir
 from hipdrop.pose.mirror_pass import mirror_averaged
 from hipdrop.pose.runner import estimate_pose_and_mirror, later_pass, pose_processes
 from hipdrop.tracks import LandmarkTracks
@@ -102,14 +105,17 @@ def upright(
     return turn_tracks(tracks, turns), turn_scene(scene, tracks.image_size_px, turns)
 
 
-def _scene_of(path: Path, tracks: LandmarkTracks) -> SceneLines:
-    """The clip's straight edges, kept in the pose cache's folder beside its landmarks."""
+def _scene_of(path: Path, tracks: LandmarkTracks, motion: CameraMotion | None) -> SceneLines:
+    """The clip's straight edges, kept in the pose cache's folder beside its landmarks; where
+    the camera moved, in the picture the landmarks are steadied to."""
     return scene_lines(
         path,
         tracks.xy_px,
         tracks.time_s,
         tracks.meta.get("video_sha256"),
         scene_lines_dir(),
+        partial(segments_to_reference, motion) if moving(motion) else None,
+        motion.reference_frame if motion is not None else 0,
     )
 
 
@@ -123,13 +129,13 @@ def input_tracks(
     cleaning: CleaningParams,
     in_process: bool,
     pose_file: PoseFileHints,
-) -> tuple[LandmarkTracks, SceneLines | None, CameraGeometry | None]:
-    """Tracks of a video (pose, cached) with its scene's straight edges, or of a pose file
-    (``pose_file``: what it may not say) with the camera that saw it, where that is known
-    exactly (3D keypoints)."""
+) -> tuple[LandmarkTracks, SceneLines | None, CameraGeometry | None, CameraMotion | None]:
+    """Tracks of a video (pose, cached) with its scene's straight edges and the camera's own
+    motion (cached; a hand-held phone), or of a pose file (``pose_file``: what it may not say)
+    with the camera that saw it, where that is known exactly (3D keypoints)."""
     if kind != "video":
         pose = load_pose_file(path, kind, fps=pose_file.fps, image_size_px=pose_file.image_size_px)
-        return pose.tracks, None, pose.camera
+        return pose.tracks, None, pose.camera, None
     tracks = _track_clip(
         path, settings, jobs, progress, mirror_pass, cleaning, in_process=in_process
     )
@@ -139,4 +145,5 @@ def input_tracks(
         "keypoints": "MediaPipe BlazePose",
         "landmarks_used": int((tracks.visibility > 0).any(axis=0).sum()),
     }
-    return tracks, _scene_of(path, tracks), None
+    motion = follow_camera(path, tracks.xy_px, tracks.meta.get("video_sha256"), camera_motion_dir())
+    return tracks, _scene_of(path, tracks, motion), None, motion

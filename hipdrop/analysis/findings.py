@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hipdrop.io.camera_motion import CameraMotion
 from hipdrop.tracks import LandmarkTracks
 
 
@@ -85,6 +86,9 @@ class Findings:
     video_path: Path | None = None
     steps: pd.DataFrame = field(default_factory=pd.DataFrame)
     events: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: The camera's own motion where it moved: the tracks are steadied to its reference
+    #: frame's picture, and frames are drawn steadied the same way. None where it did not.
+    camera_motion: CameraMotion | None = None
 
     @property
     def verdicts(self) -> list[str]:

@@ -7,7 +7,10 @@ jumped to another place or size from one frame to the next (a ``scene_cut``, or 
 ``close_up`` when it got much larger), both feet are out of sight (``feet_not_visible``), or
 cleaning could not tell whether the subject faces the camera or turns their back to it
 (``facing_unknown``, from :mod:`.sides`: read the wrong way round, its left and right
-would be exchanged).
+would be exchanged), or the camera moved in a way that could not be followed from the scene
+behind the subject (``camera_moving``, ``meta["camera_moving_frames"]`` from
+:mod:`hipdrop.geometry.camera_motion`: measured as if still, the camera's roll would be read as
+the pelvis's).
 
 Scene cuts are also found from the picture, where pose ran on a video: frames of shots showing
 another scene (``io/shots.py``, ``meta["other_scene_frames"]``). Scene cuts and close-ups are
@@ -38,6 +41,7 @@ EXCLUSION_REASONS = (
     "close_up",
     "feet_not_visible",
     "facing_unknown",
+    "camera_moving",
 )
 #: Hip-centre jump between consecutive frames that ends a run: a fixed part, in body sizes
 #: (leg lengths), plus the distance a body may move in the time between the frames.
@@ -174,6 +178,7 @@ def assess_frames(tracks: LandmarkTracks, min_visibility: float = 0.5) -> FrameU
     jumps["scene_cut"] |= elsewhere & ~jumps["close_up"]
     reason = np.full(n, "", dtype=object)
     checks = [
+        ("camera_moving", _flagged_in_meta(tracks, "camera_moving_frames")),
         ("feet_not_visible", ~found[:, _ANKLES].any(axis=1)),
         *jumps.items(),
         ("identity_switch", other),
@@ -187,9 +192,9 @@ def assess_frames(tracks: LandmarkTracks, min_visibility: float = 0.5) -> FrameU
 
 
 def _flagged_in_meta(tracks: LandmarkTracks, key: str) -> np.ndarray:
-    """Per frame, whether pose listed it in ``meta[key]``: ``passes_disagree_frames`` (the
-    mirror pass, ``pose.mirror_pass.passes_disagree``) or ``other_scene_frames`` (the picture,
-    ``io.shots``)."""
+    """Per frame, whether it is listed in ``meta[key]``: ``passes_disagree_frames`` (the
+    mirror pass, ``pose.mirror_pass.passes_disagree``), ``other_scene_frames`` (the picture,
+    ``io.shots``) or ``camera_moving_frames`` (``geometry.camera_motion.steadied``)."""
     flagged = np.zeros(tracks.n_frames, dtype=bool)
     flagged[np.asarray(tracks.meta.get(key, []), dtype=int)] = True
     return flagged

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from hipdrop.io.npz_cache import keep_npz
 
 #: Frames sampled, spread over the clip's first ``SAMPLE_WINDOW_S`` (decoded in one pass: on a
 #: clip with few keyframes, seeking to each costs twice as long), and the working resolution
@@ -87,12 +88,18 @@ def scene_lines(
     time_s: np.ndarray,
     video_sha256: str | None = None,
     cache: Path | None = None,
+    to_reference: Callable[[int, np.ndarray], np.ndarray] | None = None,
+    reference_frame: int = 0,
 ) -> SceneLines:
     """Line segments from a few frames of the clip, the subject's area left out.
 
     ``subject_xy_px``: the subject's (n_frames, 33, 2) landmarks, NaN where not found, at the
-    frame times ``time_s``. Decoding the frames costs up to a second, so with ``cache`` (a
-    folder) and the clip's ``video_sha256`` each sampled frame's segments are kept there (see
+    frame times ``time_s``. ``to_reference(frame, segments)``: where the camera moved, maps a
+    frame's segments into the picture the landmarks are steadied to, that of
+    ``reference_frame`` (see ``geometry/camera_motion.py``); the picture's box (whose centre is
+    taken as the principal point) is then the sampled frame's nearest to it, mapped likewise.
+    Decoding the frames costs up to a second, so with ``cache`` (a folder) and the clip's
+    ``video_sha256`` each sampled frame's segments are kept there (see
     :func:`keep_frame_segments`); the subject is left out afterwards.
     """
     samples = sample_frames(time_s)
@@ -105,8 +112,14 @@ def scene_lines(
     if not per_frame:
         return SceneLines(np.zeros((0, 4)), (0.0, 0.0, 1.0, 1.0))
     found = [_away_from_subject(per_frame[i][1], subject_xy_px[i]) for i in sorted(per_frame)]
-    boxes = np.array([per_frame[i][0] for i in sorted(per_frame)])
+    if to_reference is not None:
+        found = [to_reference(i, seg) for i, seg in zip(sorted(per_frame), found, strict=True)]
+    boxes = np.array([per_frame[i][0] for i in sorted(per_frame)], dtype=float)
     box = tuple(float(v) for v in np.median(boxes, axis=0))
+    if to_reference is not None:  # the camera moved: the reference frame's own picture
+        nearest = min(per_frame, key=lambda i: abs(i - reference_frame))
+        corners = to_reference(nearest, np.array([per_frame[nearest][0]], dtype=float))[0]
+        box = tuple(float(v) for v in corners)
     return SceneLines(np.concatenate(found), box)
 
 
@@ -163,22 +176,13 @@ def _keep(per_frame: FrameSegments, file: Path) -> None:
     if not per_frame:
         return
     frames = sorted(per_frame)
-    temporary = None
-    try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=file.parent, suffix=".npz.part")
-        with os.fdopen(handle, "wb") as out:
-            np.savez(
-                out,
-                frames=np.array(frames, dtype=np.int64),
-                boxes=np.array([per_frame[f][0] for f in frames], dtype=np.int64),
-                counts=np.array([len(per_frame[f][1]) for f in frames], dtype=np.int64),
-                segments_px=np.concatenate([per_frame[f][1] for f in frames]).reshape(-1, 4),
-            )
-        os.replace(temporary, file)
-    except OSError:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
+    keep_npz(
+        file,
+        frames=np.array(frames, dtype=np.int64),
+        boxes=np.array([per_frame[f][0] for f in frames], dtype=np.int64),
+        counts=np.array([len(per_frame[f][1]) for f in frames], dtype=np.int64),
+        segments_px=np.concatenate([per_frame[f][1] for f in frames]).reshape(-1, 4),
+    )
 
 
 def _decoded_segments(path: Path, samples: np.ndarray) -> FrameSegments:

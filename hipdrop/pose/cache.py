@@ -36,6 +36,11 @@ def scene_lines_dir() -> Path:
     return cache_dir() / "scene-lines"
 
 
+def camera_motion_dir() -> Path:
+    """Where each clip's camera motion is kept (see :mod:`hipdrop.io.camera_motion`)."""
+    return cache_dir() / "camera-motion"
+
+
 def cache_key(video_sha256: str, settings: PoseSettings) -> str:
     payload = json.dumps(
         {"video": video_sha256, "pose": settings.cache_identity(), "version": POSE_CACHE_VERSION},

@@ -219,8 +219,10 @@ def camera_items(summary: dict) -> list[tuple[str, str]]:
     if not camera:
         return []
     low, high = camera.get("subject_yaw_range_deg") or (None, None)
+    motion = camera.get("motion") or {}
+    when = f" in frame {motion['reference_frame']}" if motion.get("moved") else ""
     text = (
-        f"Camera rolled {fmt(camera['roll_deg'])}° (± {fmt(camera['roll_sd_deg'])}°) and "
+        f"Camera rolled {fmt(camera['roll_deg'])}° (± {fmt(camera['roll_sd_deg'])}°){when} and "
         f"looking down {fmt(camera['pitch_deg'])}° (± {fmt(camera['pitch_sd_deg'])}°), from "
         f"{camera['method']}; subject turned {fmt(camera.get('subject_yaw_deg'), 0)}° "
         f"(± {fmt(camera.get('subject_yaw_sd_deg'), 0)}°) from straight on (range "
@@ -236,7 +238,38 @@ def camera_items(summary: dict) -> list[tuple[str, str]]:
     checks = camera.get("checks") or []
     if checks:
         text += " Checks: " + "; ".join(checks) + "."
-    return [("Camera and view", text)]
+    words = motion_sentence(motion)
+    return [("Camera and view", text)] + ([("Camera motion", words)] if words else [])
+
+
+def motion_sentence(motion: dict | None) -> str:
+    """Whether the camera moved during the clip, by how much and what was done, in words."""
+    if not motion:
+        return ""
+    if not motion["frames_followed"]:
+        return (
+            "The camera's own motion could not be followed (too little texture behind the "
+            "subject): were it hand-held, its sway would be read as the pelvis's."
+        )
+    low, high = motion["roll_range_deg"]
+    if not motion["moved"]:
+        return f"The camera did not move during the clip (roll {fmt(low)}° throughout)."
+    zoom_low, zoom_high = motion["zoom_range"]
+    text = (
+        f"The camera moved during the clip (hand-held): its roll went from {fmt(low)}° to "
+        f"{fmt(high)}° and its view drifted up to {100 * motion['drift_max_share']:.1f}% of "
+        f"the frame, its zoom changing by {fmt(100 * (zoom_high - zoom_low), 1)}%. Every frame was "
+        f"steadied to frame {motion['reference_frame']}'s picture, so all are measured against the "
+        f"same horizontal (each frame's roll is in frames.csv, camera_roll_deg; the motion "
+        f"estimate adds ± {fmt(motion['roll_sd_deg'], 2)}° per frame)."
+    )
+    if motion["frames_not_followed"]:
+        text += (
+            f" In {motion['frames_not_followed']} frame(s) the motion could not be followed "
+            "(a fast turn, a bare wall, a cut): those not already left out for another reason "
+            "are left out as 'camera moving'."
+        )
+    return text
 
 
 #: How the report names each pose file kind (``provenance.pose_source.kind``).

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import cv2
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
 from hipdrop.conventions import landmark
+from hipdrop.io.camera_motion import held_matrices
 from hipdrop.report.plots import SIDE_COLOURS, STYLE
 from hipdrop.tracks import LandmarkTracks
 
@@ -120,6 +122,18 @@ def evidence_figure(
     return fig
 
 
+def steadied_picture(image_bgr: np.ndarray, findings: Findings, frame: int) -> np.ndarray:
+    """A decoded frame turned into the picture its analysis's landmarks are steadied to (the
+    frame itself where the camera did not move), so that what is drawn on it lands where it
+    was seen."""
+    motion = findings.camera_motion
+    if motion is None or not 0 <= frame < len(motion.matrix):
+        return image_bgr
+    height, width = image_bgr.shape[:2]
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    return cv2.warpAffine(image_bgr, held_matrices(motion)[frame], (width, height), flags=flags)
+
+
 def peak_evidence_figure(findings: Findings, side: str) -> Figure | None:
     """The frame at this side's peak drop with the pelvis line; None without a peak."""
     from hipdrop.io.video import read_frame, turn_image
@@ -132,7 +146,8 @@ def peak_evidence_figure(findings: Findings, side: str) -> Figure | None:
     if findings.video_path is not None and Path(findings.video_path).exists():
         time_s = float(findings.tracks.time_s[frame])
         turns = findings.tracks.meta.get("picture_quarter_turns_cw", 0)
-        image = turn_image(read_frame(findings.video_path, frame, time_s), turns)[..., ::-1]
+        image = steadied_picture(read_frame(findings.video_path, frame, time_s), findings, frame)
+        image = turn_image(image, turns)[..., ::-1]
     baseline = findings.summary.get("baseline")
     level_deg = baseline["obliquity_deg"] if baseline else None
     # The level as the camera sees it at this frame: the image angle less the reported

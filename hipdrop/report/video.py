@@ -19,7 +19,7 @@ from hipdrop.conventions import LANDMARK_INDEX, landmark
 from hipdrop.errors import HipdropError
 from hipdrop.io.video import iter_frames_threaded, turn_image
 from hipdrop.io.video_writer import H264Writer
-from hipdrop.report.evidence import level_direction
+from hipdrop.report.evidence import level_direction, steadied_picture
 from hipdrop.report.plots import SIDE_COLOURS
 
 if TYPE_CHECKING:
@@ -265,7 +265,7 @@ def write_annotated_video(analysis: Findings, path: Path, blur_faces: bool = Fal
     turns = analysis.tracks.meta.get("picture_quarter_turns_cw", 0)
     try:
         for frame in iter_frames_threaded(source):
-            image = turn_image(frame.image_bgr, turns)
+            image = turn_image(steadied_picture(frame.image_bgr, analysis, frame.index), turns)
             if writer is None:
                 height, width = image.shape[:2]
                 fps = analysis.tracks.frame_rate_hz or 30.0

@@ -25,6 +25,7 @@ FRAME_COLUMNS = [
     "subject_yaw_deg",
     "off_axis_deg",
     "geometry_sd_deg",
+    "camera_roll_deg",
     "stance_leg",
     "corrected_obliquity_deg",
     "drop_deg",
