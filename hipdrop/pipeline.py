@@ -36,7 +36,7 @@ from hipdrop.analysis.metrics import (
     refuse_uncertain_sides,
     side_summary,
 )
-from hipdrop.analysis.peak_trust import phase_peak_uncertainty_deg, refuse_unseen_boundaries
+from hipdrop.analysis.peak_trust import phase_peak_uncertainty, refuse_unseen_boundaries
 from hipdrop.analysis.pose_input import input_format
 from hipdrop.analysis.quality import MIN_HIP_WIDTH_PX, Z_95, ClipQuality, assess_quality
 from hipdrop.analysis.session import SessionDetails
@@ -212,13 +212,24 @@ def _single_leg_sides(
     frames = frames.assign(stance_leg=np.where(unnamed, "none", frames["stance_leg"]))
     phases, unseen = refuse_unseen_boundaries(frames, phases)
     phase_table = phase_metrics(frames, phases, baseline, thresholds, px_per_cm)
-    phase_table["uncertainty_deg"] = [
-        phase_peak_uncertainty_deg(frames, row, noise_deg, cleaning)
+    uncertainty = [
+        phase_peak_uncertainty(frames, row, noise_deg, cleaning)
         for _, row in phase_table.iterrows()
     ]
+    phase_table["uncertainty_deg"] = [u.total_deg for u in uncertainty]
+    phase_table["uncertainty_mostly_from"] = [u.largest_source for u in uncertainty]
     fallback = side_uncertainty_deg(frames, phases, noise_deg)
     sides = side_summary(phase_table, thresholds, fallback)
     return phase_table, sides, {**unseen, **refusals}, frames
+
+
+def _uncertainty_sources(phase_table: pd.DataFrame) -> dict[str, str]:
+    """Per stance side, the largest source of its most uncertain phase's uncertainty (single-leg
+    phases carry it; steps do not)."""
+    if "uncertainty_mostly_from" not in phase_table or phase_table.empty:
+        return {}
+    ordered = phase_table.sort_values("uncertainty_deg", na_position="first")
+    return dict(zip(ordered["stance_leg"], ordered["uncertainty_mostly_from"], strict=True))
 
 
 def _facing_unknown_left_out(
@@ -389,7 +400,7 @@ def measure_sides(
         if sides[side].get("peak_drop_deg") is None:
             sides[side]["note"] = reason
             warnings.append(f"Insufficient data for {side} stance: {reason}.")
-    warnings += refuse_uncertain_sides(sides, width, thresholds)
+    warnings += refuse_uncertain_sides(sides, width, thresholds, _uncertainty_sources(phase_table))
     no_phase_found = usable and not motion.gait and phases.empty and not refusals
     return Measured(
         frames, phase_table, sides, steps, events, quality, width, refusals, no_phase_found

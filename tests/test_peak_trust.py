@@ -14,7 +14,7 @@ from hipdrop.analysis.metrics import PHASE_EDGE_S, phase_core, stance_sign
 from hipdrop.analysis.peak_trust import (
     BOUNDARY_SHIFT_S,
     EDGE_WARMUP_S,
-    phase_peak_uncertainty_deg,
+    phase_peak_uncertainty,
     unseen_boundaries,
 )
 from hipdrop.analysis.quality import hip_jitter_px, residual_share
@@ -31,7 +31,9 @@ RATE_HZ = 60.0
 FILTER = CleaningParams()  # 6 Hz, order 2: the tracks' low-pass
 
 
-def _frames(drop_deg: np.ndarray, stance: str = "left", excluded=()) -> pd.DataFrame:
+def _frames(
+    drop_deg: np.ndarray, stance: str = "left", excluded=(), geometry_sd_deg: float = 0.0
+) -> pd.DataFrame:
     n = len(drop_deg)
     reasons = np.full(n, "", dtype=object)
     reasons[list(excluded)] = "no_pose"
@@ -39,7 +41,7 @@ def _frames(drop_deg: np.ndarray, stance: str = "left", excluded=()) -> pd.DataF
         {
             "time_s": np.arange(n) / RATE_HZ,
             "corrected_obliquity_deg": drop_deg if stance == "left" else -drop_deg,
-            "geometry_sd_deg": np.zeros(n),
+            "geometry_sd_deg": np.full(n, geometry_sd_deg),
             "excluded": reasons,
         }
     )
@@ -61,7 +63,7 @@ def test_a_peak_inside_the_phase_does_not_depend_on_its_boundaries() -> None:
     t = np.arange(300) / RATE_HZ
     drop = 5.0 * np.exp(-(((t - 2.5) / 0.3) ** 2))
     frames = _frames(drop)
-    found = phase_peak_uncertainty_deg(frames, _phase(frames, 60, 240), 0.0, FILTER)
+    found = phase_peak_uncertainty(frames, _phase(frames, 60, 240), 0.0, FILTER).total_deg
     assert found == pytest.approx(0.0)
 
 
@@ -72,12 +74,26 @@ def test_a_peak_at_the_phase_start_carries_the_slope_times_the_boundary_error() 
     drop = np.linspace(20.0, -279.0, 300).clip(-30.0, None)
     frames = _frames(drop)
     shift_frames = round(BOUNDARY_SHIFT_S * RATE_HZ)
-    found = phase_peak_uncertainty_deg(frames, _phase(frames, 10, 200), 0.0, FILTER)
+    uncertainty = phase_peak_uncertainty(frames, _phase(frames, 10, 200), 0.0, FILTER)
+    found = uncertainty.total_deg
     assert found == pytest.approx(shift_frames * 1.0, abs=0.01)
+    assert uncertainty.largest_source == "timing"
     # Stance labels mirrored (right stance, obliquity of the other sign): the same figure.
     mirrored = _frames(drop, stance="right")
     right = _phase(mirrored, 10, 200, "right")
-    assert phase_peak_uncertainty_deg(mirrored, right, 0.0, FILTER) == found
+    assert phase_peak_uncertainty(mirrored, right, 0.0, FILTER).total_deg == found
+
+
+def test_the_view_uncertainty_is_the_geometry_sd_at_95_percent_and_named() -> None:
+    """A hump in mid-phase read through a view uncertain by 2° (1 SD) per frame: the peak's
+    uncertainty is 1.96 x 2° and comes from the view; with pose noise far larger, from pose."""
+    t = np.arange(300) / RATE_HZ
+    frames = _frames(5.0 * np.exp(-(((t - 2.5) / 0.3) ** 2)), geometry_sd_deg=2.0)
+    phase = _phase(frames, 60, 240)
+    from_view = phase_peak_uncertainty(frames, phase, 0.0, FILTER)
+    assert from_view.total_deg == pytest.approx(1.96 * 2.0, abs=0.01)
+    assert from_view.largest_source == "view"
+    assert phase_peak_uncertainty(frames, phase, 10.0, FILTER).largest_source == "pose"
 
 
 @pytest.mark.parametrize("noise_deg", [1.0, 3.0])
@@ -94,7 +110,7 @@ def test_pose_noise_moves_the_peak_as_simulated(noise_deg: float) -> None:
     peaks = np.array([r[start + edge : end - edge].max() for r in readings])
     figures = np.array(
         [
-            phase_peak_uncertainty_deg(frames, _phase(frames, start, end), noise_deg, FILTER)
+            phase_peak_uncertainty(frames, _phase(frames, start, end), noise_deg, FILTER).total_deg
             for frames in map(_frames, readings)
         ]
     )

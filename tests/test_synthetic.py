@@ -213,6 +213,11 @@ def test_a_reading_too_uncertain_or_too_small_for_a_verdict_is_refused() -> None
     assert refuse_uncertain_sides(clear, 60.0, thresholds) == []
     near = {"left": {"n_phases": 1, "peak_drop_deg": 3.0, "uncertainty_deg": 2.5}}  # 0.5-5.5
     assert refuse_uncertain_sides(near, 60.0, thresholds)
+    assert "pose was unsteady" in near["left"]["note"]
+    # The note names the uncertainty's largest source and what to do about it.
+    oblique = {"left": {"n_phases": 1, "peak_drop_deg": 3.0, "uncertainty_deg": 2.5}}
+    refuse_uncertain_sides(oblique, 60.0, thresholds, {"left": "view"})
+    assert "the view" in oblique["left"]["note"] and "pose" not in oblique["left"]["note"]
     small = {"left": {"n_phases": 1, "peak_drop_deg": 3.0, "uncertainty_deg": 1.0}}
     assert "too small" in refuse_uncertain_sides(small, 15.0, thresholds)[0]
     assert small["left"]["classification"] == "insufficient data"

@@ -250,13 +250,38 @@ def _spans_normal_and_excessive(
     )
 
 
+#: Why a reading is too uncertain, and what to do, by the uncertainty's largest source
+#: (``peak_trust.PeakUncertainty``).
+UNCERTAINTY_CAUSES: dict[str, tuple[str, str]] = {
+    "pose": (
+        "pose was unsteady: see the excluded and relabelled frames",
+        "film again in good light with the whole body in view",
+    ),
+    "timing": (
+        "the pelvis moves fast where the stance starts or ends, so a few hundredths of a second "
+        "in the stance's timing move the peak",
+        "film again with the foot held off the floor for longer",
+    ),
+    "view": (
+        "most of it is the view: the subject turned from a high or tilted camera cannot be "
+        "undone exactly",
+        "film from straight in front or behind with the camera level at hip height",
+    ),
+}
+
+
 def refuse_uncertain_sides(
-    sides: dict[str, dict], hip_width_px: float, thresholds: TaskThresholds
+    sides: dict[str, dict],
+    hip_width_px: float,
+    thresholds: TaskThresholds,
+    uncertainty_sources: dict[str, str] | None = None,
 ) -> list[str]:
     """Sides whose verdict cannot be trusted become insufficient data, as any refused side
     (angles dropped, counts kept, the reason in ``note``): a subject too small in the frame
     (``MIN_VERDICT_HIP_WIDTH_PX``), or a reading whose uncertainty reaches from normal to
-    excessive. Returns the reasons, for the warnings."""
+    excessive, its note naming the uncertainty's largest source (``uncertainty_sources``: per
+    side 'pose', 'timing' or 'view'; 'pose' where not given). Returns the reasons, for the
+    warnings."""
     reasons = []
     for side, found in sides.items():
         uncertainty = found.get("uncertainty_deg")
@@ -270,10 +295,10 @@ def refuse_uncertain_sides(
                 "easily mistaken; film closer"
             )
         elif uncertainty and _spans_normal_and_excessive(thresholds, peak, uncertainty):
+            cause, advice = UNCERTAINTY_CAUSES[(uncertainty_sources or {}).get(side, "pose")]
             note = (
                 f"the {side}-stance reading is uncertain by ±{uncertainty:.1f}°, too much to "
-                "tell normal from excessive (pose was unsteady: see the excluded and relabelled "
-                "frames); film again in good light with the whole body in view"
+                f"tell normal from excessive ({cause}); {advice}"
             )
         else:
             continue

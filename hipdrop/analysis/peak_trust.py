@@ -1,7 +1,8 @@
 """How far a stance phase's peak drop can be trusted: its 95% uncertainty, and whether the
 phase's boundaries were seen at all.
 
-The uncertainty (``phase_peak_uncertainty_deg``) combines three sources in quadrature:
+The uncertainty (``phase_peak_uncertainty``) combines three sources in quadrature, and says
+which is largest (a refused verdict's note names it):
 
 - Pose noise. One raw frame's obliquity noise (``quality.obliquity_noise_deg``, from the hips'
   measured jitter) is carried through the same low-pass filter and the peak itself by seeded
@@ -23,6 +24,7 @@ phases so that they give no verdict.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
@@ -47,15 +49,35 @@ def _frames_in(time_s: np.ndarray, seconds: float) -> int:
     return max(1, round(seconds * rate_hz))
 
 
-def phase_peak_uncertainty_deg(
+@dataclass(frozen=True)
+class PeakUncertainty:
+    """A phase peak's 95% uncertainty by source (degrees)."""
+
+    pose_deg: float
+    timing_deg: float  # the stance's start and end
+    view_deg: float  # the camera geometry
+
+    @property
+    def total_deg(self) -> float:
+        return float(np.sqrt(self.pose_deg**2 + self.timing_deg**2 + self.view_deg**2))
+
+    @property
+    def largest_source(self) -> str:
+        """'pose', 'timing' or 'view'."""
+        parts = {"pose": self.pose_deg, "timing": self.timing_deg, "view": self.view_deg}
+        return max(parts, key=parts.__getitem__)
+
+
+def phase_peak_uncertainty(
     frames: pd.DataFrame,
     phase: pd.Series,
     noise_deg: float,
     cleaning: CleaningParams,
     edge_s: float = PHASE_EDGE_S,
-) -> float:
-    """95% half-width of one phase's peak drop (``phase``: a row of the phase table, with its
-    ``peak_drop_deg``; ``cleaning``: the low-pass the tracks went through)."""
+) -> PeakUncertainty:
+    """95% half-width of one phase's peak drop, by source (``phase``: a row of the phase table,
+    with its ``peak_drop_deg``; ``cleaning``: the low-pass the tracks went through); NaN
+    throughout when the phase has no peak."""
     time_s = frames["time_s"].to_numpy(dtype=float)
     signed = frames["corrected_obliquity_deg"].to_numpy(dtype=float) * stance_sign(
         phase["stance_leg"]
@@ -66,13 +88,13 @@ def phase_peak_uncertainty_deg(
     drop = np.where(core, signed[part], np.nan)
     peak = float(phase["peak_drop_deg"])
     if not np.isfinite(peak):
-        return float("nan")
+        return PeakUncertainty(float("nan"), float("nan"), float("nan"))
     pose = _pose_noise_deg(drop, time_s[part], noise_deg, cleaning, peak)
-    boundary = _boundary_deg(signed, time_s, start, end, edge_s, peak)
+    timing = _boundary_deg(signed, time_s, start, end, edge_s, peak)
     geometry_sd = frames["geometry_sd_deg"].to_numpy(dtype=float)[part]
     geometry_sd = geometry_sd[np.isfinite(geometry_sd)]
-    geometry = Z_95 * float(np.median(geometry_sd)) if geometry_sd.size else 0.0
-    return float(np.sqrt(pose**2 + boundary**2 + geometry**2))
+    view = Z_95 * float(np.median(geometry_sd)) if geometry_sd.size else 0.0
+    return PeakUncertainty(pose, timing, view)
 
 
 def _pose_noise_deg(

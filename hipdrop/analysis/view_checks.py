@@ -98,7 +98,7 @@ def side_uncertainty_deg(
 ) -> dict[str, float]:
     """Per stance side, at 95%: one frame's pose noise combined with the geometry's median
     uncertainty (the figure a side without a measured phase reports; a phase's own comes from
-    ``peak_trust.phase_peak_uncertainty_deg``)."""
+    ``peak_trust.phase_peak_uncertainty``)."""
     out = {}
     for side in SIDES:
         mine = phases[phases["stance_leg"] == side] if len(phases) else phases
