@@ -279,3 +279,17 @@ def test_scene_edges_found_while_decoding_equal_those_decoded_afresh(tmp_path) -
     # the subject's own edges are left out
     mid_x = 0.5 * (afresh.segments_px[:, 0] + afresh.segments_px[:, 2])
     assert not ((mid_x > 200) & (mid_x < 300)).any()
+
+
+@pytest.mark.parametrize("roll_deg", [-26.0, 15.0])
+def test_a_rolled_camera_does_not_make_a_front_view_edge_on(roll_deg: float) -> None:
+    """The view's width ratios are measured across the body, not across the picture: the same
+    front view filmed by a rolled camera keeps its hip and shoulder widths (the multicam phone
+    rolled 26° read its hips 0.21 of torso length across the picture, a side view at 0.20)."""
+    from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
+    from hipdrop.tracks.kinematics import detect_view
+
+    level = detect_view(synthetic_single_leg(SyntheticTrial(roll_deg=0.0)))
+    rolled = detect_view(synthetic_single_leg(SyntheticTrial(roll_deg=roll_deg)))
+    assert level.view == rolled.view == "anterior"
+    assert rolled.width_ratio == pytest.approx(level.width_ratio, abs=0.01)
