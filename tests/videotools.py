@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import cv2
@@ -14,24 +15,7 @@ def transform_video(
     source: Path, target: Path, transform: Callable[[np.ndarray], np.ndarray]
 ) -> Path:
     """Re-encode ``source`` frame by frame through ``transform`` (same size and rate)."""
-    cap = cv2.VideoCapture(str(source))
-    fps = cap.get(cv2.CAP_PROP_FPS)
-    writer = None
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        frame = transform(frame)
-        if writer is None:
-            height, width = frame.shape[:2]
-            writer = cv2.VideoWriter(
-                str(target), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height)
-            )
-            writer.set(cv2.VIDEOWRITER_PROP_QUALITY, 100)
-        writer.write(frame)
-    cap.release()
-    writer.release()
-    return target
+    return write_video(target, map(transform, iter_frames(source)), frame_rate(source))
 
 
 def mirror(frame: np.ndarray) -> np.ndarray:
@@ -53,29 +37,44 @@ def identity(frame: np.ndarray) -> np.ndarray:
     return frame
 
 
-def write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> Path:
-    """Encode frames (all the same size) as MPEG-4 Part 2 in an .mp4 container."""
-    height, width = frames[0].shape[:2]
+def write_video(path: Path, frames: Iterable[np.ndarray], fps: float = 30.0) -> Path:
+    """Encode frames (all the same size) as MPEG-4 Part 2 in an .mp4 container, one at a time
+    (a generator keeps only one frame in memory)."""
+    frames = iter(frames)
+    first = next(frames)
+    height, width = first.shape[:2]
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
     writer.set(cv2.VIDEOWRITER_PROP_QUALITY, 100)
-    for frame in frames:
+    for frame in itertools.chain([first], frames):
         writer.write(frame)
     writer.release()
     return path
 
 
-def read_frames(path: Path) -> tuple[list[np.ndarray], float]:
-    """Every frame of a clip (as stored, no rotation) and its nominal frame rate."""
+def frame_rate(path: Path) -> float:
+    """A clip's nominal frame rate."""
     cap = cv2.VideoCapture(str(path))
     fps = cap.get(cv2.CAP_PROP_FPS)
-    frames = []
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        frames.append(frame)
     cap.release()
-    return frames, fps
+    return fps
+
+
+def iter_frames(path: Path) -> Iterator[np.ndarray]:
+    """Every frame of a clip (as stored, no rotation), one at a time."""
+    cap = cv2.VideoCapture(str(path))
+    try:
+        while True:
+            ok, frame = cap.read()
+            if not ok:
+                return
+            yield frame
+    finally:
+        cap.release()
+
+
+def read_frames(path: Path) -> tuple[list[np.ndarray], float]:
+    """Every frame of a clip (as stored, no rotation) and its nominal frame rate."""
+    return list(iter_frames(path)), frame_rate(path)
 
 
 def _box(data: bytes | bytearray, name: bytes, start: int = 0, end: int | None = None) -> int:
@@ -171,19 +170,15 @@ def hand_held_copy(
 ) -> Path:
     """Re-encode ``source`` (its first ``max_frames``) as if filmed by a swaying hand-held
     phone (see :func:`hand_held_matrix`; frame ``i`` is at ``i / fps``)."""
-    frames, fps = read_frames(source)
-    frames = frames[:max_frames]
-    height, width = frames[0].shape[:2]
-    warped = [
-        cv2.warpAffine(
-            frame,
-            hand_held_matrix(i / fps, sway_deg, width, height, moving),
-            (width, height),
-            flags=cv2.INTER_LINEAR,
-        )
-        for i, frame in enumerate(frames)
-    ]
-    return write_video(target, warped, fps)
+    fps = frame_rate(source)
+
+    def warped(frames: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        for i, frame in enumerate(frames):
+            height, width = frame.shape[:2]
+            matrix = hand_held_matrix(i / fps, sway_deg, width, height, moving)
+            yield cv2.warpAffine(frame, matrix, (width, height), flags=cv2.INTER_LINEAR)
+
+    return write_video(target, warped(itertools.islice(iter_frames(source), max_frames)), fps)
 
 
 def roll_rmse_deg(time_s: np.ndarray, camera_roll_deg: np.ndarray, sway_deg: float) -> float:
@@ -200,11 +195,13 @@ def panned_copy(source: Path, target: Path, pan_share: float, period_s: float = 
     """Re-encode ``source`` as if the phone panned sideways and back: the picture shifted by
     ``pan_share`` of the frame's width along a sine of ``period_s`` (black where it leaves the
     frame: use a clip with padding around its picture, or a small share)."""
-    frames, fps = read_frames(source)
-    height, width = frames[0].shape[:2]
-    panned = []
-    for i, frame in enumerate(frames):
-        shift = pan_share * width * np.sin(2 * np.pi * i / fps / period_s)
-        matrix = np.float32([[1, 0, shift], [0, 1, 0]])
-        panned.append(cv2.warpAffine(frame, matrix, (width, height), flags=cv2.INTER_LINEAR))
-    return write_video(target, panned, fps)
+    fps = frame_rate(source)
+
+    def panned(frames: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        for i, frame in enumerate(frames):
+            height, width = frame.shape[:2]
+            shift = pan_share * width * np.sin(2 * np.pi * i / fps / period_s)
+            matrix = np.float32([[1, 0, shift], [0, 1, 0]])
+            yield cv2.warpAffine(frame, matrix, (width, height), flags=cv2.INTER_LINEAR)
+
+    return write_video(target, panned(iter_frames(source)), fps)
