@@ -10,13 +10,13 @@ mirrored recording or exchanged labels, not a change in the patient.
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 from hipdrop.errors import HipdropError
+from hipdrop.io.outputs import read_summary
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,15 +57,7 @@ def load_session(source: Path | str | dict | Findings) -> Session:
         name = source.summary["provenance"].get("input_name", "analysis")
         return Session(_label(source.summary, name), source.summary, name)
     path = Path(source)
-    file = path / "summary.json" if path.is_dir() else path
-    if not file.is_file():
-        raise HipdropError(f"{path}: not an output folder or summary.json (no summary.json there)")
-    try:
-        summary = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise HipdropError(f"{file}: not a readable summary.json ({exc})") from None
-    if not isinstance(summary, dict) or "sides" not in summary or "thresholds" not in summary:
-        raise HipdropError(f"{file}: not a hipdrop summary.json (no 'sides' or 'thresholds')")
+    summary, file = read_summary(path)
     fallback = path.name if path.is_dir() else file.parent.name or file.stem
     return Session(_label(summary, fallback), summary, str(file))
 

@@ -1,14 +1,14 @@
-"""Threshold profiles (TOML, parsed as data) and the per-side classification."""
+"""Threshold profiles (TOML files, read by ``io/threshold_files.py``) and classification."""
 
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from hipdrop.errors import HipdropError
+from hipdrop.io.threshold_files import read_threshold_profile
 
 Classification = Literal["normal", "borderline", "excessive", "insufficient data"]
 
@@ -51,12 +51,7 @@ def _number(section: dict, key: str, where: str) -> float:
 def load_thresholds(task: str, path: Path | str | None = None) -> TaskThresholds:
     """The ``[task]`` section of a profile file (default: the shipped profile)."""
     path = Path(path) if path is not None else DEFAULT_THRESHOLDS_FILE
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise HipdropError(f"{path}: threshold file not found") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise HipdropError(f"{path.name}: not a valid TOML threshold file ({exc})") from None
+    document = read_threshold_profile(path)
     section = document.get(task)
     if not isinstance(section, dict):
         raise HipdropError(f"{path.name}: no [{task}] section")

@@ -62,3 +62,18 @@ def write_json(data: dict, path: Path) -> None:
     path.write_text(
         json.dumps(_json_safe(data), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
+
+
+def read_summary(path: Path) -> tuple[dict, Path]:
+    """A saved analysis's ``summary.json`` (``path``: the file or its output folder), parsed,
+    and the file it came from; anything else is a clear error."""
+    file = path / "summary.json" if path.is_dir() else path
+    if not file.is_file():
+        raise HipdropError(f"{path}: not an output folder or summary.json (no summary.json there)")
+    try:
+        summary = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise HipdropError(f"{file}: not a readable summary.json ({exc})") from None
+    if not isinstance(summary, dict) or "sides" not in summary or "thresholds" not in summary:
+        raise HipdropError(f"{file}: not a hipdrop summary.json (no 'sides' or 'thresholds')")
+    return summary, file
