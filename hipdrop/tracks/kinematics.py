@@ -122,8 +122,10 @@ def _across_body(tracks: LandmarkTracks) -> np.ndarray:
     if not seen.any():
         return np.array([1.0, 0.0])
     median = np.median(axis[seen] / length[seen, None], axis=0)
-    median /= np.linalg.norm(median)
-    return np.array([-median[1], median[0]])
+    norm = np.linalg.norm(median)
+    if not norm > 1e-6:  # the axis points every way: no across to speak of
+        return np.array([1.0, 0.0])
+    return np.array([-median[1], median[0]]) / norm
 
 
 def detect_view(tracks: LandmarkTracks) -> ViewEstimate:
