@@ -98,8 +98,13 @@ def held_matrices(motion: CameraMotion) -> np.ndarray:
 
 
 def _nearest(found: np.ndarray, n: int) -> np.ndarray:
-    """For each of ``n`` frames, the nearest of the frames ``found`` (not empty)."""
-    return found[np.abs(np.arange(n)[:, None] - found[None, :]).argmin(axis=1)]
+    """For each of ``n`` frames, the nearest of the frames ``found`` (sorted, not empty; the
+    earlier on a tie). A search, not an n-by-found table: a ten-minute clip has 36000 frames."""
+    frames = np.arange(n)
+    after = np.searchsorted(found, frames).clip(max=len(found) - 1)
+    before = (after - 1).clip(min=0)
+    earlier = np.abs(frames - found[before]) <= np.abs(found[after] - frames)
+    return found[np.where(earlier, before, after)]
 
 
 def roll_of(matrices: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from hipdrop.conventions import landmark
+from hipdrop.geometry.camera_motion import moving
 from hipdrop.io.camera_motion import held_matrices
 from hipdrop.report.plots import SIDE_COLOURS, STYLE
 from hipdrop.tracks import LandmarkTracks
@@ -124,10 +125,10 @@ def evidence_figure(
 
 def steadied_picture(image_bgr: np.ndarray, findings: Findings, frame: int) -> np.ndarray:
     """A decoded frame turned into the picture its analysis's landmarks are steadied to (the
-    frame itself where the camera did not move), so that what is drawn on it lands where it
-    was seen."""
+    frame itself where the camera did not move, as its landmarks are then left as found), so
+    that what is drawn on it lands where it was seen."""
     motion = findings.camera_motion
-    if motion is None or not 0 <= frame < len(motion.matrix):
+    if not moving(motion) or not 0 <= frame < len(motion.matrix):
         return image_bgr
     height, width = image_bgr.shape[:2]
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
