@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from hipdrop.conventions import landmark
 from hipdrop.geometry.vanishing import VanishingPoint, steep_segments, vanishing_points
+from hipdrop.tracks.kinematics import body_axis, mid_points
 
 #: With no focal length given, a phone's main camera: about 0.8 of the long image side
 #: (a 26-33 mm equivalent lens; the multicam cameras have 0.87). A 20% error moves the pitch
@@ -124,14 +124,11 @@ def body_cue(xy_px: np.ndarray, standing: np.ndarray) -> BodyCue | None:
     """The body's image axis over the standing frames (all frames when fewer than 5) and the
     feet's median position; None without a body."""
     use = standing if standing.sum() >= 5 else np.ones(len(xy_px), bool)
-    axis = _body_axis(xy_px)[use]
+    axis = body_axis(xy_px)[use]
     with np.errstate(invalid="ignore"):
         angles = np.degrees(np.arctan2(axis[:, 0], -axis[:, 1]))
-    feet = (
-        np.nanmedian(np.concatenate([_mid(xy_px, "heel"), _mid(xy_px, "ankle")]), axis=0)
-        if np.isfinite(xy_px).any()
-        else np.full(2, np.nan)
-    )
+    feet_px = np.concatenate([mid_points(xy_px, "heel"), mid_points(xy_px, "ankle")])
+    feet = np.nanmedian(feet_px, axis=0) if np.isfinite(xy_px).any() else np.full(2, np.nan)
     angles = angles[np.isfinite(angles)]
     if not angles.size or not np.isfinite(feet).all():
         return None
@@ -259,21 +256,6 @@ def _pitch_with_longer_lens(point: VanishingPoint, factor: float) -> float:
     return scaled.roll_pitch_if_vertical()[1]
 
 
-def _mid(points: np.ndarray, part: str) -> np.ndarray:
-    return 0.5 * (points[:, landmark("left", part)] + points[:, landmark("right", part)])
-
-
-def _body_axis(points: np.ndarray) -> np.ndarray:
-    """Per frame, the longest vertical body line the landmarks offer: mid-ankle to
-    mid-shoulder, else mid-ankle to mid-hip (lower-body marker sets), else mid-hip to
-    mid-shoulder."""
-    axis = _mid(points, "shoulder") - _mid(points, "ankle")
-    for top, bottom in (("hip", "ankle"), ("shoulder", "hip")):
-        missing = ~np.isfinite(axis).all(axis=-1)
-        axis[missing] = (_mid(points, top) - _mid(points, bottom))[missing]
-    return axis
-
-
 def camera_from_body(
     xy_px: np.ndarray,
     world_m: np.ndarray | None,
@@ -288,14 +270,14 @@ def camera_from_body(
     The body sways and leans, so the uncertainties are wide (4° roll, 8° pitch).
     """
     use = standing if standing.sum() >= 5 else np.ones(len(xy_px), bool)
-    axis = _body_axis(xy_px)
+    axis = body_axis(xy_px)
     with np.errstate(invalid="ignore"):
         angles = np.arctan2(axis[use, 0], -axis[use, 1])
     angles = angles[np.isfinite(angles)]
     roll = float(np.degrees(np.median(angles))) if angles.size else float("nan")
     pitch, pitch_sd = 0.0, 20.0
     if world_m is not None and np.isfinite(world_m).any():
-        body = _body_axis(world_m)
+        body = body_axis(world_m)
         body /= np.linalg.norm(body, axis=1, keepdims=True)
         lean = np.degrees(np.arcsin(np.clip(-body[use, 2], -1, 1)))
         lean = lean[np.isfinite(lean)]

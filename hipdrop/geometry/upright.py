@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hipdrop.conventions import landmark
 from hipdrop.tracks import LandmarkTracks
+from hipdrop.tracks.kinematics import body_axis_units
 
 if TYPE_CHECKING:
     from hipdrop.io.scene_lines import SceneLines
@@ -31,22 +31,14 @@ MAX_AXIS_SPREAD_DEG = 35.0
 MIN_FRAMES = 5
 
 
-def _mid(xy_px: np.ndarray, part: str) -> np.ndarray:
-    return 0.5 * (xy_px[:, landmark("left", part)] + xy_px[:, landmark("right", part)])
-
-
 def body_up_angle_deg(xy_px: np.ndarray) -> float:
     """The median image direction from the feet (or hips) to the shoulders, in degrees
     clockwise from image up (0 upright, 90 head to the right, 180 upside down); NaN without a
     body."""
-    axis = _mid(xy_px, "shoulder") - _mid(xy_px, "ankle")
-    missing = ~np.isfinite(axis).all(axis=1)
-    axis[missing] = (_mid(xy_px, "shoulder") - _mid(xy_px, "hip"))[missing]
-    axis = axis[np.isfinite(axis).all(axis=1)]
-    if len(axis) < MIN_FRAMES:
+    units = body_axis_units(xy_px)
+    if len(units) < MIN_FRAMES:
         return float("nan")
-    unit = axis / np.linalg.norm(axis, axis=1, keepdims=True)
-    mean = np.median(unit, axis=0)
+    mean = np.median(units, axis=0)
     return float(np.degrees(np.arctan2(mean[0], -mean[1])) % 360.0)
 
 

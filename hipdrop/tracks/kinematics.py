@@ -7,12 +7,37 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hipdrop.conventions import View
+from hipdrop.conventions import View, landmark
 from hipdrop.tracks import LandmarkTracks
 
 
+def mid_points(points: np.ndarray, part: str) -> np.ndarray:
+    """Per frame, the midpoint of the left and right ``part`` (landmarks (n, 33, d): pixels or
+    3D)."""
+    return 0.5 * (points[:, landmark("left", part)] + points[:, landmark("right", part)])
+
+
 def _mid(tracks: LandmarkTracks, part: str) -> np.ndarray:
-    return 0.5 * (tracks.point("left", part) + tracks.point("right", part))
+    return mid_points(tracks.xy_px, part)
+
+
+def body_axis(points: np.ndarray) -> np.ndarray:
+    """Per frame, the longest vertical body line the landmarks (pixels or 3D) offer, pointing
+    up the body: mid-ankle to mid-shoulder, else mid-ankle to mid-hip (lower-body marker sets),
+    else mid-hip to mid-shoulder; NaN where none."""
+    axis = mid_points(points, "shoulder") - mid_points(points, "ankle")
+    for top, bottom in (("hip", "ankle"), ("shoulder", "hip")):
+        missing = ~np.isfinite(axis).all(axis=-1)
+        axis[missing] = (mid_points(points, top) - mid_points(points, bottom))[missing]
+    return axis
+
+
+def body_axis_units(points: np.ndarray) -> np.ndarray:
+    """The body's axis (:func:`body_axis`) as unit vectors, in the frames that show it."""
+    axis = body_axis(points)
+    length = np.linalg.norm(axis, axis=-1)
+    seen = np.isfinite(length) & (length > 0)
+    return axis[seen] / length[seen, None]
 
 
 def pelvic_obliquity_deg(tracks: LandmarkTracks) -> np.ndarray:
@@ -108,22 +133,14 @@ SIDE_YAW_DEG = 60.0
 
 
 def _across_body(tracks: LandmarkTracks) -> np.ndarray:
-    """The image direction across the body (unit, perpendicular to its median axis from the
-    feet, or the hips, to the shoulders): widths are measured along it, so that a rolled camera
-    does not make hips seen face-on look edge-on (the multicam phone rolled 26° read its hips
-    0.21 of torso length wide across the picture, 0.28 across the body). Image x without an
-    axis."""
-    top = _mid(tracks, "shoulder")
-    bottom = _mid(tracks, "ankle")
-    bottom = np.where(np.isfinite(bottom), bottom, _mid(tracks, "hip"))
-    axis = top - bottom
-    length = np.linalg.norm(axis, axis=1)
-    seen = np.isfinite(length) & (length > 0)
-    if not seen.any():
-        return np.array([1.0, 0.0])
-    median = np.median(axis[seen] / length[seen, None], axis=0)
+    """The image direction across the body (unit, perpendicular to its median axis): widths
+    are measured along it, so that a rolled camera does not make hips seen face-on look
+    edge-on (the multicam phone rolled 26° read its hips 0.21 of torso length wide across the
+    picture, 0.28 across the body). Image x without an axis."""
+    units = body_axis_units(tracks.xy_px)
+    median = np.median(units, axis=0) if len(units) else np.zeros(2)
     norm = np.linalg.norm(median)
-    if not norm > 1e-6:  # the axis points every way: no across to speak of
+    if not norm > 1e-6:  # no axis, or one pointing every way
         return np.array([1.0, 0.0])
     return np.array([-median[1], median[0]]) / norm
 
