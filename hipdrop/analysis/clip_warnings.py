@@ -34,10 +34,10 @@ def oblique_view_warning(view_geometry: FrontalGeometry) -> str:
     """How far the subject is turned from the camera, and what that costs."""
     turn = float(np.nanmedian(view_geometry.off_axis_deg))
     return (
-        f"Oblique view: the subject is turned about {turn:.0f}° from the camera (median). "
-        f"The turn is undone, frames past {view_geometry.max_off_axis_deg:g}° are left out, "
-        "and the rest carry the geometry's uncertainty; straight in front or behind is "
-        "still best."
+        f"Oblique view: pose reads the subject as turned about {turn:.0f}° from the camera "
+        f"(median; from a high camera that reading can be 20° or more off). The turn is "
+        f"undone, frames read past {view_geometry.max_off_axis_deg:g}° are left out, and the "
+        "rest carry the geometry's uncertainty; straight in front or behind is still best."
     )
 
 
