@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -123,16 +124,24 @@ def evidence_figure(
     return fig
 
 
-def steadied_picture(image_bgr: np.ndarray, findings: Findings, frame: int) -> np.ndarray:
-    """A decoded frame turned into the picture its analysis's landmarks are steadied to (the
-    frame itself where the camera did not move, as its landmarks are then left as found), so
-    that what is drawn on it lands where it was seen."""
+def picture_steadier(findings: Findings) -> Callable[[np.ndarray, int], np.ndarray]:
+    """``steady(image_bgr, frame)``: a decoded frame turned into the picture the analysis's
+    landmarks are steadied to (the frame itself where the camera did not move, as its landmarks
+    are then left as found), so that what is drawn on it lands where it was seen. The
+    transforms are worked out once, not per frame of a video."""
     motion = findings.camera_motion
-    if not moving(motion) or not 0 <= frame < len(motion.matrix):
-        return image_bgr
-    height, width = image_bgr.shape[:2]
+    if not moving(motion):
+        return lambda image_bgr, frame: image_bgr
+    held = held_matrices(motion)
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-    return cv2.warpAffine(image_bgr, held_matrices(motion)[frame], (width, height), flags=flags)
+
+    def steady(image_bgr: np.ndarray, frame: int) -> np.ndarray:
+        if not 0 <= frame < len(held):
+            return image_bgr
+        height, width = image_bgr.shape[:2]
+        return cv2.warpAffine(image_bgr, held[frame], (width, height), flags=flags)
+
+    return steady
 
 
 def peak_evidence_figure(findings: Findings, side: str) -> Figure | None:
@@ -147,7 +156,7 @@ def peak_evidence_figure(findings: Findings, side: str) -> Figure | None:
     if findings.video_path is not None and Path(findings.video_path).exists():
         time_s = float(findings.tracks.time_s[frame])
         turns = findings.tracks.meta.get("picture_quarter_turns_cw", 0)
-        image = steadied_picture(read_frame(findings.video_path, frame, time_s), findings, frame)
+        image = picture_steadier(findings)(read_frame(findings.video_path, frame, time_s), frame)
         image = turn_image(image, turns)[..., ::-1]
     baseline = findings.summary.get("baseline")
     level_deg = baseline["obliquity_deg"] if baseline else None

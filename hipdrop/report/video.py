@@ -19,7 +19,7 @@ from hipdrop.conventions import LANDMARK_INDEX, landmark
 from hipdrop.errors import HipdropError
 from hipdrop.io.video import iter_frames_threaded, turn_image
 from hipdrop.io.video_writer import H264Writer
-from hipdrop.report.evidence import level_direction, steadied_picture
+from hipdrop.report.evidence import level_direction, picture_steadier
 from hipdrop.report.plots import SIDE_COLOURS
 
 if TYPE_CHECKING:
@@ -264,8 +264,9 @@ def write_annotated_video(analysis: Findings, path: Path, blur_faces: bool = Fal
     n_tracked = analysis.tracks.n_frames
     turns = analysis.tracks.meta.get("picture_quarter_turns_cw", 0)
     try:
+        steady = picture_steadier(analysis)
         for frame in iter_frames_threaded(source):
-            image = turn_image(steadied_picture(frame.image_bgr, analysis, frame.index), turns)
+            image = turn_image(steady(frame.image_bgr, frame.index), turns)
             if writer is None:
                 height, width = image.shape[:2]
                 fps = analysis.tracks.frame_rate_hz or 30.0
