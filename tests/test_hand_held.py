@@ -120,7 +120,7 @@ def _bare_wall(analysed, source: Path, target: Path, sway_deg: float) -> Path:
             wall[max(y0, 0) : y1, max(x0, 0) : x1] = frame[max(y0, 0) : y1, max(x0, 0) : x1]
             frame = wall
         made.append(frame)
-    return write_video(target, made, fps)
+    return write_video(target, made, fps, codec="h264")
 
 
 def test_frames_whose_motion_cannot_be_followed_are_left_out(

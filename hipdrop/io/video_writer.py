@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 #: x264 quality (lower is better, 23 is its default) and speed preset.
-CRF = "23"
+CRF = 23
 PRESET = "veryfast"
 
 
@@ -20,7 +20,9 @@ class H264Writer:
     """BGR frames in order -> an H.264 (yuv420p) MP4 at ``fps``, index moved to the front so a
     browser can start playing before the file has loaded."""
 
-    def __init__(self, path: Path, fps: float, width_px: int, height_px: int) -> None:
+    def __init__(
+        self, path: Path, fps: float, width_px: int, height_px: int, crf: int = CRF
+    ) -> None:
         import av  # imported here: only the annotated video needs it
 
         self._av = av
@@ -33,7 +35,7 @@ class H264Writer:
         self._width, self._height = width_px - width_px % 2, height_px - height_px % 2
         self._stream.width, self._stream.height = self._width, self._height
         self._stream.pix_fmt = "yuv420p"
-        self._stream.options = {"crf": CRF, "preset": PRESET}
+        self._stream.options = {"crf": str(crf), "preset": PRESET}
         self._index = 0
 
     def write(self, image_bgr: np.ndarray) -> None:
