@@ -31,7 +31,9 @@ UNSEEN_START = "began or ended next to frames that could not be read"
 
 @pytest.fixture(scope="module")
 def clips(video, tmp_path_factory):
-    """Originals, plus mirrored / rotated / re-encoded copies made once per run."""
+    """Originals, plus mirrored / rotated / re-encoded copies made once per run; the copies on
+    their side or upside down stand for a phone's own recording and are stored as one
+    (H.264; see ``videotools.PHONE_CRF``)."""
     folder = tmp_path_factory.mktemp("clips")
     made = {"balance": video(BALANCE), "hops": video(HOPS), "static": video(STATIC)}
     made["static02"] = require_data(STATIC_SAME_CAMERA)
@@ -47,7 +49,10 @@ def clips(video, tmp_path_factory):
     )
     for turn, code in TURNS.items():  # a phone on its side or upside down, no rotation tag
         made[f"balance_turn{turn}"] = transform_video(
-            made["balance"], folder / f"balance_t{turn}.mp4", lambda f, c=code: cv2.rotate(f, c)
+            made["balance"],
+            folder / f"balance_t{turn}.mp4",
+            lambda f, c=code: cv2.rotate(f, c),
+            codec="h264",
         )
     return made
 
@@ -160,9 +165,9 @@ def test_a_clip_on_its_side_or_upside_down_reads_as_the_upright_one(results, tur
     assert _stance_fraction(turned.frames, "right") == 0.0
     a, b = upright.summary["sides"]["left"], turned.summary["sides"]["left"]
     assert b["classification"] == a["classification"] == "normal"
-    # Each turned copy is also a re-encode (which alone moved this peak 0.9°): measured 0.9°,
-    # 0.7° and 1.3° from the original, 0.0-0.4° from a plain re-encode.
-    assert b["peak_drop_deg"] == pytest.approx(a["peak_drop_deg"], abs=1.5)
+    # Each turned copy is also a re-encode: as H.264, 0.3°, 0.9° and 0.8° from the original
+    # (as OpenCV's MPEG-4 part 2, whose plain re-encode alone moved this peak 0.9°: 1.3°).
+    assert b["peak_drop_deg"] == pytest.approx(a["peak_drop_deg"], abs=1.0)
     assert turned.summary["sides"]["right"]["peak_drop_deg"] is None
 
 

@@ -2,7 +2,8 @@
 is found from the body (head above feet) and the landmarks are turned in quarter turns.
 
 Synthetic tracks with a known drop give exact answers (a quarter turn moves every point
-exactly); the real balance clip turned 90°, 180° and 270° tests the whole path with pose."""
+exactly); one real frame shows the model is given the picture upright, and the real balance
+clip turned 90°, 180° and 270° tests the whole path with pose (tests/test_real_clips.py)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,11 @@ import cv2
 import numpy as np
 import pytest
 
-from hipdrop.geometry.upright import (
-    body_up_angle_deg,
-    quarter_turns_to_upright,
-    turn_points,
-    turn_tracks,
-)
+from hipdrop.geometry.upright import body_up_angle_deg, quarter_turns_to_upright, turn_tracks
 from hipdrop.io.scene_lines import frame_segments
+from hipdrop.io.video import iter_frames, turn_camera_axes, turn_image, turn_points, turned_size
 from hipdrop.pipeline import analyse_tracks
+from hipdrop.pose.backend import PoseEstimate, PoseSettings
 from hipdrop.synthetic import SyntheticTrial, synthetic_single_leg
 
 
@@ -92,3 +90,50 @@ def test_the_edges_of_a_turned_picture_are_not_scene_lines() -> None:
 
     long = [s for s in segments if np.hypot(*(s[2:] - s[:2])) > 100]
     assert not any(on_an_edge(s) for s in long)
+
+
+@pytest.mark.parametrize("turns", [1, 2, 3])
+def test_an_estimate_on_the_turned_picture_maps_back(turns: int) -> None:
+    """Landmarks (and 3D axes) found on a frame turned for the model land where they belong on
+    the frame as stored."""
+    rng = np.random.default_rng(turns)
+    size = (640, 360)
+    stored = PoseEstimate(
+        xy_px=rng.uniform(0, 1, (33, 2)) * size,
+        visibility=rng.uniform(0, 1, 33),
+        world_m=rng.normal(0, 0.3, (33, 3)),
+    )
+    seen = PoseEstimate(
+        xy_px=turn_points(stored.xy_px, size, turns),
+        visibility=stored.visibility,
+        world_m=turn_camera_axes(stored.world_m, turns),
+    )
+    back = seen.unturned(turns, turned_size(size, turns))
+    np.testing.assert_allclose(back.xy_px, stored.xy_px, atol=1e-9)
+    np.testing.assert_allclose(back.world_m, stored.world_m, atol=1e-12)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("turns", [1, 2, 3])
+def test_the_model_is_shown_the_picture_upright(video, turns: int) -> None:
+    """A frame stored on its side or upside down, shown to the model turned upright, gives the
+    landmarks of the upright frame exactly (the model sees the same pixels), mapped back onto
+    the stored picture."""
+    from hipdrop.pose.mediapipe_backend import MediaPipePose
+
+    frame = next(iter_frames(video("anterior_single-leg-balance_pose2sim.mp4"), 50, 51))
+    upright = frame.image_bgr
+    stored = turn_image(upright, 4 - turns)  # the picture as a phone on its side stored it
+    found = {}
+    for name, settings, image in (
+        ("upright", PoseSettings(), upright),
+        ("stored", PoseSettings(quarter_turns_cw=turns), stored),
+    ):
+        backend = MediaPipePose(settings, still_image=True)
+        found[name] = backend.estimate(image)
+        backend.close()
+    expected = found["upright"]
+    size = (stored.shape[1], stored.shape[0])
+    back = found["stored"]
+    np.testing.assert_allclose(turn_points(back.xy_px, size, turns), expected.xy_px, atol=1e-3)
+    np.testing.assert_allclose(turn_camera_axes(back.world_m, turns), expected.world_m, atol=1e-6)

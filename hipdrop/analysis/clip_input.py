@@ -19,7 +19,7 @@ from hipdrop.geometry.camera_motion import moving, segments_to_reference
 from hipdrop.geometry.upright import quarter_turns_to_upright, turn_scene, turn_tracks
 from hipdrop.io.camera_motion import CameraMotion, follow_camera
 from hipdrop.io.scene_lines import SceneLines, scene_lines
-from hipdrop.io.video import probe_video
+from hipdrop.io.video import VideoInfo, probe_video
 from hipdrop.pose import PoseSettings, estimate_pose
 from hipdrop.pose.cache import camera_motion_dir, scene_lines_dir, sha256_memo_dir
 from hipdrop.pose.mirror_pass import mirror_averaged
@@ -42,14 +42,46 @@ def _track_clip(
     cleaning: CleaningParams,
     in_process: bool = False,
 ) -> LandmarkTracks:
-    """Pose for one clip: a normal pass, and - if asked for and the clip shows a person from
-    the front or behind - a mirrored pass, following the subject the first pass chose, averaged
-    with it (see pose/mirror_pass.py).
+    """Pose for one clip (:func:`_posed`); a clip filmed on its side or upside down is posed
+    again with each frame shown to the model upright.
+
+    Why again. BlazePose finds a body in any orientation, but not quite the same body: on the
+    balance clip turned 90°, 180° and 270° (H.264 copies) its hip landmarks lay 17-23 px from
+    a plain re-encode's at the 90th percentile, and 7-19 px when it was shown the frames
+    upright - the re-encode's own spread (12 px from the original). The first pass says which
+    way is up (geometry/upright.py); the second shows the model the frames turned that way and
+    maps its landmarks back onto the stored picture, so everything after pose sees the same
+    picture either way. It costs a second pose pass, only on such clips."""
+    info = probe_video(path, sha256_memo_dir())
+    run = partial(_posed, path, info, jobs=jobs, mirror_pass=mirror_pass, cleaning=cleaning)
+    tracks = run(settings, progress=progress, in_process=in_process)
+    turns = quarter_turns_to_upright(tracks.xy_px)
+    if turns and not settings.quarter_turns_cw:
+        again = later_pass(progress) if progress else None  # on the same bar, after the first
+        tracks = run(
+            replace(settings, quarter_turns_cw=turns), progress=again, in_process=in_process
+        )
+    tracks.meta.update(video_sha256=info.sha256, video_name=path.name)
+    return tracks
+
+
+def _posed(
+    path: Path,
+    info: VideoInfo,
+    settings: PoseSettings,
+    jobs: int | None,
+    progress: ProgressCallback | None,
+    mirror_pass: bool,
+    cleaning: CleaningParams,
+    in_process: bool,
+) -> LandmarkTracks:
+    """A normal pose pass, and - if asked for and the clip shows a person from the front or
+    behind - a mirrored pass, following the subject the first pass chose, averaged with it
+    (see pose/mirror_pass.py).
 
     With two or more worker processes the two passes run side by side (the mirrored one is
     then spent even on a clip that is refused); with one, the mirrored pass runs only once the
     normal one shows it is worth it."""
-    info = probe_video(path, sha256_memo_dir())
     side_by_side = mirror_pass and not in_process and pose_processes(jobs) >= 2
     if side_by_side:
         tracks, flipped = estimate_pose_and_mirror(
@@ -71,7 +103,6 @@ def _track_clip(
                 subject=tracks.meta["subject"],
             )
         tracks = mirror_averaged(tracks, flipped)
-    tracks.meta.update(video_sha256=info.sha256, video_name=path.name)
     return tracks
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from hipdrop.io.video import turn_camera_axes, turn_points, turned_size
 from hipdrop.tracks import LandmarkTracks
 from hipdrop.tracks.kinematics import body_axis_units
 
@@ -55,38 +56,11 @@ def quarter_turns_to_upright(xy_px: np.ndarray) -> int:
     return (4 - nearest) % 4
 
 
-def turn_points(points_px: np.ndarray, size_px: tuple[int, int], turns: int) -> np.ndarray:
-    """Image points (..., 2) of a picture of ``size_px`` (width, height) after ``turns``
-    clockwise quarter turns (as ``cv2.rotate`` turns the frames)."""
-    width, height = size_px
-    x, y = points_px[..., 0], points_px[..., 1]
-    turned = {
-        0: (x, y),
-        1: (height - y, x),
-        2: (width - x, height - y),
-        3: (y, width - x),
-    }[turns % 4]
-    return np.stack(turned, axis=-1)
-
-
-def turned_size(size_px: tuple[int, int], turns: int) -> tuple[int, int]:
-    width, height = size_px
-    return (height, width) if turns % 2 else (width, height)
-
-
-def _turn_camera_axes(world_m: np.ndarray, turns: int) -> np.ndarray:
-    """Camera-axis vectors (x right, y down, z forward) of a picture turned clockwise: the
-    camera rolled the other way about its optical axis."""
-    x, y, z = world_m[..., 0], world_m[..., 1], world_m[..., 2]
-    turned = {0: (x, y), 1: (-y, x), 2: (-x, -y), 3: (y, -x)}[turns % 4]
-    return np.stack([*turned, z], axis=-1)
-
-
 def turn_tracks(tracks: LandmarkTracks, turns: int) -> LandmarkTracks:
     """The tracks as they would be on the picture turned ``turns`` clockwise quarter turns."""
     if turns % 4 == 0:
         return tracks
-    world = None if tracks.world_m is None else _turn_camera_axes(tracks.world_m, turns)
+    world = None if tracks.world_m is None else turn_camera_axes(tracks.world_m, turns)
     return replace(
         tracks,
         xy_px=turn_points(tracks.xy_px, tracks.image_size_px, turns),

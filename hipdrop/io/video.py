@@ -214,3 +214,30 @@ def turn_image(image: np.ndarray, quarter_turns_cw: int) -> np.ndarray:
     its side or upside down (``LandmarkTracks.meta["picture_quarter_turns_cw"]``)."""
     turns = quarter_turns_cw % 4
     return cv2.rotate(image, _CLOCKWISE[turns]) if turns else image
+
+
+def turn_points(points_px: np.ndarray, size_px: tuple[int, int], turns: int) -> np.ndarray:
+    """Image points (..., 2) of a picture of ``size_px`` (width, height) after ``turns``
+    clockwise quarter turns (as :func:`turn_image` turns the frames)."""
+    width, height = size_px
+    x, y = points_px[..., 0], points_px[..., 1]
+    turned = {
+        0: (x, y),
+        1: (height - y, x),
+        2: (width - x, height - y),
+        3: (y, width - x),
+    }[turns % 4]
+    return np.stack(turned, axis=-1)
+
+
+def turned_size(size_px: tuple[int, int], turns: int) -> tuple[int, int]:
+    width, height = size_px
+    return (height, width) if turns % 2 else (width, height)
+
+
+def turn_camera_axes(world_m: np.ndarray, turns: int) -> np.ndarray:
+    """Camera-axis vectors (x right, y down, z forward) of a picture turned clockwise: the
+    camera rolled the other way about its optical axis."""
+    x, y, z = world_m[..., 0], world_m[..., 1], world_m[..., 2]
+    turned = {0: (x, y), 1: (-y, x), 2: (-x, -y), 3: (y, -x)}[turns % 4]
+    return np.stack([*turned, z], axis=-1)

@@ -8,6 +8,7 @@ from typing import Protocol
 import numpy as np
 
 from hipdrop.conventions import mirrored_index
+from hipdrop.io.video import turn_camera_axes, turn_points
 
 #: The BlazePose model bundle hipdrop ships (pose/models/) and its sha256 (models/README.md
 #: gives where it came from).
@@ -32,14 +33,21 @@ class PoseSettings:
     #: Run the model on the left-right mirrored frame and map the landmarks back. The model
     #: is not mirror-symmetric; averaging this pass with a normal one cancels its side bias.
     flip_input: bool = False
+    #: Show the model each frame turned this many clockwise quarter turns, and map the
+    #: landmarks back: a clip filmed on its side or upside down is shown to the model upright,
+    #: as it was trained (BlazePose reads a turned picture a few pixels differently; see
+    #: analysis/clip_input.py).
+    quarter_turns_cw: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     def cache_identity(self) -> dict:
         """What decides pose output: everything but where the model file lies (its hash
-        names it), so one model copied elsewhere reuses the cache."""
-        return {k: v for k, v in self.as_dict().items() if k != "model_path"}
+        names it), so one model copied elsewhere reuses the cache. A picture shown as stored
+        (no quarter turns) keeps the key it had before that setting existed."""
+        unused = {"model_path"} | ({"quarter_turns_cw"} if self.quarter_turns_cw == 0 else set())
+        return {k: v for k, v in self.as_dict().items() if k not in unused}
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,16 @@ class PoseEstimate:
         world = self.world_m[order].copy()
         world[:, 0] *= -1
         return PoseEstimate(xy_px=xy, visibility=self.visibility[order], world_m=world)
+
+    def unturned(self, quarter_turns_cw: int, seen_size_px: tuple[int, int]) -> PoseEstimate:
+        """This estimate of a frame turned ``quarter_turns_cw`` clockwise (``seen_size_px``:
+        the turned frame's width and height), mapped back onto the frame as stored."""
+        back = (4 - quarter_turns_cw) % 4
+        return PoseEstimate(
+            xy_px=turn_points(self.xy_px, seen_size_px, back),
+            visibility=self.visibility,
+            world_m=turn_camera_axes(self.world_m, back),
+        )
 
 
 class PoseBackend(Protocol):

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from hipdrop.conventions import N_LANDMARKS
+from hipdrop.io.video import turn_image
 from hipdrop.pose.backend import PoseEstimate, PoseSettings
 from hipdrop.pose.model import load_model_bytes
 
@@ -54,6 +55,7 @@ class MediaPipePose:
 
         self._mp = mp
         self._flip_input = settings.flip_input
+        self._turns = settings.quarter_turns_cw % 4
         self._still = still_image
         self._last_ms = -1
         self._landmarker = _landmarker(settings, still_image, num_poses)
@@ -85,8 +87,9 @@ class MediaPipePose:
         self, image_bgr: np.ndarray, time_s: float | None = None
     ) -> list[PoseEstimate]:
         """Every person found in the frame (at most ``num_poses``), in the model's order."""
-        height, width = image_bgr.shape[:2]
-        result = self._detect(image_bgr, time_s)
+        seen = turn_image(image_bgr, self._turns)
+        height, width = seen.shape[:2]
+        result = self._detect(seen, time_s)
         worlds = result.pose_world_landmarks or []
         estimates = []
         for k, landmarks in enumerate(result.pose_landmarks or []):
@@ -98,7 +101,11 @@ class MediaPipePose:
                 world = np.array([(p.x, p.y, p.z) for p in worlds[k]], dtype=np.float64)
             xy_px = image_lm[:, :2] * np.array([width, height], dtype=np.float64)
             estimate = PoseEstimate(xy_px=xy_px, visibility=image_lm[:, 2], world_m=world)
-            estimates.append(estimate.unmirrored(width) if self._flip_input else estimate)
+            if self._flip_input:
+                estimate = estimate.unmirrored(width)
+            if self._turns:
+                estimate = estimate.unturned(self._turns, (width, height))
+            estimates.append(estimate)
         return estimates
 
     def close(self) -> None:
