@@ -44,10 +44,11 @@ def identity(frame: np.ndarray) -> np.ndarray:
     return frame
 
 
-#: x264 quality of the copies standing for a phone's own recording: a phone records H.264 at
-#: 15-20 Mbit/s for 1080p, about what crf 17 gives on these clips. MPEG-4 part 2 (``mp4v``) is
-#: far lossier: a plain mp4v re-encode of the balance clip moved its peak 0.9°, an H.264 one
-#: 0.2°, so a test of rotation or camera motion made with it measures the codec as much.
+#: x264 quality of the copies standing for a phone's own recording: crf 17 is close to visually
+#: lossless (on these clips, stored at 2.5-2.8 Mbit/s, the copies take 4-7 Mbit/s; a phone spends
+#: about 16 Mbit/s on 1080p). MPEG-4 part 2 (``mp4v``) is far lossier: a plain mp4v re-encode of
+#: the balance clip moved its peak 0.9°, an H.264 one 0.1-0.2°, so a test of rotation or camera
+#: motion made with it measures the codec as much.
 PHONE_CRF = 17
 
 
