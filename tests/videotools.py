@@ -44,12 +44,13 @@ def identity(frame: np.ndarray) -> np.ndarray:
     return frame
 
 
-#: x264 quality of the copies standing for a phone's own recording: crf 17 is close to visually
-#: lossless (on these clips, stored at 2.5-2.8 Mbit/s, the copies take 4-7 Mbit/s; a phone spends
-#: about 16 Mbit/s on 1080p). MPEG-4 part 2 (``mp4v``) is far lossier: a plain mp4v re-encode of
-#: the balance clip moved its peak 0.9°, an H.264 one 0.1-0.2°, so a test of rotation or camera
-#: motion made with it measures the codec as much.
-PHONE_CRF = 17
+#: x264 settings of the copies standing for a phone's own recording: its default preset at crf
+#: 17, close to visually lossless (on these clips, stored at 2.5-2.8 Mbit/s, the copies take 4-7
+#: Mbit/s; a phone spends about 16 Mbit/s on 1080p). A plain re-encode so moved the balance
+#: clip's peak 0.1°; one at the annotated video's fast preset 0.8°, one as MPEG-4 part 2
+#: (``mp4v``) 0.9° - that peak lies where the hip rises 1° a frame - so a test of rotation or
+#: camera motion made with those measures the codec as much.
+PHONE_CRF, PHONE_PRESET = 17, "medium"
 
 
 def write_video(
@@ -62,7 +63,7 @@ def write_video(
     first = next(frames)
     height, width = first.shape[:2]
     if codec == "h264":
-        writer = H264Writer(path, fps, width, height, crf=PHONE_CRF)
+        writer = H264Writer(path, fps, width, height, crf=PHONE_CRF, preset=PHONE_PRESET)
         for frame in itertools.chain([first], frames):
             writer.write(frame)
         writer.close()

@@ -21,7 +21,13 @@ class H264Writer:
     browser can start playing before the file has loaded."""
 
     def __init__(
-        self, path: Path, fps: float, width_px: int, height_px: int, crf: int = CRF
+        self,
+        path: Path,
+        fps: float,
+        width_px: int,
+        height_px: int,
+        crf: int = CRF,
+        preset: str = PRESET,
     ) -> None:
         import av  # imported here: only the annotated video needs it
 
@@ -35,7 +41,7 @@ class H264Writer:
         self._width, self._height = width_px - width_px % 2, height_px - height_px % 2
         self._stream.width, self._stream.height = self._width, self._height
         self._stream.pix_fmt = "yuv420p"
-        self._stream.options = {"crf": str(crf), "preset": PRESET}
+        self._stream.options = {"crf": str(crf), "preset": preset}
         self._index = 0
 
     def write(self, image_bgr: np.ndarray) -> None:
