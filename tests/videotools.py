@@ -45,7 +45,7 @@ def identity(frame: np.ndarray) -> np.ndarray:
 
 
 #: x264 settings of the copies standing for a phone's own recording: its default preset at crf
-#: 17, close to visually lossless (on these clips, stored at 2.5-2.8 Mbit/s, the copies take 4-7
+#: 17, close to visually lossless (on these clips, stored at 2.5-2.8 Mbit/s, the copies take 5-9
 #: Mbit/s; a phone spends about 16 Mbit/s on 1080p). A plain re-encode so moved the balance
 #: clip's peak 0.1°; one at the annotated video's fast preset 0.8°, one as MPEG-4 part 2
 #: (``mp4v``) 0.9° - that peak lies where the hip rises 1° a frame - so a test of rotation or
