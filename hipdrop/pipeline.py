@@ -19,6 +19,7 @@ from hipdrop.analysis.clip_input import ProgressCallback, check_person, input_tr
 from hipdrop.analysis.clip_warnings import (
     implausible_tilt_warnings,
     no_3d_warning,
+    no_phase_warning,
     oblique_view_warning,
     relabelled_warning,
     small_subject_warning,
@@ -72,7 +73,12 @@ from hipdrop.analysis.view_checks import (
 from hipdrop.conventions import GAIT_TASKS
 from hipdrop.errors import HipdropError, NoUsableFramesError
 from hipdrop.events.gait import detect_gait_events
-from hipdrop.events.single_leg import SingleLegParams, detect_single_leg_stance, gravity_lift_legs
+from hipdrop.events.single_leg import (
+    SingleLegParams,
+    detect_single_leg_stance,
+    gravity_lift_legs,
+    stagger_rise_legs,
+)
 from hipdrop.geometry import CameraGeometry, FrontalGeometry
 from hipdrop.geometry.camera import level_xy
 from hipdrop.geometry.camera_motion import (
@@ -168,7 +174,8 @@ def _camera_and_events(
     )
     level = cleaned.tracks.with_xy(level_xy(cleaned.tracks.xy_px, camera))
     world_lift = gravity_lift_legs(cleaned.tracks, camera.up_vector())
-    labels, phases = detect_single_leg_stance(level, stance, world_lift)
+    stagger = stagger_rise_legs(cleaned.tracks, camera, stance)
+    labels, phases = detect_single_leg_stance(level, stance, world_lift, stagger)
     events = detect_gait_events(level.with_xy(level_xy(cleaned.unfiltered_xy_px, camera)))
     return camera, level, labels, phases, events
 
@@ -419,7 +426,7 @@ def add_closing_warnings(clip: PreparedClip, measured: Measured, geometry: Front
     relabelled = relabelled_warning(clip.cleaned)
     warnings += [relabelled] if relabelled else []
     if measured.no_phase_found:
-        warnings.append("No single-leg stance phase was found in the clip.")
+        warnings.append(no_phase_warning(measured.frames))
     warnings += implausible_tilt_warnings(measured.sides)
 
 

@@ -1,9 +1,10 @@
 """Warnings about a clip's analysis that are not any one stage's: a tilt no pelvis makes, an
-oblique view, a small subject, left and right exchanged by pose."""
+oblique view, a small subject, left and right exchanged by pose, no stance found."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from hipdrop.geometry import FrontalGeometry
 from hipdrop.tracks.signal import CleanedTracks
@@ -67,4 +68,20 @@ def no_3d_warning(yaw_sd_deg: float) -> str:
         f"could not be estimated and is taken as none (± {yaw_sd_deg:g}°), so "
         "a turn away from the camera is read as part of the tilt. Film straight in front or "
         "behind."
+    )
+
+
+def no_phase_warning(frames: pd.DataFrame) -> str:
+    """No single-leg phase was found in ``frames`` (the per-frame table); where a quarter or
+    more of the analysed frames left the standing leg unclear, why (``events.single_leg``:
+    the two lifts disagreed, or a stagger of the feet could explain them)."""
+    analysed = frames["excluded"] == ""
+    unclear = int((analysed & (frames["stance_leg"] == "none")).sum())
+    if unclear < 0.25 * max(int(analysed.sum()), 1):
+        return "No single-leg stance phase was found in the clip."
+    return (
+        f"No single-leg stance phase was found in the clip: in {unclear} frame(s) the standing "
+        "leg could not be told, because the feet's heights in the picture and in pose's 3D "
+        "disagree, or one foot may only stand farther from a camera that looks down on them. "
+        "Film from straight in front or behind, with the camera at hip height."
     )

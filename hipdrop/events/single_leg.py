@@ -15,6 +15,17 @@ reference's lift on all four multicam cameras, but their legs are sometimes exch
 frame is on one leg where either measure says so and the other does not say the opposite
 foot is up; where they contradict each other it is ``none`` (``stance_unclear``): naming the
 wrong leg is the one thing this step must never do.
+
+A camera above the floor has a second way to fake a lift: feet set one ahead of the other. On
+the multicam rear-oblique camera (25° down) the subject's left foot stood 29 cm farther away
+than his right while both were on the floor, and looked 0.25 leg lengths higher; pose's 3D
+read it 0.14 higher. At a third of the frame rate that read as a right stance, "normal", while
+he stood on his left. So a single-leg phase must show, somewhere, a lift that a stagger of
+``max_stagger_legs`` cannot fake at the angle the camera looks down at the feet
+(:func:`stagger_rise_legs`), in the image or in pose's 3D; otherwise it is ``none``. Its
+boundaries stay where the lifts found them: applied frame by frame, the same discount made the
+front camera's stance begin 0.3 s late, where his pelvis still moved 1° a frame, and its peak
+moved 8° with every re-encode.
 """
 
 from __future__ import annotations
@@ -26,6 +37,8 @@ import pandas as pd
 
 from hipdrop.conventions import landmark
 from hipdrop.events.phases import phases_from_labels
+from hipdrop.geometry.camera import CameraGeometry
+from hipdrop.geometry.frontal import rays
 from hipdrop.tracks import LandmarkTracks
 from hipdrop.tracks.runs import true_runs
 
@@ -38,6 +51,9 @@ class SingleLegParams:
     #: A stretch without pose (black or close-up frames, a glitch) at most this long does not
     #: end a phase: too short for the lifted foot to come down and go up again unseen.
     max_unseen_s: float = 0.2
+    #: The farthest one standing foot may be set ahead of the other, in leg lengths (a short
+    #: step, about 35 cm): a stagger the image's lift alone must exceed from a high camera.
+    max_stagger_legs: float = 0.4
 
 
 def leg_length_px(tracks: LandmarkTracks) -> float:
@@ -53,6 +69,53 @@ def foot_lift_legs(tracks: LandmarkTracks) -> np.ndarray:
     """How much higher the LEFT ankle is than the right, in leg lengths (negative: right higher)."""
     rise_px = tracks.point("right", "ankle")[:, 1] - tracks.point("left", "ankle")[:, 1]
     return rise_px / leg_length_px(tracks)
+
+
+def stagger_rise_legs(
+    tracks: LandmarkTracks, camera: CameraGeometry, params: SingleLegParams | None = None
+) -> np.ndarray:
+    """Per frame, how much higher (in the image's leg lengths) a foot on the floor can look
+    than the other only because it stands ``max_stagger_legs`` farther from the camera.
+
+    A point moved away along the line of sight rises in the picture by the sine of the angle
+    the camera looks down at it, while the upright leg shows the cosine of the angle it is seen
+    at: their ratio, times the stagger. ``tracks`` in the picture as filmed (the camera's roll
+    is in ``camera``)."""
+    params = params or SingleLegParams()
+    up = camera.up_vector()
+
+    def looks_down(points_px: np.ndarray) -> np.ndarray:
+        sight = rays(points_px, camera)
+        return np.clip(-(sight @ up) / np.linalg.norm(sight, axis=1), -1.0, 1.0)
+
+    ankles = 0.5 * (tracks.point("left", "ankle") + tracks.point("right", "ankle"))
+    hips = 0.5 * (tracks.point("left", "hip") + tracks.point("right", "hip"))
+    with np.errstate(invalid="ignore"):
+        rise = np.clip(looks_down(ankles), 0.0, 1.0)
+        leg_shown = np.sqrt(1.0 - looks_down(0.5 * (ankles + hips)) ** 2)
+        return params.max_stagger_legs * rise / leg_shown
+
+
+def _without_stagger_only_phases(
+    labels: np.ndarray,
+    image_lift: np.ndarray,
+    world_lift: np.ndarray,
+    stagger_legs: np.ndarray,
+    params: SingleLegParams,
+) -> np.ndarray:
+    """``labels`` with each single-leg run ``none`` whose lift never passes the entering level
+    beyond what a stagger of the feet can fake (``stagger_legs``), in the image or in the 3D
+    (pose's 3D is read from the same picture: it put the staggered foot 0.14 leg lengths up):
+    both feet may have been on the floor throughout."""
+    out = labels.copy()
+    margin = np.nan_to_num(stagger_legs)
+    for side, sign in (("left", -1.0), ("right", 1.0)):  # left stance: the right foot is up
+        for start, end in true_runs(labels == side):
+            span = slice(start, end)
+            lift = np.fmax(sign * image_lift[span], sign * world_lift[span]) - margin[span]
+            if not (np.nan_to_num(lift, nan=-np.inf) >= params.enter_lift_legs).any():
+                out[span] = "none"
+    return out
 
 
 def _hysteresis_labels(lift: np.ndarray, params: SingleLegParams) -> np.ndarray:
@@ -136,6 +199,7 @@ def detect_single_leg_stance(
     tracks: LandmarkTracks,
     params: SingleLegParams | None = None,
     world_lift: np.ndarray | None = None,
+    stagger_legs: np.ndarray | None = None,
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Per-frame labels (``left``/``right``/``both``/``none``) and the single-leg phase table.
 
@@ -145,7 +209,9 @@ def detect_single_leg_stance(
     few frames does not cut a phase in two (and move its start, where the pelvis still moves).
     Phases shorter than ``min_stance_s``, or seen for less than that, count as ``both``.
     With ``world_lift`` (:func:`gravity_lift_legs`) the image's lift is checked against it,
-    and frames where the two contradict each other are ``none`` too.
+    and frames where the two contradict each other are ``none`` too; with ``stagger_legs``
+    (:func:`stagger_rise_legs`) as well, a phase whose lift a stagger of the feet could fake
+    throughout is ``none``. Without 3D the image alone decides.
     """
     params = params or SingleLegParams()
     image_lift = foot_lift_legs(tracks)
@@ -155,6 +221,10 @@ def detect_single_leg_stance(
     if world_lift is not None:
         bridge = int(params.max_unseen_s / frame_s) if frame_s > 0 else 0
         labels = _cross_checked(labels, image_lift, world_lift, params, bridge)
+        if stagger_legs is not None:
+            labels = _without_stagger_only_phases(
+                labels, image_lift, world_lift, stagger_legs, params
+            )
     labels[_long_runs(unseen, tracks.time_s, frame_s, params.max_unseen_s)] = "none"
     phases = phases_from_labels(labels, tracks.time_s)
     for row in phases.itertuples():  # unseen frames bridge a phase but do not lengthen it
