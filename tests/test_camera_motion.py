@@ -168,8 +168,13 @@ def test_a_swaying_camera_reads_as_a_still_one_and_lost_frames_are_left_out() ->
         assert held.summary["sides"][side]["peak_drop_deg"] == pytest.approx(
             expected[side]["peak_drop_deg"], abs=0.3
         )
-    # Measured as if still, the sway moves a peak by degrees.
-    moved_by = [abs(ignored[s]["peak_drop_deg"] - expected[s]["peak_drop_deg"]) for s in expected]
+    # Measured as if still, the sway moves a peak by degrees (and, the sway tilting the pelvis
+    # in the picture, no quiet standing is still enough for a baseline: a side may be refused).
+    moved_by = [
+        abs(ignored[s]["peak_drop_deg"] - expected[s]["peak_drop_deg"])
+        for s in expected
+        if ignored[s]["peak_drop_deg"] is not None
+    ]
     assert max(moved_by) > 1.5
     assert (held.frames["excluded"].to_numpy()[lost] == "camera_moving").all()
     assert held.summary["quality"]["excluded_frames"]["camera_moving"] == len(lost)

@@ -190,6 +190,21 @@ def test_quiet_standing_with_a_tilted_pelvis_is_no_baseline() -> None:
     assert baseline(-9.0) is None
 
 
+def test_a_pelvis_still_in_place_but_tilting_is_no_baseline() -> None:
+    """A foot being put down: both feet in, the pelvis in place, its tilt sweeping from -8° to
+    -1° in half a second (14°/s; its median -4.5° is level enough). Not a resting level; the
+    same stretch with 1° of sway, 0.5 Hz, is."""
+    n = 30
+    time_s = np.arange(n) / 60.0
+    labels = np.array(["both"] * n, dtype=object)
+    still, widths = np.full(n, 500.0), np.full(n, 80.0)
+    sweeping = np.linspace(-8.0, -1.0, n)
+    swaying = -4.5 + np.sin(2 * np.pi * 0.5 * time_s)
+    assert find_quiet_standing(labels, time_s, sweeping, np.zeros(n), still, widths) is None
+    rest = find_quiet_standing(labels, time_s, swaying, np.zeros(n), still, widths)
+    assert rest.obliquity_deg == pytest.approx(np.median(swaying))
+
+
 def test_a_reading_too_uncertain_or_too_small_for_a_verdict_is_refused() -> None:
     """Single-leg: normal below 2.6°, excessive from 5.4°. A reading is refused when its 95%
     range holds both a normal and an excessive value, however large or small that range."""

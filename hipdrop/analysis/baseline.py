@@ -34,6 +34,12 @@ class Baseline:
 #: was moving, or pose misread the hips. A leg-length difference of 2 cm, already clinically
 #: notable, tilts a 25 cm pelvis by about 5°.
 MAX_RESTING_OBLIQUITY_DEG = 6.0
+#: ... and one whose tilt keeps changing faster than this (median over the run) is a pelvis
+#: on its way somewhere: the rear rolled multicam camera's subject, putting his lifted foot
+#: down, tilted 24°/s (6.6° in 0.27 s) with his pelvis still in place; under a stricter
+#: stance rule tried on the way, that stretch was taken for his resting level and moved every
+#: drop 4.7°. The still multicam static clips: 1.5-3°/s.
+MAX_RESTING_TILT_SPEED_DEG_PER_S = 10.0
 
 
 def _speed_widths_per_s(pelvis_x_px: np.ndarray, hip_width_px: np.ndarray, time_s: np.ndarray):
@@ -52,8 +58,11 @@ def find_quiet_standing(
     max_speed_widths_per_s: float = 1.0,
 ) -> Baseline | None:
     """The longest still run of double-leg frames in the clip whose pelvis is about level
-    (``MAX_RESTING_OBLIQUITY_DEG``), or None if there is none."""
+    (``MAX_RESTING_OBLIQUITY_DEG``) and steady (``MAX_RESTING_TILT_SPEED_DEG_PER_S``), or None
+    if there is none."""
     speed = _speed_widths_per_s(pelvis_x_px, hip_width_px, time_s)
+    with np.errstate(invalid="ignore"):
+        tilt_speed = np.abs(np.gradient(obliquity_deg, time_s))
     quiet = np.where(
         (labels == "both") & (speed < max_speed_widths_per_s) & np.isfinite(obliquity_deg),
         "quiet",
@@ -61,10 +70,11 @@ def find_quiet_standing(
     )
     runs = phases_from_labels(quiet, time_s, keep=("quiet",))
     runs = runs[runs["duration_s"] >= min_duration_s]
+    spans = [slice(int(r.start_frame), int(r.end_frame)) for r in runs.itertuples()]
     level = [
-        abs(np.nanmedian(obliquity_deg[int(r.start_frame) : int(r.end_frame)]))
-        <= MAX_RESTING_OBLIQUITY_DEG
-        for r in runs.itertuples()
+        abs(np.nanmedian(obliquity_deg[span])) <= MAX_RESTING_OBLIQUITY_DEG
+        and np.nanmedian(tilt_speed[span]) <= MAX_RESTING_TILT_SPEED_DEG_PER_S
+        for span in spans
     ]
     runs = runs[np.array(level, bool)] if len(runs) else runs
     if runs.empty:
