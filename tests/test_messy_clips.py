@@ -154,6 +154,7 @@ def test_spliced_frames_are_excluded_and_counted(clips, single_pass, mirror_pass
         "scene_cut",
         "hips_not_visible",
         "pose_passes_disagree",
+        "not_a_body_shape",
     }
     # At most a frame or two of the real clip next to a cut, while pose finds the body again.
     assert N_BLACK + N_CLOSE_UP <= sum(spliced["quality"]["excluded_frames"].values()) <= 25

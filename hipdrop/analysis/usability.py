@@ -4,7 +4,8 @@ A frame is excluded, with one reason, when pose found nobody (``no_pose``), the 
 visible (``hips_not_visible``), pose followed another person (``identity_switch``), the normal
 and the mirrored pose pass put the hips far apart (``pose_passes_disagree``), the body
 jumped to another place or size from one frame to the next (a ``scene_cut``, or a
-``close_up`` when it got much larger), both feet are out of sight (``feet_not_visible``), or
+``close_up`` when it got much larger), pose's body is not a person's shape
+(``not_a_body_shape``), both feet are out of sight (``feet_not_visible``), or
 cleaning could not tell whether the subject faces the camera or turns their back to it
 (``facing_unknown``, from :mod:`.sides`: read the wrong way round, its left and right
 would be exchanged), or the camera moved in a way that could not be followed from the scene
@@ -39,6 +40,7 @@ EXCLUSION_REASONS = (
     "pose_passes_disagree",
     "scene_cut",
     "close_up",
+    "not_a_body_shape",
     "feet_not_visible",
     "facing_unknown",
     "camera_moving",
@@ -56,8 +58,15 @@ MIN_FRAME_RATE_HZ = 20.0
 MISSING_FRAMES_FRACTION = 0.05
 #: A rejected run this much larger than the subject is a close-up rather than a cut.
 CLOSE_UP_RATIO = 1.3
+#: Hip-to-shoulder length over the longer hip-to-ankle one, outside which pose's body is not a
+#: person's shape. On every frame of the given clips, hops landings and a walker coming close
+#: included: 0.41-1.12. The balance clip at 70% size and 480p, before pose found the man
+#: (hips 22 px apart): 0.02-0.2 (the nose at hip height) and 4.9, frames that had made foot
+#: strikes and a foot lifted 0.57 leg lengths.
+BODY_SHAPE_RANGE = (0.3, 2.5)
 
 _HIPS = pair("hip")
+_SHOULDERS = pair("shoulder")
 _ANKLES = pair("ankle")
 
 
@@ -154,6 +163,19 @@ def body_size_px(tracks: LandmarkTracks, found: np.ndarray) -> np.ndarray:
         return np.nanmax(np.stack(legs), axis=0)
 
 
+def not_a_body_shape(tracks: LandmarkTracks, found: np.ndarray, size_px: np.ndarray) -> np.ndarray:
+    """Frames whose torso against the longer leg lies outside ``BODY_SHAPE_RANGE`` (``found``:
+    the landmarks pose placed; ``size_px``: :func:`body_size_px`)."""
+    seen = found[:, _HIPS + _SHOULDERS].all(axis=1)
+    torso = np.linalg.norm(
+        tracks.xy_px[:, _SHOULDERS].mean(axis=1) - tracks.xy_px[:, _HIPS].mean(axis=1), axis=1
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = torso / size_px
+    low, high = BODY_SHAPE_RANGE
+    return seen & np.isfinite(ratio) & ((ratio < low) | (ratio > high))
+
+
 def assess_frames(tracks: LandmarkTracks, min_visibility: float = 0.5) -> FrameUsability:
     """The reason, if any, each frame of raw pose tracks cannot be analysed."""
     n = tracks.n_frames
@@ -181,6 +203,7 @@ def assess_frames(tracks: LandmarkTracks, min_visibility: float = 0.5) -> FrameU
         ("camera_moving", _flagged_in_meta(tracks, "camera_moving_frames")),
         ("feet_not_visible", ~found[:, _ANKLES].any(axis=1)),
         *jumps.items(),
+        ("not_a_body_shape", not_a_body_shape(tracks, found, size_px)),
         ("identity_switch", other),
         ("pose_passes_disagree", _flagged_in_meta(tracks, "passes_disagree_frames")),
         ("hips_not_visible", ~hips_seen),
