@@ -156,9 +156,13 @@ def unseen_boundaries(frames: pd.DataFrame, phases: pd.DataFrame) -> np.ndarray:
     longer than a boundary's own timing error (``BOUNDARY_SHIFT_S``; shorter runs hide no more
     than that error allows for), or when under ``MIN_SEEN_SHARE`` of its frames are readable.
     Such a run at the clip's opening or close hides it too when longer than pose's warm-up
-    (``EDGE_WARMUP_S`` or ``EDGE_WARMUP_FRAMES``): the stance may have begun in it. A clip
-    that opens on the patient already standing on one leg, readable from (nearly) its first
-    frame, shows all it has of that stance.
+    (``EDGE_WARMUP_S`` or ``EDGE_WARMUP_FRAMES``): the stance may have begun in it. After a
+    run inside the clip, pose finds the body afresh, and its first ``EDGE_WARMUP_FRAMES`` do
+    not part two phases of one leg into two stances (the hops clip, with half a second of
+    another clip spliced into his 8.4 s stance, read both feet down for the 5 frames after it,
+    and the rest of the stance was taken for one that began there, its peak 6° from the clean
+    clip's). A clip that opens on the patient already standing on one leg, readable from
+    (nearly) its first frame, shows all it has of that stance.
     """
     usable = (frames["excluded"] == "").to_numpy()
     time_s = frames["time_s"].to_numpy(dtype=float)
@@ -179,13 +183,24 @@ def unseen_boundaries(frames: pd.DataFrame, phases: pd.DataFrame) -> np.ndarray:
         if after - before - 1 >= reach:
             long_gap[before + 1 : after] = True
     flags = np.zeros(len(phases), dtype=bool)
-    for members in _stances(phases, usable, reach):
+    settled = _after_warm_up(usable, reach, EDGE_WARMUP_FRAMES)
+    for members in _stances(phases, settled, reach):
         start = int(phases["start_frame"].iloc[members[0]])
         end = int(phases["end_frame"].iloc[members[-1]])
         start_unseen = long_gap[max(0, start - reach) : start + 1].any()
         end_unseen = long_gap[max(0, end - 1) : end + reach].any()
         flags[members] = start_unseen or end_unseen or usable[start:end].mean() < MIN_SEEN_SHARE
     return flags
+
+
+def _after_warm_up(usable: np.ndarray, reach: int, warm_up: int) -> np.ndarray:
+    """``usable`` without the first ``warm_up`` frames after each unreadable run of ``reach``
+    frames or more inside the clip: pose finding the body again."""
+    out = usable.copy()
+    for start, end in true_runs(~usable):
+        if start > 0 and end - start >= reach:
+            out[end : end + warm_up] = False
+    return out
 
 
 def _without_glimpses(usable: np.ndarray, reach: int) -> np.ndarray:
