@@ -278,10 +278,12 @@ def refuse_uncertain_sides(
 ) -> list[str]:
     """Sides whose verdict cannot be trusted become insufficient data, as any refused side
     (angles dropped, counts kept, the reason in ``note``): a subject too small in the frame
-    (``MIN_VERDICT_HIP_WIDTH_PX``), or a reading whose uncertainty reaches from normal to
-    excessive, its note naming the uncertainty's largest source (``uncertainty_sources``: per
-    side 'pose', 'timing' or 'view'; 'pose' where not given). Returns the reasons, for the
-    warnings."""
+    (``MIN_VERDICT_HIP_WIDTH_PX``), a gait side read from a single step (its uncertainty
+    knows nothing of how steps differ: the walk with close-ups and black frames every 60
+    kept one right step, 3.2° from the three the clean clip's mean is over, outside the ±2.2°
+    it gave), or a reading whose uncertainty reaches from normal to excessive, its note naming
+    the uncertainty's largest source (``uncertainty_sources``: per side 'pose', 'timing' or
+    'view'; 'pose' where not given). Returns the reasons, for the warnings."""
     reasons = []
     for side, found in sides.items():
         uncertainty = found.get("uncertainty_deg")
@@ -293,6 +295,12 @@ def refuse_uncertain_sides(
                 f"the subject is too small in the frame (hips {hip_width_px:.0f} px apart): a "
                 "pixel of pose error tilts the hip line by several degrees, and the legs are "
                 "easily mistaken; film closer"
+            )
+        elif found.get("n_steps") == 1:
+            note = (
+                f"only one usable {side} step: one step cannot show how much steps differ, "
+                "and its own uncertainty leaves that out; film more steps (clinicians average "
+                "at least 7 per side, Dingenen et al. 2018)"
             )
         elif uncertainty and _spans_normal_and_excessive(thresholds, peak, uncertainty):
             cause, advice = UNCERTAINTY_CAUSES[(uncertainty_sources or {}).get(side, "pose")]
