@@ -161,6 +161,22 @@ def test_a_phase_that_begins_after_unreadable_frames_did_not_show_its_start() ->
     assert not unseen_boundaries(scattered, phases).any()
 
 
+def test_pose_finding_the_body_again_does_not_part_a_stance() -> None:
+    """The hops clip with half a second of another clip spliced into his 8.4 s stance: pose
+    read both feet down for the frames after the splice while it found him again. The two
+    phases of his leg are one stance, interrupted, whose start and end were seen: here 11
+    readable frames before the second phase, pose's 6-frame warm-up and a boundary's own
+    timing error (0.1 s). Where the stance resumes only after pose has settled, it is a new
+    one whose start follows readable frames, while the first, ending at the gap, is unseen."""
+    frames = _frames(np.zeros(300), excluded=range(100, 120))
+    settling = pd.DataFrame(
+        {"stance_leg": ["left", "left"], "start_frame": [20, 131], "end_frame": [100, 290]}
+    )
+    assert not unseen_boundaries(frames, settling).any()
+    settled = settling.assign(start_frame=[20, 140])
+    assert list(unseen_boundaries(frames, settled)) == [True, False]
+
+
 @pytest.mark.parametrize("rate_hz", [30.0, 60.0])
 def test_hip_jitter_estimate_recovers_known_white_noise(rate_hz: float) -> None:
     """1 px of white noise on slowly moving hips: the estimate is 1 px, not the part of it the

@@ -238,6 +238,23 @@ def test_a_reading_too_uncertain_or_too_small_for_a_verdict_is_refused() -> None
     assert small["left"]["classification"] == "insufficient data"
 
 
+def test_a_gait_side_read_from_one_step_gets_no_verdict() -> None:
+    """Walking, normal below 6.2°: one step at 1.7° ± 2.2° would be "normal", but its
+    uncertainty leaves out how much steps differ; two steps or more give the verdict."""
+    thresholds = load_thresholds("walk")
+    sides = {
+        "left": {"n_steps": 1, "n_phases": 1, "peak_drop_deg": 1.7, "uncertainty_deg": 2.2},
+        "right": {"n_steps": 2, "n_phases": 2, "peak_drop_deg": 1.7, "uncertainty_deg": 2.2},
+    }
+    for found in sides.values():
+        found["classification"] = thresholds.classify(found["peak_drop_deg"])
+    reasons = refuse_uncertain_sides(sides, 60.0, thresholds)
+    assert len(reasons) == 1 and "only one usable left step" in reasons[0]
+    assert sides["left"]["classification"] == "insufficient data"
+    assert sides["left"]["peak_drop_deg"] is None and sides["left"]["n_steps"] == 1
+    assert sides["right"]["classification"] == "normal"
+
+
 @pytest.mark.parametrize("drop_deg", [0.0, 7.0])
 @pytest.mark.parametrize("noise_px", [0.0, 0.5])
 @pytest.mark.parametrize("shift_widths", [0.3, -0.4])
