@@ -188,6 +188,22 @@ def test_level_floor_lines_are_not_taken_for_the_vertical(roll_deg, pitch_deg):
     assert any("taken as not vertical" in check for check in camera.checks)
 
 
+def test_the_room_within_the_body_axis_own_spread_is_not_rejected():
+    """The frames taken as standing may be single-leg ones, leaning: the body's axis then
+    reads 22° from the room's vertical but spreads over it. The room's edges stand, where
+    the median alone rejected them; floor lines outside that spread are still refused."""
+    rng = np.random.default_rng(3)
+    edges = np.vstack([_vertical_edges(-7, 15, rng), _floor_lines(-7, 15, rng)])
+    true = _feet(-7, 15)
+    leaning = BodyCue(true.roll_deg + 22.0, true.feet_px)
+    spread = BodyCue(true.roll_deg + 22.0, true.feet_px, (true.roll_deg - 2, true.roll_deg + 34))
+    assert camera_from_vertical_lines(edges, (0, 0, *SIZE), FOCAL_PX, False, leaning) is None
+    camera = camera_from_vertical_lines(edges, (0, 0, *SIZE), FOCAL_PX, False, spread)
+    assert camera is not None and camera.roll_deg == pytest.approx(-7, abs=0.5)
+    floor_only = _floor_lines(-7, 15, rng)
+    assert camera_from_vertical_lines(floor_only, (0, 0, *SIZE), FOCAL_PX, False, spread) is None
+
+
 def test_a_wrong_focal_length_is_halved_by_the_horizon():
     """The vertical point's pitch and the horizon's err in opposite directions when the lens
     is longer than assumed: their mean is closer than either."""
