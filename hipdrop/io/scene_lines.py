@@ -111,7 +111,17 @@ def scene_lines(
             _keep(per_frame, file)
     if not per_frame:
         return SceneLines(np.zeros((0, 4)), (0.0, 0.0, 1.0, 1.0))
-    found = [_away_from_subject(per_frame[i][1], subject_xy_px[i]) for i in sorted(per_frame)]
+    # A sampled frame without the subject may be a close-up, a cut or another scene, whose
+    # edges (the subject's own, unmasked) are not the room's: on the balance clip rolled 4°
+    # with 3-frame close-ups of the shins every 20 frames, one sample fell on a close-up, its
+    # edges broke the vertical set, and the body's fallback rolled the camera 14.6°, which
+    # levelled the feet into a RIGHT stance, "excessive". Such frames give no edges, unless
+    # no sampled frame shows the subject (a clip pose never found anyone in).
+    shown = {i for i in per_frame if np.isfinite(subject_xy_px[i]).any()} or set(per_frame)
+    found = [
+        _away_from_subject(per_frame[i][1], subject_xy_px[i]) if i in shown else np.zeros((0, 4))
+        for i in sorted(per_frame)
+    ]
     if to_reference is not None:
         found = [to_reference(i, seg) for i, seg in zip(sorted(per_frame), found, strict=True)]
     boxes = np.array([per_frame[i][0] for i in sorted(per_frame)], dtype=float)
