@@ -113,10 +113,11 @@ def scene_lines(
         return SceneLines(np.zeros((0, 4)), (0.0, 0.0, 1.0, 1.0))
     # A sampled frame without the subject may be a close-up, a cut or another scene, whose
     # edges (the subject's own, unmasked) are not the room's: on the balance clip rolled 4°
-    # with 3-frame close-ups of the shins every 20 frames, one sample fell on a close-up, its
-    # edges broke the vertical set, and the body's fallback rolled the camera 14.6°, which
-    # levelled the feet into a RIGHT stance, "excessive". Such frames give no edges, unless
-    # no sampled frame shows the subject (a clip pose never found anyone in).
+    # with 3-frame close-ups of the shins every 20 frames, one sample fell on a close-up, and
+    # with its edges no set of lines agreed with the standing body (even within its spread,
+    # geometry/camera.py); the body's own roll, 14.6°, then levelled his feet into a RIGHT
+    # stance, "excessive". Such frames give no edges, unless no sampled frame shows the
+    # subject (a clip pose never found anyone in).
     shown = {i for i in per_frame if np.isfinite(subject_xy_px[i]).any()} or set(per_frame)
     found = [
         _away_from_subject(per_frame[i][1], subject_xy_px[i]) if i in shown else np.zeros((0, 4))
