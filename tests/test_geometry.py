@@ -297,6 +297,42 @@ def test_scene_edges_found_while_decoding_equal_those_decoded_afresh(tmp_path) -
     assert not ((mid_x > 200) & (mid_x < 300)).any()
 
 
+def test_a_sampled_frame_without_the_subject_gives_no_scene_lines(tmp_path):
+    """A close-up among the sampled frames (pose finds nobody there): its edges, the shins'
+    own, slant across the picture and are not the room's, so they are left out; the room's
+    near-vertical door frames in the other samples remain."""
+    from videotools import write_video
+
+    from hipdrop.io.scene_lines import sample_frames, scene_lines
+    from hipdrop.io.video import iter_frames
+
+    frames = []
+    for _ in range(45):
+        image = np.full((360, 480, 3), 90, np.uint8)
+        for x in (60, 150, 330, 420):
+            cv2.line(image, (x, 20), (x + 12, 340), (230, 230, 230), 3)
+        frames.append(image)
+    time_s = np.arange(45) / 15.0
+    close_up = int(sample_frames(time_s)[1])
+    frames[close_up] = np.full((360, 480, 3), 90, np.uint8)
+    for y in (40, 160, 280):  # slanting edges, 30° from level
+        cv2.line(frames[close_up], (20, y), (460, y + 254), (230, 230, 230), 3)
+    clip = write_video(tmp_path / "room.mp4", frames, fps=15.0)
+    time_s = np.array([f.time_s for f in iter_frames(clip)])
+    subject = np.full((len(time_s), 33, 2), np.nan)
+    subject[:, :2] = [[440, 330], [470, 350]]  # a corner, away from every edge
+    subject[close_up] = np.nan
+
+    def slanting(scene) -> int:
+        dx, dy = (scene.segments_px[:, 2:] - scene.segments_px[:, :2]).T
+        return int((np.abs(np.degrees(np.arctan2(dy, dx))) % 180 < 45).sum())
+
+    assert slanting(scene_lines(clip, subject, time_s)) == 0
+    assert len(scene_lines(clip, subject, time_s).segments_px) >= 4
+    subject[close_up] = [[440, 330]] * 33  # had pose found someone there
+    assert slanting(scene_lines(clip, subject, time_s)) > 0
+
+
 @pytest.mark.parametrize("roll_deg", [-26.0, 15.0])
 def test_a_rolled_camera_does_not_make_a_front_view_edge_on(roll_deg: float) -> None:
     """The view's width ratios are measured across the body, not across the picture: the same
