@@ -32,6 +32,7 @@ import numpy as np
 from hipdrop.conventions import landmark, pair
 from hipdrop.pose.identity import frames_nearer_another
 from hipdrop.tracks import LandmarkTracks
+from hipdrop.tracks.kinematics import torso_length_px
 
 EXCLUSION_REASONS = (
     "no_pose",
@@ -167,11 +168,8 @@ def not_a_body_shape(tracks: LandmarkTracks, found: np.ndarray, size_px: np.ndar
     """Frames whose torso against the longer leg lies outside ``BODY_SHAPE_RANGE`` (``found``:
     the landmarks pose placed; ``size_px``: :func:`body_size_px`)."""
     seen = found[:, _HIPS + _SHOULDERS].all(axis=1)
-    torso = np.linalg.norm(
-        tracks.xy_px[:, _SHOULDERS].mean(axis=1) - tracks.xy_px[:, _HIPS].mean(axis=1), axis=1
-    )
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = torso / size_px
+        ratio = torso_length_px(tracks) / size_px
     low, high = BODY_SHAPE_RANGE
     return seen & np.isfinite(ratio) & ((ratio < low) | (ratio > high))
 

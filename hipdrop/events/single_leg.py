@@ -38,8 +38,8 @@ import pandas as pd
 from hipdrop.conventions import landmark
 from hipdrop.events.phases import phases_from_labels
 from hipdrop.geometry.camera import CameraGeometry
-from hipdrop.geometry.frontal import rays
 from hipdrop.tracks import LandmarkTracks
+from hipdrop.tracks.kinematics import mid_points
 from hipdrop.tracks.runs import true_runs
 
 
@@ -82,18 +82,10 @@ def stagger_rise_legs(
     at: their ratio, times the stagger. ``tracks`` in the picture as filmed (the camera's roll
     is in ``camera``)."""
     params = params or SingleLegParams()
-    up = camera.up_vector()
-
-    def looks_down(points_px: np.ndarray) -> np.ndarray:
-        sight = rays(points_px, camera)
-        return np.clip(-(sight @ up) / np.linalg.norm(sight, axis=1), -1.0, 1.0)
-
-    ankles = 0.5 * (tracks.point("left", "ankle") + tracks.point("right", "ankle"))
-    hips = 0.5 * (tracks.point("left", "hip") + tracks.point("right", "hip"))
-    with np.errstate(invalid="ignore"):
-        rise = np.clip(looks_down(ankles), 0.0, 1.0)
-        leg_shown = np.sqrt(1.0 - looks_down(0.5 * (ankles + hips)) ** 2)
-        return params.max_stagger_legs * rise / leg_shown
+    ankles, hips = mid_points(tracks.xy_px, "ankle"), mid_points(tracks.xy_px, "hip")
+    feet_below = np.radians(-camera.elevation_deg(ankles))
+    leg_seen_at = np.radians(camera.elevation_deg(0.5 * (ankles + hips)))
+    return params.max_stagger_legs * np.clip(np.sin(feet_below), 0.0, 1.0) / np.cos(leg_seen_at)
 
 
 def _without_stagger_only_phases(

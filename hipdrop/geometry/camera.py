@@ -85,6 +85,19 @@ class CameraGeometry:
         cx, cy = self.principal_px
         return np.array([[self.focal_px, 0.0, cx], [0.0, self.focal_px, cy], [0.0, 0.0, 1.0]])
 
+    def rays(self, points_px: np.ndarray) -> np.ndarray:
+        """Camera-coordinate rays (z = 1) through pixel points (..., 2) -> (..., 3)."""
+        homogeneous = np.concatenate([points_px, np.ones((*points_px.shape[:-1], 1))], axis=-1)
+        return homogeneous @ np.linalg.inv(self.intrinsics()).T
+
+    def elevation_deg(self, points_px: np.ndarray) -> np.ndarray:
+        """How far above the horizon the line of sight through each pixel point (..., 2)
+        points; negative below it."""
+        sight = self.rays(points_px)
+        with np.errstate(invalid="ignore"):
+            sine = (sight @ self.up_vector()) / np.linalg.norm(sight, axis=-1)
+        return np.degrees(np.arcsin(np.clip(sine, -1.0, 1.0)))
+
     def as_dict(self) -> dict:
         out = asdict(self)
         out["principal_px"] = list(self.principal_px)
@@ -148,9 +161,8 @@ def _feet_elevation_deg(
     body: BodyCue, roll_deg: float, pitch_deg: float, focal_px: float, centre: np.ndarray
 ) -> float:
     """How far above the horizon the feet would be seen for this roll and pitch."""
-    ray = np.array([body.feet_px[0] - centre[0], body.feet_px[1] - centre[1], focal_px])
-    up = CameraGeometry(roll_deg, pitch_deg, 0, 0, focal_px, (0, 0), "").up_vector()
-    return float(np.degrees(np.arcsin(ray @ up / np.linalg.norm(ray))))
+    camera = CameraGeometry(roll_deg, pitch_deg, 0, 0, focal_px, (centre[0], centre[1]), "")
+    return float(camera.elevation_deg(np.array(body.feet_px, dtype=float)))
 
 
 def _as_vertical(

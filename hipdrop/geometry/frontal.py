@@ -77,18 +77,12 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.linalg.norm(v, axis=-1, keepdims=True)
 
 
-def rays(points_px: np.ndarray, camera: CameraGeometry) -> np.ndarray:
-    """Camera-coordinate rays (z = 1) through pixel points (..., 2) -> (..., 3)."""
-    homogeneous = np.concatenate([points_px, np.ones((*points_px.shape[:-1], 1))], axis=-1)
-    return homogeneous @ np.linalg.inv(camera.intrinsics()).T
-
-
 def _tilt_deg(
     left_px: np.ndarray, right_px: np.ndarray, camera: CameraGeometry, up: np.ndarray, h: np.ndarray
 ) -> np.ndarray:
     """Tilt of the 3D hip line that projects onto the image points and lies in the vertical
     plane through the horizontal left-right axis ``h`` (n, 3); + LEFT hip higher."""
-    normal = np.cross(rays(right_px, camera), rays(left_px, camera))
+    normal = np.cross(camera.rays(right_px), camera.rays(left_px))
     frontal_normal = np.cross(h, up)
     direction = np.cross(normal, frontal_normal)
     direction *= np.sign(np.sum(direction * h, axis=1))[:, None]
@@ -97,7 +91,7 @@ def _tilt_deg(
 
 def _horizontal_frame(mid_px: np.ndarray, camera: CameraGeometry, up: np.ndarray):
     """Per frame: line of sight to the pelvis and image-right, both horizontal (unit)."""
-    ray = rays(mid_px, camera)
+    ray = camera.rays(mid_px)
     sight = _unit(ray - np.outer(ray @ up, up))
     return sight, np.cross(sight, up)
 

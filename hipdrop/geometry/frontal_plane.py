@@ -13,7 +13,7 @@ import numpy as np
 
 from hipdrop.conventions import landmark
 from hipdrop.geometry.camera import CameraGeometry
-from hipdrop.geometry.frontal import FrontalGeometry, rays
+from hipdrop.geometry.frontal import FrontalGeometry
 
 _LH, _RH = landmark("left", "hip"), landmark("right", "hip")
 _LS, _RS = landmark("left", "shoulder"), landmark("right", "shoulder")
@@ -25,10 +25,10 @@ def in_frontal_plane(
     """(n, k, 2) image points -> (n, k, 3) points where their rays meet each frame's frontal
     plane (camera axes, the pelvis centre at unit distance); NaN where a ray runs parallel to
     the plane."""
-    anchor = rays(pelvis_px, camera)
+    anchor = camera.rays(pelvis_px)
     anchor /= np.linalg.norm(anchor, axis=-1, keepdims=True)
     normal = np.cross(view.left_axis, view.up)  # (n, 3): the subject's forward or backward
-    through = rays(points_px, camera)
+    through = camera.rays(points_px)
     along = np.einsum("nkc,nc->nk", through, normal)
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.einsum("nc,nc->n", anchor, normal)[:, None] / along
