@@ -12,7 +12,8 @@ from importlib import resources
 #: (it was one frame's noise, 1 SD, which ``quality.uncertainty_deg`` still is). 2.2: ``stairs``
 #: (task stairs: up and down said apart, which leg leads); stair steps carry their direction.
 #: 2.3: ``camera.motion`` (a hand-held camera's roll, drift and zoom through the clip).
-SUMMARY_SCHEMA_VERSION = "2.3"
+#: 2.4: ``camera.subject_yaw_from`` (where the subject's turn was read from).
+SUMMARY_SCHEMA_VERSION = "2.4"
 
 
 @functools.cache

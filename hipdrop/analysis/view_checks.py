@@ -135,6 +135,7 @@ def camera_summary(
         "pitch_sd_deg": camera.pitch_sd_deg,
         "subject_yaw_deg": stat(yaw, np.median),
         "subject_yaw_sd_deg": view.yaw_sd_deg,
+        "subject_yaw_from": view.turn_read_from,
         "subject_yaw_range_deg": [stat(yaw, np.min), stat(yaw, np.max)],
         "off_axis_median_deg": stat(off_axis, np.median),
         "max_off_axis_deg": view.max_off_axis_deg,

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from hipdrop.geometry.frontal import TURN_FROM_POSE_DEPTH, TURN_RMS_ERROR_SEEN_DEG
+
 if TYPE_CHECKING:
     from hipdrop.analysis.findings import Findings
 
@@ -63,7 +65,8 @@ def fmt(value, digits: int = 1, unit: str = "") -> str:
         return "–"
     if isinstance(value, str):
         return value
-    return f"{value:.{digits}f}{unit}"
+    text = f"{value:.{digits}f}"
+    return f"{text.removeprefix('-') if float(text) == 0 else text}{unit}"  # no "-0"
 
 
 def table(frame: pd.DataFrame | None, columns: list) -> tuple[list[str], list[list[str]]]:
@@ -224,9 +227,10 @@ def camera_items(summary: dict) -> list[tuple[str, str]]:
     text = (
         f"Camera rolled {fmt(camera['roll_deg'])}° (± {fmt(camera['roll_sd_deg'])}°){when} and "
         f"looking down {fmt(camera['pitch_deg'])}° (± {fmt(camera['pitch_sd_deg'])}°), from "
-        f"{camera['method']}; subject turned {fmt(camera.get('subject_yaw_deg'), 0)}° "
+        f"{camera['method']}. Subject turned about {fmt(camera.get('subject_yaw_deg'), 0)}° "
         f"(± {fmt(camera.get('subject_yaw_sd_deg'), 0)}°) from straight on (range "
-        f"{fmt(low, 0)} to {fmt(high, 0)}°). Image angle minus frontal tilt: "
+        f"{fmt(low, 0)} to {fmt(high, 0)}°){_turn_caveat(camera.get('subject_yaw_from'))}. "
+        f"Image angle minus frontal tilt: "
         f"{fmt(camera.get('image_minus_frontal_median_deg'))}° (median)."
     )
     if camera.get("frames_too_oblique"):
@@ -240,6 +244,18 @@ def camera_items(summary: dict) -> list[tuple[str, str]]:
         text += " Checks: " + "; ".join(checks) + "."
     words = motion_sentence(motion)
     return [("Camera and view", text)] + ([("Camera motion", words)] if words else [])
+
+
+def _turn_caveat(turn_read_from: str | None) -> str:
+    """Words that keep a turn read from the pose model's depth from being taken as exact."""
+    if turn_read_from != TURN_FROM_POSE_DEPTH:
+        return f", read from {turn_read_from}" if turn_read_from else ""
+    low, high = TURN_RMS_ERROR_SEEN_DEG
+    return (
+        ", read from the pose model's depth, which is rough: on a trial filmed by four "
+        f"calibrated cameras it was {low:g}-{high:g}° off (RMS per camera), more than the ± "
+        "each frame's uncertainty allows for"
+    )
 
 
 def motion_sentence(motion: dict | None) -> str:
