@@ -174,20 +174,20 @@ def test_evidence_lines_show_the_reported_drop(roll_deg: float) -> None:
 
 
 @pytest.mark.parametrize(
-    ("world", "exact", "source", "said_rough"),
+    ("has_world", "exact", "source", "said_rough"),
     [
-        ("pose", False, "pose model depth", True),
-        ("pose", True, "3D hip line", False),
-        (None, False, "none: the subject taken to face the camera squarely", False),
+        (True, False, "pose model depth", True),
+        (True, True, "3D hip line", False),
+        (False, False, "none, the subject taken to face the camera squarely", False),
     ],
 )
 def test_the_turn_says_where_it_came_from_and_how_far_to_trust_it(
-    world, exact, source, said_rough, tmp_path
+    has_world, exact, source, said_rough, tmp_path
 ) -> None:
     """A turn read from MediaPipe's depth (12-30° off on the calibrated multicam views) is
     called rough in the report; one from exact 3D, or assumed for want of depth, is not."""
     tracks = synthetic_single_leg(SyntheticTrial(left_drop_deg=7.0, right_drop_deg=1.0))
-    if world is None:
+    if not has_world:
         tracks = dataclasses.replace(tracks, world_m=None)
     if exact:
         tracks = dataclasses.replace(tracks, meta={**tracks.meta, "world_exact": True})
@@ -197,5 +197,5 @@ def test_the_turn_says_where_it_came_from_and_how_far_to_trust_it(
     camera_text = html[html.index("Subject turned") :][:600]
     assert ("rough" in camera_text) == said_rough
     if not said_rough:
-        assert f"read from {source.split(':')[0]}" in camera_text
+        assert f"source of the turn: {source}" in camera_text
     assert "-0°" not in camera_text

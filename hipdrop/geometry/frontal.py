@@ -43,8 +43,8 @@ YAW_SD_DEG = 12.0
 #: What MediaPipe's world-landmark turn really misses by, per frame over frames 20-70 of the
 #: multicam balance trial (RMS against the 3D, per camera): 12° (cam_02, in front), 13°
 #: (cam_03), 19° (cam_04, rear rolled: it reads 14° too large) and 30° (cam_01, front-left
-#: oblique: 29° too small). No image cue tried did better (issue 24). Said in the report next to
-#: the turn, so that the number is not read as exact.
+#: oblique: 29° too small). No image cue tried did better (README, multicam section). Said in
+#: the report next to the turn, so that the number is not read as exact.
 TURN_RMS_ERROR_SEEN_DEG: Final = (12.0, 30.0)
 #: The subject's turn changes slowly; world-landmark depth is noisy frame to frame.
 YAW_SMOOTHING_S = 0.25
@@ -59,7 +59,7 @@ EXACT_WORLD: Final[dict] = {
 }
 #: Where the turn comes from, for ``FrontalGeometry.turn_read_from`` and the report.
 TURN_FROM_POSE_DEPTH = "pose model depth"
-TURN_ASSUMED = "none: the subject taken to face the camera squarely"
+TURN_ASSUMED = "none, the subject taken to face the camera squarely"
 
 _LH, _RH = landmark("left", "hip"), landmark("right", "hip")
 _LS, _RS = landmark("left", "shoulder"), landmark("right", "shoulder")

@@ -249,10 +249,10 @@ def camera_items(summary: dict) -> list[tuple[str, str]]:
 def _turn_caveat(turn_read_from: str | None) -> str:
     """Words that keep a turn read from the pose model's depth from being taken as exact."""
     if turn_read_from != TURN_FROM_POSE_DEPTH:
-        return f", read from {turn_read_from}" if turn_read_from else ""
+        return f"; source of the turn: {turn_read_from}" if turn_read_from else ""
     low, high = TURN_RMS_ERROR_SEEN_DEG
     return (
-        ", read from the pose model's depth, which is rough: on a trial filmed by four "
+        "; source of the turn: the pose model's depth, which is rough: on a trial filmed by four "
         f"calibrated cameras it was {low:g}-{high:g}° off (RMS per camera), more than the ± "
         "each frame's uncertainty allows for"
     )
